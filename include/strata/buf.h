@@ -1,0 +1,47 @@
+/*
+ * buf.h - a growable byte buffer, always NUL-terminated.
+ *
+ * Used wherever strata builds text (log lines, SQL, Prometheus output, JSON).
+ * Appends that fail for lack of memory return STRATA_ENOMEM and leave the
+ * buffer as it was.
+ */
+#ifndef STRATA_BUF_H
+#define STRATA_BUF_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct strata_buf {
+	char *data; /* NUL-terminated; NULL until the first append */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated */
+} strata_buf;
+
+#define STRATA_BUF_INIT {NULL, 0, 0}
+
+int strata_buf_grow(strata_buf *b, size_t extra);
+int strata_buf_append(strata_buf *b, const void *data, size_t len);
+int strata_buf_puts(strata_buf *b, const char *s);
+int strata_buf_putc(strata_buf *b, char c);
+int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Append s as a JSON string literal, quotes included. Control characters and
+ * invalid UTF-8 bytes are escaped (\u00XX / U+FFFD) so the output is valid. */
+int strata_buf_json_string(strata_buf *b, const char *s);
+
+/* The contents ("" when empty); valid until the next append. */
+const char *strata_buf_cstr(const strata_buf *b);
+
+void strata_buf_reset(strata_buf *b); /* empty, keep the memory */
+void strata_buf_free(strata_buf *b);  /* release the memory */
+
+/* Take ownership of the contents (caller frees); leaves b empty. */
+char *strata_buf_detach(strata_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

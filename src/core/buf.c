@@ -1,0 +1,169 @@
+/* buf.c - growable NUL-terminated byte buffer; see include/strata/buf.h. */
+#include "strata/buf.h"
+
+#include "strata/error.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int strata_buf_grow(strata_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		return strata_error_set(STRATA_ENOMEM, "buffer size overflow");
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return strata_error_set(STRATA_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int strata_buf_append(strata_buf *b, const void *data, size_t len)
+{
+	int rc = strata_buf_grow(b, len);
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int strata_buf_puts(strata_buf *b, const char *s)
+{
+	return strata_buf_append(b, s, strlen(s));
+}
+
+int strata_buf_putc(strata_buf *b, char c)
+{
+	return strata_buf_append(b, &c, 1);
+}
+
+int strata_buf_printf(strata_buf *b, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	int n, rc;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		va_end(ap2);
+		return strata_error_set(STRATA_EINVAL, "bad format string");
+	}
+	rc = strata_buf_grow(b, (size_t)n);
+	if (rc) {
+		va_end(ap2);
+		return rc;
+	}
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is invalid. */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0) {
+		n = 2;
+		cp = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 3;
+		cp = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+int strata_buf_json_string(strata_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int rc = strata_buf_putc(b, '"');
+
+	while (!rc && *p) {
+		size_t n;
+		switch (*p) {
+		case '"': rc = strata_buf_puts(b, "\\\""); p++; continue;
+		case '\\': rc = strata_buf_puts(b, "\\\\"); p++; continue;
+		case '\n': rc = strata_buf_puts(b, "\\n"); p++; continue;
+		case '\r': rc = strata_buf_puts(b, "\\r"); p++; continue;
+		case '\t': rc = strata_buf_puts(b, "\\t"); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20 || *p == 0x7F) {
+			rc = strata_buf_printf(b, "\\u%04x", *p);
+			p++;
+			continue;
+		}
+		n = utf8_sequence_length(p);
+		if (n == 0) {
+			rc = strata_buf_puts(b, "\\ufffd");
+			p++;
+		} else {
+			rc = strata_buf_append(b, p, n);
+			p += n;
+		}
+	}
+	return rc ? rc : strata_buf_putc(b, '"');
+}
+
+const char *strata_buf_cstr(const strata_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+void strata_buf_reset(strata_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void strata_buf_free(strata_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *strata_buf_detach(strata_buf *b)
+{
+	char *p = b->data;
+	if (!p)
+		p = calloc(1, 1);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}

@@ -1,0 +1,58 @@
+/*
+ * testutil.h - helpers shared by strata's cmocka tests.
+ *
+ * Include after <cmocka.h>'s prerequisites; this header includes them.
+ */
+#ifndef STRATA_TESTUTIL_H
+#define STRATA_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+/*
+ * Resolve a path under the shared test data ($STRATA_TESTDATA, else
+ * ../shared/data beside the source tree). Returns 0 and fills out, or -1 and
+ * prints "SKIPPED: <reason>" when the data is absent; use via
+ * STRATA_REQUIRE_TESTDATA, which skips the calling cmocka test.
+ */
+int strata_test_data_path(const char *relative, char *out, size_t outlen);
+
+#define STRATA_REQUIRE_TESTDATA(relative, out)                                                     \
+	do {                                                                                       \
+		if (strata_test_data_path((relative), (out), sizeof(out)) != 0) {                   \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+/* A fresh empty directory under $TMPDIR (or /tmp), removed by
+ * strata_test_rmtree. out must hold at least 256 bytes. */
+void strata_test_tmpdir(char *out, size_t outlen);
+void strata_test_rmtree(const char *path);
+
+/* Write a file with the given contents; fails the test on error. */
+void strata_test_write_file(const char *path, const char *contents);
+
+/*
+ * The PostgreSQL URL the tests use: $STRATA_TEST_PG_URL. Returns NULL (after
+ * printing a visible SKIPPED line) when unset or unreachable outside CI; in CI
+ * ($CI=true) an unset or unreachable server fails the test instead.
+ */
+const char *strata_test_pg_url(void);
+
+/* Whether we are running under CI ($CI set to true or 1). */
+int strata_test_in_ci(void);
+
+/* Assert an int return is 0, printing the strata error message if not. */
+#define assert_ok(expr)                                                                            \
+	do {                                                                                       \
+		int rc_ = (expr);                                                                  \
+		if (rc_ != 0)                                                                      \
+			fail_msg("%s returned %d: %s", #expr, rc_, strata_error_message());         \
+	} while (0)
+
+#endif
