@@ -1,4 +1,5 @@
 /* testutil.c - helpers shared by strata's cmocka tests. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "testutil.h"
 
 #include "strata/error.h"
