@@ -20,7 +20,7 @@ build: deps
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@scripts/demo $(BUILD)/strata
+	@$(BUILD)/strata demo --dir $(BUILD)/demo
 
 check: build
 	@scripts/test-servers run ctest --test-dir $(BUILD) $(CTEST_ARGS) -j $(JOBS)
