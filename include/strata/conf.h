@@ -80,6 +80,8 @@ int strata_conf_as_double(const strata_conf *node, double *out);
 int strata_conf_as_bool(const strata_conf *node, int *out);
 /* DATETIME, LOCAL_DATETIME or DATE as nanoseconds since the Unix epoch. */
 int strata_conf_as_time_ns(const strata_conf *node, int64_t *out);
+/* TIME (local time of day) as nanoseconds since midnight. */
+int strata_conf_as_time_of_day_ns(const strata_conf *node, int64_t *out);
 
 /* Lookups with defaults: absent key -> default and 0; wrong type -> error. */
 int strata_conf_get_string(const strata_conf *table, const char *key, const char *dflt,

@@ -37,7 +37,7 @@ typedef enum strata_error {
 
 /* Set the thread-local error; returns code so callers can `return set(...)`. */
 int strata_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int strata_error_vset(int code, const char *fmt, va_list ap);
+int strata_error_vset(int code, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Set the error from errno (saved first): "<message>: <strerror(errno)>".
  * The code is mapped from errno (ENOENT -> ENOTFOUND, EACCES -> EPERM, ...). */

@@ -204,9 +204,14 @@ int strata_mkdir_p(const char *path, int mode)
 			continue;
 		char saved = *p;
 		*p = '\0';
+		/* An existing directory is fine even where mkdir says EACCES. */
 		if (mkdir(copy, (mode_t)mode) != 0 && errno != EEXIST) {
-			rc = strata_error_set_errno("cannot create directory %s", copy);
-			break;
+			int saved_errno = errno;
+			if (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				errno = saved_errno;
+				rc = strata_error_set_errno("cannot create directory %s", copy);
+				break;
+			}
 		}
 		*p = saved;
 		if (!saved)

@@ -6,6 +6,7 @@ STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d /tmp/strata-cli-XXXXXX)
+chmod 755 "$tmp"
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # --- help and version ------------------------------------------------------
