@@ -39,7 +39,7 @@ sanitize: deps
 fuzz:
 	@scripts/install-deps dev
 	@CC=clang $(CMAKE) -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DSTRATA_FUZZ=ON -DSTRATA_TESTS=OFF >/dev/null
-	@$(CMAKE) --build $(FUZZ) -j $(JOBS)
+	@$(CMAKE) --build $(FUZZ) -j $(JOBS) --target fuzzers
 	@scripts/fuzz $(FUZZ) $${FUZZ_SECONDS:-20}
 
 fmt:

@@ -10,6 +10,7 @@
 #include "builtin.h"
 
 #include "strata/cmd.h"
+#include "strata/conf.h"
 #include "strata/db.h"
 #include "strata/error.h"
 #include "strata/file.h"
@@ -57,6 +58,9 @@ typedef struct demo_run {
 	const char *dir;
 	const char *catalog;
 	size_t count;
+	int64_t batch_size;
+	int64_t threads;
+	strata_time start;
 	char run_id[37];
 	demo_reading *readings;
 	strata_progress *progress;
@@ -77,8 +81,7 @@ static int compute_reading(size_t i, void *ctx)
 		return rc;
 	strata_uuid_format(&id, r->id);
 	r->station = demo_stations[i / per_station].code;
-	r->at = INT64_C(1641081600) * STRATA_NS_PER_SEC +
-		(strata_time)(k * (86400.0 / (double)per_station) * 1e9);
+	r->at = run->start + (strata_time)(k * (86400.0 / (double)per_station) * 1e9);
 	r->value = sin(2 * M_PI * (double)k / 600.0) * exp(-(double)(i / per_station));
 	return 0;
 }
@@ -189,7 +192,7 @@ static int run_demo(demo_run *run, strata_metrics *metrics)
 		rc = strata_error_set(STRATA_ENOMEM, "out of memory for %zu readings", run->count);
 		goto out;
 	}
-	if ((rc = strata_workers_create(0, &workers)) ||
+	if ((rc = strata_workers_create((int)run->threads, &workers)) ||
 	    (rc = strata_workers_for(workers, run->count, compute_reading, run)))
 		goto out;
 	snprintf(count, sizeof count, "%d", strata_workers_count(workers));
@@ -198,7 +201,7 @@ static int run_demo(demo_run *run, strata_metrics *metrics)
 	rc = strata_db_bulk_insert(db,
 				   "INSERT INTO demo_readings (id, run_id, station, at_ns, value) "
 				   "VALUES (?, ?, ?, ?, ?)",
-				   run->count, 2000, bind_reading, run, &done);
+				   run->count, (size_t)run->batch_size, bind_reading, run, &done);
 	strata_progress_finish(run->progress);
 	if (rc)
 		goto out;
@@ -213,19 +216,79 @@ out:
 	return rc;
 }
 
+/* The [demo] table of a --config file (TOML or YAML). */
+static const strata_conf_field demo_table_fields[] = {
+	{"rows", STRATA_CONF_INT, 0, NULL, 0},
+	{"batch_size", STRATA_CONF_INT, 0, NULL, 0},
+	{"threads", STRATA_CONF_INT, 0, NULL, 0},
+	{"start", STRATA_CONF_ANY_DATE, 0, NULL, 0},
+	{"catalog", STRATA_CONF_STRING, 0, NULL, 0},
+	{NULL, 0, 0, NULL, 0},
+};
+
+static const strata_conf_field demo_config_fields[] = {
+	{"demo", STRATA_CONF_TABLE, 1, demo_table_fields, 0},
+	{NULL, 0, 0, NULL, 0},
+};
+
+/* Check an integer setting's range, naming the file and line. */
+static int check_range(const strata_conf *table, const char *key, int64_t v, int64_t lo,
+		       int64_t hi)
+{
+	const strata_conf *node = strata_conf_get(table, key);
+	if (v >= lo && v <= hi)
+		return 0;
+	return strata_error_set(STRATA_ESCHEMA, "%s:%d: demo.%s: %lld is outside %lld..%lld",
+				strata_conf_source(node), strata_conf_line(node), key, (long long)v,
+				(long long)lo, (long long)hi);
+}
+
+/* Read settings from a config file; command-line options given later win. */
+static int load_demo_config(const char *path, demo_run *run, strata_conf **keep)
+{
+	const strata_conf *table;
+	int64_t rows = (int64_t)run->count;
+	int rc;
+
+	if ((rc = strata_conf_load(path, keep)))
+		return rc;
+	if ((rc = strata_conf_validate(*keep, demo_config_fields)))
+		return rc;
+	table = strata_conf_get(*keep, "demo");
+	if ((rc = strata_conf_get_int64(table, "rows", rows, &rows)) ||
+	    (rc = check_range(table, "rows", rows, 3, 10000000)) ||
+	    (rc = strata_conf_get_int64(table, "batch_size", run->batch_size, &run->batch_size)) ||
+	    (rc = check_range(table, "batch_size", run->batch_size, 1, 1000000)) ||
+	    (rc = strata_conf_get_int64(table, "threads", run->threads, &run->threads)) ||
+	    (rc = check_range(table, "threads", run->threads, 0, 512)) ||
+	    (rc = strata_conf_get_string(table, "catalog", run->catalog, &run->catalog)))
+		return rc;
+	if (strata_conf_get(table, "start") &&
+	    (rc = strata_conf_as_time_ns(strata_conf_get(table, "start"), &run->start)))
+		return rc;
+	run->count = (size_t)rows;
+	return 0;
+}
+
 static int demo_usage(FILE *out, int status)
 {
-	fprintf(out, "usage: strata demo [--dir DIR] [--catalog URL] [--rows N]\n\n"
+	fprintf(out, "usage: strata demo [--config FILE] [--dir DIR] [--catalog URL] [--rows N]\n\n"
 		     "Run the core end to end: a catalog (SQLite at DIR/catalog.db unless --catalog\n"
 		     "names a postgresql:// URL), migrations, upserts, parallel computation, a bulk\n"
 		     "insert under UUIDv7 keys, a query, and DIR/metrics.prom. DIR defaults to\n"
-		     "./strata-demo, N to 30000.\n");
+		     "./strata-demo, N to 30000. FILE (TOML or YAML) may set, in a [demo] table,\n"
+		     "rows, batch_size, threads, start (a date) and catalog; see "
+		     "docs/examples/demo.toml.\n");
 	return status;
 }
 
 int cmd_demo(int argc, char **argv)
 {
-	demo_run run = {.dir = "strata-demo", .count = 30000};
+	demo_run run = {.dir = "strata-demo",
+			.count = 30000,
+			.batch_size = 2000,
+			.start = INT64_C(1641081600) * STRATA_NS_PER_SEC};
+	strata_conf *config = NULL;
 	char catalog[4096], run_id[37];
 	strata_metrics *metrics;
 	strata_uuid id;
@@ -236,7 +299,12 @@ int cmd_demo(int argc, char **argv)
 			return demo_usage(stdout, STRATA_EXIT_OK);
 		if (i + 1 >= argc)
 			return demo_usage(stderr, STRATA_EXIT_USAGE);
-		if (!strcmp(argv[i], "--dir")) {
+		if (!strcmp(argv[i], "--config")) {
+			if (load_demo_config(argv[++i], &run, &config) != 0) {
+				strata_conf_free(config);
+				return cli_fail(NULL);
+			}
+		} else if (!strcmp(argv[i], "--dir")) {
 			run.dir = argv[++i];
 		} else if (!strcmp(argv[i], "--catalog")) {
 			run.catalog = argv[++i];
@@ -249,23 +317,30 @@ int cmd_demo(int argc, char **argv)
 			return demo_usage(stderr, STRATA_EXIT_USAGE);
 		}
 	}
-	if (strata_uuid7(&id) != 0)
+	if (strata_uuid7(&id) != 0) {
+		strata_conf_free(config);
 		return cli_fail("demo");
+	}
 	strata_uuid_format(&id, run_id);
 	memcpy(run.run_id, run_id, sizeof run_id);
 	strata_log_set_trace_id(run_id);
-	if (strata_mkdir_p(run.dir, 0755) != 0)
+	if (strata_mkdir_p(run.dir, 0755) != 0) {
+		strata_conf_free(config);
 		return cli_fail("demo");
+	}
 	if (!run.catalog) {
 		snprintf(catalog, sizeof catalog, "%s/catalog.db", run.dir);
 		run.catalog = catalog;
 	}
-	if (!(metrics = strata_metrics_new()))
+	if (!(metrics = strata_metrics_new())) {
+		strata_conf_free(config);
 		return cli_fail("demo: out of memory");
+	}
 	strata_metrics_counter(metrics, "strata_demo_rows_inserted_total",
 			       "Readings inserted by strata demo.", NULL, &run.rows_inserted);
 	rc = run_demo(&run, metrics);
 	strata_metrics_free(metrics);
+	strata_conf_free(config); /* run.catalog may point into it */
 	if (rc) {
 		strata_log(STRATA_LOG_ERROR, "demo failed", "error", strata_error_message(), NULL);
 		return cli_fail("demo");
