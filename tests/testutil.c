@@ -87,7 +87,8 @@ const char *strata_test_pg_url(void)
 	if (!url || !*url) {
 		url = NULL;
 		if (strata_test_in_ci())
-			fail_msg("CI: STRATA_TEST_PG_URL is not set; .ci/run must start PostgreSQL");
+			fail_msg(
+			    "CI: STRATA_TEST_PG_URL is not set; .ci/run must start PostgreSQL");
 		printf("SKIPPED: PostgreSQL tests (STRATA_TEST_PG_URL not set and no server "
 		       "started; `make check` starts one when postgresql-15 is installed)\n");
 		return NULL;

@@ -24,7 +24,7 @@ int strata_test_data_path(const char *relative, char *out, size_t outlen);
 
 #define STRATA_REQUIRE_TESTDATA(relative, out)                                                     \
 	do {                                                                                       \
-		if (strata_test_data_path((relative), (out), sizeof(out)) != 0) {                   \
+		if (strata_test_data_path((relative), (out), sizeof(out)) != 0) {                  \
 			skip();                                                                    \
 		}                                                                                  \
 	} while (0)
@@ -52,7 +52,7 @@ int strata_test_in_ci(void);
 	do {                                                                                       \
 		int rc_ = (expr);                                                                  \
 		if (rc_ != 0)                                                                      \
-			fail_msg("%s returned %d: %s", #expr, rc_, strata_error_message());         \
+			fail_msg("%s returned %d: %s", #expr, rc_, strata_error_message());        \
 	} while (0)
 
 #endif

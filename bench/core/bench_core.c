@@ -37,7 +37,7 @@ static void bench_time(void)
 
 	for (int i = 0; i < n; i++) {
 		snprintf(buf, sizeof buf, "2022-01-02T%02d:%02d:%02d.%06dZ", i % 24, i % 60,
-			 (i / 60) % 60, i % 1000000);
+		         (i / 60) % 60, i % 1000000);
 		if (strata_time_parse_iso8601(buf, &t) != 0)
 			abort();
 		sum += t;
@@ -84,7 +84,8 @@ static int bind_row(strata_db_stmt *st, size_t row, void *ctx)
 	(void)ctx;
 	strata_uuid7(&u);
 	strata_uuid_format(&u, id);
-	if ((rc = strata_db_bind_text(st, 1, id)) || (rc = strata_db_bind_int64(st, 2, (int64_t)row)))
+	if ((rc = strata_db_bind_text(st, 1, id)) ||
+	    (rc = strata_db_bind_int64(st, 2, (int64_t)row)))
 		return rc;
 	return strata_db_bind_double(st, 3, (double)row * 0.5);
 }
@@ -102,14 +103,14 @@ static void bench_db(const char *label, const char *url)
 	}
 	strata_db_exec(db, "DROP TABLE IF EXISTS bench_rows");
 	if (strata_db_exec(db, "CREATE TABLE bench_rows (id TEXT PRIMARY KEY, n BIGINT, "
-			       "v DOUBLE PRECISION)") != 0) {
+	                       "v DOUBLE PRECISION)") != 0) {
 		printf("%-36s failed: %s\n", label, strata_error_message());
 		strata_db_close(db);
 		return;
 	}
 	start = strata_time_monotonic_ns();
 	if (strata_db_bulk_insert(db, "INSERT INTO bench_rows (id, n, v) VALUES (?, ?, ?)", n, 5000,
-				  bind_row, NULL, &done) != 0)
+	                          bind_row, NULL, &done) != 0)
 		printf("%-36s failed: %s\n", label, strata_error_message());
 	else
 		report(label, (double)done, seconds_since(start), "rows");
@@ -138,6 +139,7 @@ int main(void)
 	if (pg && *pg)
 		bench_db("catalog bulk insert (postgresql)", pg);
 	else
-		printf("%-36s skipped: STRATA_TEST_PG_URL not set\n", "catalog bulk insert (postgresql)");
+		printf("%-36s skipped: STRATA_TEST_PG_URL not set\n",
+		       "catalog bulk insert (postgresql)");
 	return 0;
 }

@@ -15,7 +15,7 @@ extern "C" {
 
 typedef struct strata_app {
 	const char *name;
-	const char *summary;          /* one line for `strata --help` */
+	const char *summary; /* one line for `strata --help` */
 	int (*main)(int argc, char **argv);
 } strata_app;
 

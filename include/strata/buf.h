@@ -20,7 +20,10 @@ typedef struct strata_buf {
 	size_t cap; /* bytes allocated */
 } strata_buf;
 
-#define STRATA_BUF_INIT {NULL, 0, 0}
+#define STRATA_BUF_INIT                                                                            \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 int strata_buf_grow(strata_buf *b, size_t extra);
 int strata_buf_append(strata_buf *b, const void *data, size_t len);

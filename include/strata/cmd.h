@@ -15,12 +15,12 @@ extern "C" {
 #endif
 
 /* Exit statuses used by every command. */
-#define STRATA_EXIT_OK 0
+#define STRATA_EXIT_OK      0
 #define STRATA_EXIT_FAILURE 1
-#define STRATA_EXIT_USAGE 2
+#define STRATA_EXIT_USAGE   2
 
 typedef struct strata_cmd {
-	const char *name; /* NULL terminates a table */
+	const char *name;                  /* NULL terminates a table */
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
 	const char *summary;
 	const char *planned; /* non-NULL: not built yet; names the issue that adds it */

@@ -25,20 +25,20 @@ extern "C" {
 #endif
 
 typedef enum strata_conf_type {
-	STRATA_CONF_NULL = 0,  /* YAML null / empty */
-	STRATA_CONF_TABLE,     /* TOML table, YAML mapping */
-	STRATA_CONF_ARRAY,     /* TOML array, YAML sequence */
+	STRATA_CONF_NULL = 0, /* YAML null / empty */
+	STRATA_CONF_TABLE,    /* TOML table, YAML mapping */
+	STRATA_CONF_ARRAY,    /* TOML array, YAML sequence */
 	STRATA_CONF_STRING,
 	STRATA_CONF_INT,
 	STRATA_CONF_FLOAT,
 	STRATA_CONF_BOOL,
-	STRATA_CONF_DATETIME,  /* offset date-time: UTC nanoseconds */
+	STRATA_CONF_DATETIME,       /* offset date-time: UTC nanoseconds */
 	STRATA_CONF_LOCAL_DATETIME, /* no offset; nanoseconds as if UTC */
-	STRATA_CONF_DATE,      /* local date; nanoseconds of its midnight as if UTC */
-	STRATA_CONF_TIME,      /* local time; nanoseconds since midnight */
+	STRATA_CONF_DATE,           /* local date; nanoseconds of its midnight as if UTC */
+	STRATA_CONF_TIME,           /* local time; nanoseconds since midnight */
 	/* Schema-only pseudo-types for strata_conf_field.type: */
-	STRATA_CONF_NUMBER,    /* INT or FLOAT */
-	STRATA_CONF_ANY_DATE,  /* DATE, LOCAL_DATETIME or DATETIME */
+	STRATA_CONF_NUMBER,   /* INT or FLOAT */
+	STRATA_CONF_ANY_DATE, /* DATE, LOCAL_DATETIME or DATETIME */
 	STRATA_CONF_ANY
 } strata_conf_type;
 
@@ -60,7 +60,7 @@ void strata_conf_free(strata_conf *root);
 /* --- navigation ----------------------------------------------------------- */
 strata_conf_type strata_conf_type_of(const strata_conf *node);
 const char *strata_conf_type_name(strata_conf_type type);
-int strata_conf_line(const strata_conf *node);        /* 1-based; 0 if unknown */
+int strata_conf_line(const strata_conf *node);           /* 1-based; 0 if unknown */
 const char *strata_conf_source(const strata_conf *node); /* document name */
 
 /* Tables: child by key (NULL if absent), or by dotted path "a.b.c". */
@@ -85,7 +85,7 @@ int strata_conf_as_time_of_day_ns(const strata_conf *node, int64_t *out);
 
 /* Lookups with defaults: absent key -> default and 0; wrong type -> error. */
 int strata_conf_get_string(const strata_conf *table, const char *key, const char *dflt,
-			   const char **out);
+                           const char **out);
 int strata_conf_get_int64(const strata_conf *table, const char *key, int64_t dflt, int64_t *out);
 int strata_conf_get_double(const strata_conf *table, const char *key, double dflt, double *out);
 int strata_conf_get_bool(const strata_conf *table, const char *key, int dflt, int *out);

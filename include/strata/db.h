@@ -32,7 +32,7 @@ typedef struct strata_db_pool strata_db_pool;
 typedef enum strata_db_backend { STRATA_DB_SQLITE = 1, STRATA_DB_POSTGRES = 2 } strata_db_backend;
 
 /* strata_db_step results (besides negative errors). */
-#define STRATA_DB_ROW 1
+#define STRATA_DB_ROW  1
 #define STRATA_DB_DONE 0
 
 /* Open a connection. The URL's password never appears in error messages. */
@@ -95,7 +95,7 @@ int strata_db_transaction(strata_db *db, strata_db_txn_fn fn, void *ctx, int max
  * every column is a key). Returns a malloc'd string in *sql.
  */
 int strata_db_upsert_sql(const char *table, const char *const *columns, size_t ncolumns,
-			 const char *const *key_columns, size_t nkeys, char **sql);
+                         const char *const *key_columns, size_t nkeys, char **sql);
 
 /*
  * Bulk insert: bind each row through bind_row(st, row_index, ctx), executing
@@ -106,21 +106,21 @@ int strata_db_upsert_sql(const char *table, const char *const *columns, size_t n
  */
 typedef int (*strata_db_bind_row_fn)(strata_db_stmt *st, size_t row, void *ctx);
 int strata_db_bulk_insert(strata_db *db, const char *sql, size_t nrows, size_t batch_size,
-			  strata_db_bind_row_fn bind_row, void *ctx, size_t *rows_done);
+                          strata_db_bind_row_fn bind_row, void *ctx, size_t *rows_done);
 
 /* Numbered migrations, applied in order, each in its own transaction, and
  * recorded in schema_migrations (version, name, applied_at). */
 typedef struct strata_migration {
-	int version;             /* > 0, strictly increasing */
-	const char *name;        /* short description */
-	const char *sql;         /* both backends, unless the next is set */
+	int version;              /* > 0, strictly increasing */
+	const char *name;         /* short description */
+	const char *sql;          /* both backends, unless the next is set */
 	const char *sql_postgres; /* optional PostgreSQL-specific SQL */
 } strata_migration;
 
 /* Apply pending migrations; *applied (may be NULL) gets how many ran. On
  * PostgreSQL an advisory lock serialises concurrent migrators. */
 int strata_db_migrate(strata_db *db, const strata_migration *migrations, size_t count,
-		      int *applied);
+                      int *applied);
 
 /* The highest applied migration version (0 when none). */
 int strata_db_schema_version(strata_db *db, int *version);

@@ -19,19 +19,19 @@ extern "C" {
 
 typedef enum strata_error {
 	STRATA_OK = 0,
-	STRATA_ERR = -1,         /* unclassified failure */
-	STRATA_ENOMEM = -2,      /* out of memory */
-	STRATA_EINVAL = -3,      /* invalid argument from the caller */
-	STRATA_EPARSE = -4,      /* malformed input: file, message, timestamp */
-	STRATA_EIO = -5,         /* operating-system I/O failure */
-	STRATA_ENOTFOUND = -6,   /* a named thing does not exist */
-	STRATA_EEXIST = -7,      /* a thing that must not exist does */
-	STRATA_ESCHEMA = -8,     /* valid syntax, wrong key or type */
-	STRATA_EDB = -9,         /* database error */
-	STRATA_EBUSY = -10,      /* transient: locked, busy, serialization */
-	STRATA_EAUTH = -11,      /* authentication refused */
-	STRATA_EPERM = -12,      /* permission denied */
-	STRATA_ELIMIT = -13,     /* a size or count limit was exceeded */
+	STRATA_ERR = -1,          /* unclassified failure */
+	STRATA_ENOMEM = -2,       /* out of memory */
+	STRATA_EINVAL = -3,       /* invalid argument from the caller */
+	STRATA_EPARSE = -4,       /* malformed input: file, message, timestamp */
+	STRATA_EIO = -5,          /* operating-system I/O failure */
+	STRATA_ENOTFOUND = -6,    /* a named thing does not exist */
+	STRATA_EEXIST = -7,       /* a thing that must not exist does */
+	STRATA_ESCHEMA = -8,      /* valid syntax, wrong key or type */
+	STRATA_EDB = -9,          /* database error */
+	STRATA_EBUSY = -10,       /* transient: locked, busy, serialization */
+	STRATA_EAUTH = -11,       /* authentication refused */
+	STRATA_EPERM = -12,       /* permission denied */
+	STRATA_ELIMIT = -13,      /* a size or count limit was exceeded */
 	STRATA_EUNSUPPORTED = -14 /* valid but not supported */
 } strata_error;
 

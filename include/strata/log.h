@@ -59,7 +59,8 @@ int strata_log_enabled(strata_log_level level);
 void strata_log(strata_log_level level, const char *msg, ...);
 
 /* Log a printf-formatted message with no fields. */
-void strata_logf(strata_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strata_logf(strata_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus
 }

@@ -33,18 +33,18 @@ void strata_metrics_free(strata_metrics *reg);
 /* labels: NULL, or key, value, ..., NULL. A name already registered with
  * another type, or a histogram with other buckets, is STRATA_EINVAL. */
 int strata_metrics_counter(strata_metrics *reg, const char *name, const char *help,
-			   const char *const *labels, strata_metric **out);
+                           const char *const *labels, strata_metric **out);
 int strata_metrics_gauge(strata_metrics *reg, const char *name, const char *help,
-			 const char *const *labels, strata_metric **out);
+                         const char *const *labels, strata_metric **out);
 /* bounds: strictly increasing upper bounds; +Inf is implicit. */
 int strata_metrics_histogram(strata_metrics *reg, const char *name, const char *help,
-			     const double *bounds, size_t nbounds, const char *const *labels,
-			     strata_metric **out);
+                             const double *bounds, size_t nbounds, const char *const *labels,
+                             strata_metric **out);
 
-void strata_metric_add(strata_metric *m, double v); /* counter (v >= 0) or gauge */
-void strata_metric_set(strata_metric *m, double v); /* gauge */
+void strata_metric_add(strata_metric *m, double v);     /* counter (v >= 0) or gauge */
+void strata_metric_set(strata_metric *m, double v);     /* gauge */
 void strata_metric_observe(strata_metric *m, double v); /* histogram */
-double strata_metric_value(strata_metric *m); /* counter/gauge value, histogram sum */
+double strata_metric_value(strata_metric *m);           /* counter/gauge value, histogram sum */
 
 /* Append every family, in registration order, to out. */
 int strata_metrics_render(strata_metrics *reg, strata_buf *out);

@@ -18,8 +18,8 @@ extern "C" {
 
 typedef int64_t strata_time;
 
-#define STRATA_NS_PER_SEC INT64_C(1000000000)
-#define STRATA_NS_PER_DAY (INT64_C(86400) * STRATA_NS_PER_SEC)
+#define STRATA_NS_PER_SEC     INT64_C(1000000000)
+#define STRATA_NS_PER_DAY     (INT64_C(86400) * STRATA_NS_PER_SEC)
 #define STRATA_MJD_UNIX_EPOCH 40587.0 /* MJD of 1970-01-01 */
 
 /* The current UTC time (CLOCK_REALTIME). */
@@ -42,9 +42,9 @@ int strata_time_format_iso8601(strata_time t, int frac_digits, char *buf, size_t
 
 /* Calendar conversion (proleptic Gregorian, UTC). */
 typedef struct strata_civil {
-	int year, month, day;      /* month 1..12, day 1..31 */
-	int hour, minute, second;  /* 0..23, 0..59, 0..59 */
-	int nanosecond;            /* 0..999999999 */
+	int year, month, day;     /* month 1..12, day 1..31 */
+	int hour, minute, second; /* 0..23, 0..59, 0..59 */
+	int nanosecond;           /* 0..999999999 */
 } strata_civil;
 
 int strata_time_from_civil(const strata_civil *c, strata_time *out);

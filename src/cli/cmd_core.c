@@ -26,9 +26,9 @@ static int core_time(int argc, char **argv)
 {
 	if (argc < 2 || strata_cmd_wants_help(argc, argv)) {
 		fprintf(argc < 2 ? stderr : stdout,
-			"usage: strata core time TIMESTAMP...\n"
-			"Parse ISO 8601 timestamps strictly; print nanoseconds, UTC, MJD and "
-			"year-day.\n");
+		        "usage: strata core time TIMESTAMP...\n"
+		        "Parse ISO 8601 timestamps strictly; print nanoseconds, UTC, MJD and "
+		        "year-day.\n");
 		return argc < 2 ? STRATA_EXIT_USAGE : STRATA_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -40,8 +40,8 @@ static int core_time(int argc, char **argv)
 			return cli_fail(NULL);
 		strata_time_format_iso8601(t, 9, iso, sizeof iso);
 		strata_time_to_year_doy(t, &year, &doy);
-		printf("%" PRId64 "\t%s\tMJD %.9f\t%04d-%03d\n", t, iso, strata_time_to_mjd(t), year,
-		       doy);
+		printf("%" PRId64 "\t%s\tMJD %.9f\t%04d-%03d\n", t, iso, strata_time_to_mjd(t),
+		       year, doy);
 	}
 	return STRATA_EXIT_OK;
 }
@@ -59,7 +59,7 @@ static int core_uuid(int argc, char **argv)
 		count = strtol(argv[2], &end, 10);
 		if (*end || count < 1 || count > 1000000) {
 			fprintf(stderr, "strata core uuid: -n: '%s' is not a count 1..1000000\n",
-				argv[2]);
+			        argv[2]);
 			return STRATA_EXIT_USAGE;
 		}
 	} else if (argc != 1) {
@@ -127,9 +127,7 @@ static void conf_to_json(const strata_conf *node, strata_buf *out)
 		strata_time_format_iso8601(i, 9, iso, sizeof iso);
 		strata_buf_json_string(out, iso);
 		break;
-	default:
-		strata_buf_puts(out, "null");
-		break;
+	default: strata_buf_puts(out, "null"); break;
 	}
 }
 
@@ -140,8 +138,8 @@ static int core_config(int argc, char **argv)
 
 	if (argc != 2 || strata_cmd_wants_help(argc, argv)) {
 		fprintf(argc != 2 ? stderr : stdout,
-			"usage: strata core config FILE\n"
-			"Parse a TOML (.toml) or YAML (.yaml, .yml) file and print it as JSON.\n");
+		        "usage: strata core config FILE\n"
+		        "Parse a TOML (.toml) or YAML (.yaml, .yml) file and print it as JSON.\n");
 		return argc != 2 ? STRATA_EXIT_USAGE : STRATA_EXIT_OK;
 	}
 	if (strata_conf_load(argv[1], &root) != 0)
@@ -160,9 +158,9 @@ static int core_db(int argc, char **argv)
 
 	if (argc != 2 || strata_cmd_wants_help(argc, argv)) {
 		fprintf(argc != 2 ? stderr : stdout,
-			"usage: strata core db URL\n"
-			"Connect to a catalog (a SQLite path or postgresql://...) and report its "
-			"schema version.\n");
+		        "usage: strata core db URL\n"
+		        "Connect to a catalog (a SQLite path or postgresql://...) and report its "
+		        "schema version.\n");
 		return argc != 2 ? STRATA_EXIT_USAGE : STRATA_EXIT_OK;
 	}
 	if (strata_db_open(argv[1], &db) != 0)
@@ -179,17 +177,17 @@ static int core_db(int argc, char **argv)
 }
 
 static const strata_cmd core_commands[] = {
-	{"time", core_time, "parse ISO 8601 timestamps strictly", NULL},
-	{"uuid", core_uuid, "print new UUIDv7 ids", NULL},
-	{"config", core_config, "parse a TOML or YAML file and print it as JSON", NULL},
-	{"db", core_db, "connect to a catalog and report its schema version", NULL},
-	{NULL, NULL, NULL, NULL},
+    {"time", core_time, "parse ISO 8601 timestamps strictly", NULL},
+    {"uuid", core_uuid, "print new UUIDv7 ids", NULL},
+    {"config", core_config, "parse a TOML or YAML file and print it as JSON", NULL},
+    {"db", core_db, "connect to a catalog and report its schema version", NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const strata_cmd_group core_group = {
-	"strata core",
-	"Tools over the shared core: check timestamps, configs and catalogs by hand.",
-	core_commands,
+    "strata core",
+    "Tools over the shared core: check timestamps, configs and catalogs by hand.",
+    core_commands,
 };
 
 int cmd_core(int argc, char **argv)

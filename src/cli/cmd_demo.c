@@ -28,23 +28,23 @@
 #include <string.h>
 
 static const strata_migration demo_migrations[] = {
-	{1, "stations",
-	 "CREATE TABLE demo_stations (code TEXT PRIMARY KEY, latitude DOUBLE PRECISION NOT NULL,"
-	 " longitude DOUBLE PRECISION NOT NULL, updated_ns BIGINT NOT NULL)",
-	 NULL},
-	{2, "readings",
-	 "CREATE TABLE demo_readings (id TEXT PRIMARY KEY, run_id TEXT NOT NULL,"
-	 " station TEXT NOT NULL REFERENCES demo_stations(code), at_ns BIGINT NOT NULL,"
-	 " value DOUBLE PRECISION NOT NULL);"
-	 "CREATE INDEX demo_readings_run ON demo_readings (run_id, station, at_ns)",
-	 NULL},
+    {1, "stations",
+     "CREATE TABLE demo_stations (code TEXT PRIMARY KEY, latitude DOUBLE PRECISION NOT NULL,"
+     " longitude DOUBLE PRECISION NOT NULL, updated_ns BIGINT NOT NULL)",
+     NULL},
+    {2, "readings",
+     "CREATE TABLE demo_readings (id TEXT PRIMARY KEY, run_id TEXT NOT NULL,"
+     " station TEXT NOT NULL REFERENCES demo_stations(code), at_ns BIGINT NOT NULL,"
+     " value DOUBLE PRECISION NOT NULL);"
+     "CREATE INDEX demo_readings_run ON demo_readings (run_id, station, at_ns)",
+     NULL},
 };
 
 static const struct {
 	const char *code;
 	double latitude, longitude;
 } demo_stations[] = {
-	{"CI.CCA", 35.35, -118.35}, {"CI.HEC", 34.83, -116.34}, {"TD.TD03", 52.13, 11.64}};
+    {"CI.CCA", 35.35, -118.35}, {"CI.HEC", 34.83, -116.34}, {"TD.TD03", 52.13, 11.64}};
 #define DEMO_STATION_COUNT (sizeof demo_stations / sizeof demo_stations[0])
 
 typedef struct demo_reading {
@@ -95,7 +95,8 @@ static int bind_reading(strata_db_stmt *st, size_t row, void *ctx)
 	if ((rc = strata_db_bind_text(st, 1, r->id)) ||
 	    (rc = strata_db_bind_text(st, 2, run->run_id)) ||
 	    (rc = strata_db_bind_text(st, 3, r->station)) ||
-	    (rc = strata_db_bind_int64(st, 4, r->at)) || (rc = strata_db_bind_double(st, 5, r->value)))
+	    (rc = strata_db_bind_int64(st, 4, r->at)) ||
+	    (rc = strata_db_bind_double(st, 5, r->value)))
 		return rc;
 	strata_progress_add(run->progress, 1);
 	strata_metric_add(run->rows_inserted, 1);
@@ -134,10 +135,11 @@ static int report(strata_db *db, demo_run *run)
 	strata_db_stmt *st;
 	int rc;
 
-	rc = strata_db_prepare(db,
-			       "SELECT station, COUNT(*), MIN(at_ns), MAX(at_ns), AVG(value) "
-			       "FROM demo_readings WHERE run_id = ? GROUP BY station ORDER BY station",
-			       &st);
+	rc = strata_db_prepare(
+	    db,
+	    "SELECT station, COUNT(*), MIN(at_ns), MAX(at_ns), AVG(value) "
+	    "FROM demo_readings WHERE run_id = ? GROUP BY station ORDER BY station",
+	    &st);
 	if (rc || (rc = strata_db_bind_text(st, 1, run->run_id)))
 		goto out;
 	printf("%-8s %7s  %-24s %-24s %14s\n", "station", "rows", "first", "last", "first (MJD)");
@@ -199,9 +201,9 @@ static int run_demo(demo_run *run, strata_metrics *metrics)
 	strata_log(STRATA_LOG_INFO, "readings computed", "threads", count, NULL);
 	run->progress = strata_progress_start("insert", run->count);
 	rc = strata_db_bulk_insert(db,
-				   "INSERT INTO demo_readings (id, run_id, station, at_ns, value) "
-				   "VALUES (?, ?, ?, ?, ?)",
-				   run->count, (size_t)run->batch_size, bind_reading, run, &done);
+	                           "INSERT INTO demo_readings (id, run_id, station, at_ns, value) "
+	                           "VALUES (?, ?, ?, ?, ?)",
+	                           run->count, (size_t)run->batch_size, bind_reading, run, &done);
 	strata_progress_finish(run->progress);
 	if (rc)
 		goto out;
@@ -218,29 +220,25 @@ out:
 
 /* The [demo] table of a --config file (TOML or YAML). */
 static const strata_conf_field demo_table_fields[] = {
-	{"rows", STRATA_CONF_INT, 0, NULL, 0},
-	{"batch_size", STRATA_CONF_INT, 0, NULL, 0},
-	{"threads", STRATA_CONF_INT, 0, NULL, 0},
-	{"start", STRATA_CONF_ANY_DATE, 0, NULL, 0},
-	{"catalog", STRATA_CONF_STRING, 0, NULL, 0},
-	{NULL, 0, 0, NULL, 0},
+    {"rows", STRATA_CONF_INT, 0, NULL, 0},       {"batch_size", STRATA_CONF_INT, 0, NULL, 0},
+    {"threads", STRATA_CONF_INT, 0, NULL, 0},    {"start", STRATA_CONF_ANY_DATE, 0, NULL, 0},
+    {"catalog", STRATA_CONF_STRING, 0, NULL, 0}, {NULL, 0, 0, NULL, 0},
 };
 
 static const strata_conf_field demo_config_fields[] = {
-	{"demo", STRATA_CONF_TABLE, 1, demo_table_fields, 0},
-	{NULL, 0, 0, NULL, 0},
+    {"demo", STRATA_CONF_TABLE, 1, demo_table_fields, 0},
+    {NULL, 0, 0, NULL, 0},
 };
 
 /* Check an integer setting's range, naming the file and line. */
-static int check_range(const strata_conf *table, const char *key, int64_t v, int64_t lo,
-		       int64_t hi)
+static int check_range(const strata_conf *table, const char *key, int64_t v, int64_t lo, int64_t hi)
 {
 	const strata_conf *node = strata_conf_get(table, key);
 	if (v >= lo && v <= hi)
 		return 0;
 	return strata_error_set(STRATA_ESCHEMA, "%s:%d: demo.%s: %lld is outside %lld..%lld",
-				strata_conf_source(node), strata_conf_line(node), key, (long long)v,
-				(long long)lo, (long long)hi);
+	                        strata_conf_source(node), strata_conf_line(node), key, (long long)v,
+	                        (long long)lo, (long long)hi);
 }
 
 /* Read settings from a config file; command-line options given later win. */
@@ -272,22 +270,23 @@ static int load_demo_config(const char *path, demo_run *run, strata_conf **keep)
 
 static int demo_usage(FILE *out, int status)
 {
-	fprintf(out, "usage: strata demo [--config FILE] [--dir DIR] [--catalog URL] [--rows N]\n\n"
-		     "Run the core end to end: a catalog (SQLite at DIR/catalog.db unless --catalog\n"
-		     "names a postgresql:// URL), migrations, upserts, parallel computation, a bulk\n"
-		     "insert under UUIDv7 keys, a query, and DIR/metrics.prom. DIR defaults to\n"
-		     "./strata-demo, N to 30000. FILE (TOML or YAML) may set, in a [demo] table,\n"
-		     "rows, batch_size, threads, start (a date) and catalog; see "
-		     "docs/examples/demo.toml.\n");
+	fprintf(out,
+	        "usage: strata demo [--config FILE] [--dir DIR] [--catalog URL] [--rows N]\n\n"
+	        "Run the core end to end: a catalog (SQLite at DIR/catalog.db unless --catalog\n"
+	        "names a postgresql:// URL), migrations, upserts, parallel computation, a bulk\n"
+	        "insert under UUIDv7 keys, a query, and DIR/metrics.prom. DIR defaults to\n"
+	        "./strata-demo, N to 30000. FILE (TOML or YAML) may set, in a [demo] table,\n"
+	        "rows, batch_size, threads, start (a date) and catalog; see "
+	        "docs/examples/demo.toml.\n");
 	return status;
 }
 
 int cmd_demo(int argc, char **argv)
 {
 	demo_run run = {.dir = "strata-demo",
-			.count = 30000,
-			.batch_size = 2000,
-			.start = INT64_C(1641081600) * STRATA_NS_PER_SEC};
+	                .count = 30000,
+	                .batch_size = 2000,
+	                .start = INT64_C(1641081600) * STRATA_NS_PER_SEC};
 	strata_conf *config = NULL;
 	char catalog[4096], run_id[37];
 	strata_metrics *metrics;
@@ -337,7 +336,7 @@ int cmd_demo(int argc, char **argv)
 		return cli_fail("demo: out of memory");
 	}
 	strata_metrics_counter(metrics, "strata_demo_rows_inserted_total",
-			       "Readings inserted by strata demo.", NULL, &run.rows_inserted);
+	                       "Readings inserted by strata demo.", NULL, &run.rows_inserted);
 	rc = run_demo(&run, metrics);
 	strata_metrics_free(metrics);
 	strata_conf_free(config); /* run.catalog may point into it */

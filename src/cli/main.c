@@ -17,25 +17,25 @@
 #include <string.h>
 
 static const strata_builtin builtins[] = {
-	{"demo", cmd_demo, "run the core demo: catalog, ids, time, logging, metrics"},
-	{"core", cmd_core, "core utilities: time, uuid, config, db checks"},
-	{"version", cmd_version, "print the version and the libraries strata was built with"},
-	{NULL, NULL, NULL},
+    {"demo", cmd_demo, "run the core demo: catalog, ids, time, logging, metrics"},
+    {"core", cmd_core, "core utilities: time, uuid, config, db checks"},
+    {"version", cmd_version, "print the version and the libraries strata was built with"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: strata [--log-format text|json] [--log-level LEVEL] <app> <command> "
-		     "[options]\n\n"
-		     "strata: fast, dependable data systems in one binary.\n\napps:\n");
+	             "[options]\n\n"
+	             "strata: fast, dependable data systems in one binary.\n\napps:\n");
 	for (const strata_app *a = strata_apps; a->name; a++)
 		fprintf(out, "  %-8s %s\n", a->name, a->summary);
 	fprintf(out, "\ncommands:\n");
 	for (const strata_builtin *b = builtins; b->name; b++)
 		fprintf(out, "  %-8s %s\n", b->name, b->summary);
 	fprintf(out, "\nRun 'strata <app> --help' for an app's commands.\n"
-		     "Environment: STRATA_LOG=LEVEL[,json|,text] sets logging "
-		     "(default info,text).\n");
+	             "Environment: STRATA_LOG=LEVEL[,json|,text] sets logging "
+	             "(default info,text).\n");
 }
 
 int cli_fail(const char *what)
@@ -58,8 +58,9 @@ static int parse_global_options(int argc, char **argv)
 		if (!strcmp(opt, "--version"))
 			return i;
 		if ((!strcmp(opt, "--log-format") || !strcmp(opt, "--log-level")) && i + 1 < argc) {
-			int rc = !strcmp(opt, "--log-format") ? strata_log_set_format_name(argv[i + 1])
-							       : strata_log_set_level_name(argv[i + 1]);
+			int rc = !strcmp(opt, "--log-format")
+			             ? strata_log_set_format_name(argv[i + 1])
+			             : strata_log_set_level_name(argv[i + 1]);
 			if (rc) {
 				cli_fail(opt);
 				return -1;
@@ -78,7 +79,8 @@ int main(int argc, char **argv)
 	int first;
 
 	if (strata_log_init_from_env() != 0)
-		fprintf(stderr, "strata: STRATA_LOG: %s (using defaults)\n", strata_error_message());
+		fprintf(stderr, "strata: STRATA_LOG: %s (using defaults)\n",
+		        strata_error_message());
 	first = parse_global_options(argc, argv);
 	if (first < 0)
 		return 2;

@@ -24,7 +24,8 @@ int strata_buf_grow(strata_buf *b, size_t extra)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	p = realloc(b->data, cap);
 	if (!p)
-		return strata_error_set(STRATA_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+		return strata_error_set(STRATA_ENOMEM,
+		                        "out of memory growing a buffer to %zu bytes", cap);
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -115,11 +116,26 @@ int strata_buf_json_string(strata_buf *b, const char *s)
 	while (!rc && *p) {
 		size_t n;
 		switch (*p) {
-		case '"': rc = strata_buf_puts(b, "\\\""); p++; continue;
-		case '\\': rc = strata_buf_puts(b, "\\\\"); p++; continue;
-		case '\n': rc = strata_buf_puts(b, "\\n"); p++; continue;
-		case '\r': rc = strata_buf_puts(b, "\\r"); p++; continue;
-		case '\t': rc = strata_buf_puts(b, "\\t"); p++; continue;
+		case '"':
+			rc = strata_buf_puts(b, "\\\"");
+			p++;
+			continue;
+		case '\\':
+			rc = strata_buf_puts(b, "\\\\");
+			p++;
+			continue;
+		case '\n':
+			rc = strata_buf_puts(b, "\\n");
+			p++;
+			continue;
+		case '\r':
+			rc = strata_buf_puts(b, "\\r");
+			p++;
+			continue;
+		case '\t':
+			rc = strata_buf_puts(b, "\\t");
+			p++;
+			continue;
 		default: break;
 		}
 		if (*p < 0x20 || *p == 0x7F) {

@@ -12,11 +12,11 @@ void strata_cmd_usage(const strata_cmd_group *group, FILE *out)
 		if ((int)strlen(c->name) > width)
 			width = (int)strlen(c->name);
 	fprintf(out, "usage: %s <command> [options]\n\n%s\n\ncommands:\n", group->prog,
-		group->description);
+	        group->description);
 	for (c = group->commands; c->name; c++) {
 		if (c->planned)
 			fprintf(out, "  %-*s  %s (planned: %s)\n", width, c->name, c->summary,
-				c->planned);
+			        c->planned);
 		else
 			fprintf(out, "  %-*s  %s\n", width, c->name, c->summary);
 	}
@@ -53,12 +53,12 @@ int strata_cmd_dispatch(const strata_cmd_group *group, int argc, char **argv)
 			continue;
 		if (c->planned || !c->run) {
 			fprintf(stderr, "%s %s: not available yet (%s)\n", group->prog, name,
-				c->planned ? c->planned : "planned");
+			        c->planned ? c->planned : "planned");
 			return STRATA_EXIT_USAGE;
 		}
 		return c->run(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "%s: unknown command '%s'; see '%s --help'\n", group->prog, name,
-		group->prog);
+	        group->prog);
 	return STRATA_EXIT_USAGE;
 }

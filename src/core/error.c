@@ -30,23 +30,16 @@ static int code_from_errno(int err)
 {
 	switch (err) {
 	case ENOENT:
-	case ENOTDIR:
-		return STRATA_ENOTFOUND;
-	case EEXIST:
-		return STRATA_EEXIST;
+	case ENOTDIR: return STRATA_ENOTFOUND;
+	case EEXIST: return STRATA_EEXIST;
 	case EACCES:
 	case EPERM:
-	case EROFS:
-		return STRATA_EPERM;
-	case ENOMEM:
-		return STRATA_ENOMEM;
-	case EINVAL:
-		return STRATA_EINVAL;
+	case EROFS: return STRATA_EPERM;
+	case ENOMEM: return STRATA_ENOMEM;
+	case EINVAL: return STRATA_EINVAL;
 	case EAGAIN:
-	case EBUSY:
-		return STRATA_EBUSY;
-	default:
-		return STRATA_EIO;
+	case EBUSY: return STRATA_EBUSY;
+	default: return STRATA_EIO;
 	}
 }
 

@@ -59,7 +59,7 @@ int strata_atomic_open(strata_atomic_file *w, const char *path, int mode)
 	memset(w, 0, sizeof *w);
 	if (!path || !*path || path[strlen(path) - 1] == '/')
 		return strata_error_set(STRATA_EINVAL, "atomic write: '%s' is not a file path",
-					path ? path : "(null)");
+		                        path ? path : "(null)");
 	w->path = strdup(path);
 	w->tmp_path = temp_path_for(path);
 	if (!w->path || !w->tmp_path) {
@@ -160,7 +160,7 @@ int strata_file_read_all(const char *path, size_t max_size, char **data, size_t 
 	if ((size_t)st.st_size > max_size) {
 		close(fd);
 		return strata_error_set(STRATA_ELIMIT, "%s: %lld bytes exceeds the limit of %zu",
-					path, (long long)st.st_size, max_size);
+		                        path, (long long)st.st_size, max_size);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
@@ -199,7 +199,7 @@ int strata_mkdir_p(const char *path, int mode)
 	copy = strdup(path);
 	if (!copy)
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (char *p = copy + 1; ; p++) {
+	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		char saved = *p;
@@ -235,8 +235,8 @@ int strata_file_lock_acquire(strata_file_lock *lock, const char *path, int exclu
 		if (errno == EINTR)
 			continue;
 		rc = errno == EWOULDBLOCK
-			     ? strata_error_set(STRATA_EBUSY, "%s is locked by another process", path)
-			     : strata_error_set_errno("cannot lock %s", path);
+		         ? strata_error_set(STRATA_EBUSY, "%s is locked by another process", path)
+		         : strata_error_set_errno("cannot lock %s", path);
 		close(lock->fd);
 		lock->fd = -1;
 		return rc;

@@ -49,8 +49,8 @@ int strata_log_set_level_name(const char *name)
 		return 0;
 	}
 	return strata_error_set(STRATA_EINVAL,
-				"unknown log level '%.32s' (trace, debug, info, warn, error, off)",
-				name);
+	                        "unknown log level '%.32s' (trace, debug, info, warn, error, off)",
+	                        name);
 }
 
 int strata_log_set_format_name(const char *name)
@@ -61,7 +61,7 @@ int strata_log_set_format_name(const char *name)
 		log_format = STRATA_LOG_JSON;
 	else
 		return strata_error_set(STRATA_EINVAL, "unknown log format '%.32s' (text, json)",
-					name);
+		                        name);
 	return 0;
 }
 
@@ -77,14 +77,15 @@ int strata_log_init_from_env(void)
 		size_t n = strcspn(env, ",");
 		if (n == 0 || n >= sizeof item)
 			return strata_error_set(STRATA_EINVAL, "STRATA_LOG: bad item in '%.64s'",
-						env);
+			                        env);
 		memcpy(item, env, n);
 		item[n] = '\0';
 		if (strata_log_set_format_name(item) != 0 && strata_log_set_level_name(item) != 0)
-			return strata_error_set(STRATA_EINVAL,
-						"STRATA_LOG: '%s' is neither a level (trace, debug, "
-						"info, warn, error, off) nor a format (text, json)",
-						item);
+			return strata_error_set(
+			    STRATA_EINVAL,
+			    "STRATA_LOG: '%s' is neither a level (trace, debug, "
+			    "info, warn, error, off) nor a format (text, json)",
+			    item);
 		env += n + (env[n] == ',');
 	}
 	strata_error_clear();
@@ -153,7 +154,7 @@ static void format_record(strata_buf *b, strata_log_level level, const char *msg
 	strata_time_format_iso8601(strata_time_now(), 3, ts, sizeof ts);
 	if (log_format == STRATA_LOG_JSON) {
 		strata_buf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts,
-				  level_names[level]);
+		                  level_names[level]);
 		strata_buf_json_string(b, msg);
 	} else {
 		char upper[8];

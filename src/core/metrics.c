@@ -14,9 +14,9 @@ typedef enum metric_type { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM } metr
 struct strata_metric {
 	struct strata_metric *next;
 	struct metric_family *family;
-	char *labels;      /* rendered: key="value",... (may be empty) */
-	double value;      /* counter/gauge value; histogram sum */
-	unsigned long long count; /* histogram observations */
+	char *labels;                /* rendered: key="value",... (may be empty) */
+	double value;                /* counter/gauge value; histogram sum */
+	unsigned long long count;    /* histogram observations */
 	unsigned long long *buckets; /* histogram: cumulative at render */
 };
 
@@ -74,7 +74,7 @@ static int valid_name(const char *s, int allow_colon)
 		return 0;
 	for (; *s; s++) {
 		int ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			 (*s >= '0' && *s <= '9') || *s == '_' || (allow_colon && *s == ':');
+		         (*s >= '0' && *s <= '9') || *s == '_' || (allow_colon && *s == ':');
 		if (!ok)
 			return 0;
 	}
@@ -90,7 +90,8 @@ static int render_labels(const char *const *labels, char **out)
 	for (size_t i = 0; labels && labels[i] && !rc; i += 2) {
 		if (!labels[i + 1] || !valid_name(labels[i], 0) || !strncmp(labels[i], "__", 2)) {
 			strata_buf_free(&b);
-			return strata_error_set(STRATA_EINVAL, "metrics: bad label '%s'", labels[i]);
+			return strata_error_set(STRATA_EINVAL, "metrics: bad label '%s'",
+			                        labels[i]);
 		}
 		rc = strata_buf_printf(&b, "%s%s=\"", i ? "," : "", labels[i]);
 		for (const char *v = labels[i + 1]; *v && !rc; v++) {
@@ -126,7 +127,7 @@ static int same_bounds(const metric_family *f, const double *bounds, size_t n)
 }
 
 static metric_family *new_family(strata_metrics *reg, const char *name, const char *help,
-				 metric_type type, const double *bounds, size_t nbounds)
+                                 metric_type type, const double *bounds, size_t nbounds)
 {
 	metric_family *f = calloc(1, sizeof *f);
 	if (!f)
@@ -183,15 +184,15 @@ static int check_bounds(const char *name, const double *bounds, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(bounds[i]) || (i && bounds[i] <= bounds[i - 1]))
-			return strata_error_set(STRATA_EINVAL,
-						"metrics: %s: buckets must be finite and increasing",
-						name);
+			return strata_error_set(
+			    STRATA_EINVAL, "metrics: %s: buckets must be finite and increasing",
+			    name);
 	return 0;
 }
 
 static int register_metric(strata_metrics *reg, const char *name, const char *help,
-			   metric_type type, const double *bounds, size_t nbounds,
-			   const char *const *labels, strata_metric **out)
+                           metric_type type, const double *bounds, size_t nbounds,
+                           const char *const *labels, strata_metric **out)
 {
 	metric_family *f;
 	char *rendered;
@@ -199,14 +200,14 @@ static int register_metric(strata_metrics *reg, const char *name, const char *he
 
 	if (!valid_name(name, 1))
 		return strata_error_set(STRATA_EINVAL, "metrics: invalid metric name '%s'",
-					name ? name : "(null)");
+		                        name ? name : "(null)");
 	if ((rc = check_bounds(name, bounds, nbounds)) || (rc = render_labels(labels, &rendered)))
 		return rc;
 	pthread_mutex_lock(&reg->lock);
 	f = find_family(reg, name);
 	if (f && (f->type != type || !same_bounds(f, bounds, nbounds))) {
 		rc = strata_error_set(STRATA_EINVAL, "metrics: %s already registered as a %s", name,
-				      type_names[f->type]);
+		                      type_names[f->type]);
 		free(rendered);
 	} else if (!f && !(f = new_family(reg, name, help, type, bounds, nbounds))) {
 		rc = strata_error_set(STRATA_ENOMEM, "metrics: out of memory");
@@ -219,20 +220,20 @@ static int register_metric(strata_metrics *reg, const char *name, const char *he
 }
 
 int strata_metrics_counter(strata_metrics *reg, const char *name, const char *help,
-			   const char *const *labels, strata_metric **out)
+                           const char *const *labels, strata_metric **out)
 {
 	return register_metric(reg, name, help, METRIC_COUNTER, NULL, 0, labels, out);
 }
 
 int strata_metrics_gauge(strata_metrics *reg, const char *name, const char *help,
-			 const char *const *labels, strata_metric **out)
+                         const char *const *labels, strata_metric **out)
 {
 	return register_metric(reg, name, help, METRIC_GAUGE, NULL, 0, labels, out);
 }
 
 int strata_metrics_histogram(strata_metrics *reg, const char *name, const char *help,
-			     const double *bounds, size_t nbounds, const char *const *labels,
-			     strata_metric **out)
+                             const double *bounds, size_t nbounds, const char *const *labels,
+                             strata_metric **out)
 {
 	return register_metric(reg, name, help, METRIC_HISTOGRAM, bounds, nbounds, labels, out);
 }
@@ -323,7 +324,7 @@ static void render_histogram(strata_buf *out, const metric_family *f, const stra
 		else
 			snprintf(v, sizeof v, "+Inf");
 		strata_buf_printf(out, "%s_bucket{%s%sle=\"%s\"} %llu\n", f->name, m->labels, sep,
-				  v, cumulative);
+		                  v, cumulative);
 	}
 	format_value(m->value, v, sizeof v);
 	if (m->labels[0]) {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BAR_WIDTH 28
+#define BAR_WIDTH          28
 #define REDRAW_INTERVAL_NS (STRATA_NS_PER_SEC / 10)
 
 struct strata_progress {
@@ -70,7 +70,7 @@ static void draw(strata_progress *p, int64_t now, int final)
 		for (int i = 0; i < BAR_WIDTH; i++)
 			fputc(i < filled ? '#' : '.', p->out);
 		fprintf(p->out, "] %3d%%  %llu/%llu  %s/s", (int)(done * 100 / p->total),
-			(unsigned long long)p->done, (unsigned long long)p->total, rate_text);
+		        (unsigned long long)p->done, (unsigned long long)p->total, rate_text);
 		if (!final && rate > 0)
 			fprintf(p->out, "  ETA %.0fs", (double)(p->total - done) / rate);
 	} else {

@@ -87,16 +87,16 @@ int strata_time_from_civil(const strata_civil *c, strata_time *out)
 		return strata_error_set(STRATA_EINVAL, "month %d out of range 1..12", c->month);
 	if (c->day < 1 || c->day > days_in_month(c->year, c->month))
 		return strata_error_set(STRATA_EINVAL, "day %d out of range for %04d-%02d", c->day,
-					c->year, c->month);
+		                        c->year, c->month);
 	if (c->hour < 0 || c->hour > 23 || c->minute < 0 || c->minute > 59 || c->second < 0 ||
 	    c->second > 59)
 		return strata_error_set(STRATA_EINVAL, "time of day %02d:%02d:%02d out of range",
-					c->hour, c->minute, c->second);
+		                        c->hour, c->minute, c->second);
 	if (c->nanosecond < 0 || c->nanosecond > 999999999)
 		return strata_error_set(STRATA_EINVAL, "nanosecond %d out of range", c->nanosecond);
 	days = days_from_civil(c->year, c->month, c->day);
 	return seconds_to_ns(days * SECONDS_PER_DAY + c->hour * 3600 + c->minute * 60 + c->second,
-			     c->nanosecond, out);
+	                     c->nanosecond, out);
 }
 
 /* Floor division of t by d (d > 0), and the non-negative remainder. */
@@ -139,7 +139,7 @@ typedef struct cursor {
 static int parse_error(const cursor *c, const char *what)
 {
 	return strata_error_set(STRATA_EPARSE, "invalid timestamp '%.64s': %s at position %d",
-				c->text, what, (int)(c->p - c->text) + 1);
+	                        c->text, what, (int)(c->p - c->text) + 1);
 }
 
 /* Read exactly n digits into *out. */
@@ -264,7 +264,7 @@ int strata_time_parse_iso8601(const char *text, strata_time *out)
 		return strata_error_wrap(rc, "invalid timestamp '%.64s'", text);
 	if (__builtin_add_overflow(*out, (leap - (int64_t)offset) * STRATA_NS_PER_SEC, out))
 		return strata_error_set(STRATA_ELIMIT, "invalid timestamp '%.64s': out of range",
-					text);
+		                        text);
 	return 0;
 }
 
@@ -277,7 +277,7 @@ int strata_time_format_iso8601(strata_time t, int frac_digits, char *buf, size_t
 		return strata_error_set(STRATA_EINVAL, "format: bad digits or buffer too small");
 	strata_time_to_civil(t, &cv);
 	n = snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d", cv.year, cv.month, cv.day,
-		     cv.hour, cv.minute, cv.second);
+	             cv.hour, cv.minute, cv.second);
 	if (frac_digits > 0) {
 		frac = cv.nanosecond;
 		for (int i = frac_digits; i < 9; i++)
@@ -316,8 +316,8 @@ void strata_time_to_year_doy(strata_time t, int *year, int *doy)
 	strata_civil cv;
 	strata_time_to_civil(t, &cv);
 	*year = cv.year;
-	*doy = (int)(days_from_civil(cv.year, cv.month, cv.day) - days_from_civil(cv.year, 1, 1)) +
-	       1;
+	*doy =
+	    (int)(days_from_civil(cv.year, cv.month, cv.day) - days_from_civil(cv.year, 1, 1)) + 1;
 }
 
 int strata_time_from_year_doy(int year, int doy, strata_time *out)
@@ -326,6 +326,6 @@ int strata_time_from_year_doy(int year, int doy, strata_time *out)
 
 	if (doy < 1 || doy > ndays)
 		return strata_error_set(STRATA_EINVAL, "day of year %d out of range 1..%d for %d",
-					doy, ndays, year);
+		                        doy, ndays, year);
 	return seconds_to_ns((days_from_civil(year, 1, 1) + doy - 1) * SECONDS_PER_DAY, 0, out);
 }

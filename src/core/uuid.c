@@ -59,7 +59,7 @@ int strata_uuid7_at(int64_t unix_ms, strata_uuid *out)
 
 	if (unix_ms < 0 || unix_ms > INT64_C(0xFFFFFFFFFFFF))
 		return strata_error_set(STRATA_EINVAL, "uuid7: timestamp %lld ms out of range",
-					(long long)unix_ms);
+		                        (long long)unix_ms);
 	if ((rc = random_bytes(rnd, sizeof rnd)))
 		return rc;
 	next_timestamp(&unix_ms, &counter, (uint16_t)(rnd[0] << 8 | rnd[1]));
@@ -106,22 +106,23 @@ int strata_uuid_parse(const char *text, strata_uuid *out)
 	const char *p = text;
 
 	if (!text || strlen(text) != STRATA_UUID_STRLEN)
-		return strata_error_set(STRATA_EPARSE, "invalid UUID '%.40s': expected 36 characters",
-					text ? text : "(null)");
+		return strata_error_set(STRATA_EPARSE,
+		                        "invalid UUID '%.40s': expected 36 characters",
+		                        text ? text : "(null)");
 	for (int i = 0; i < 16; i++) {
 		int hi, lo;
 		if (i == 4 || i == 6 || i == 8 || i == 10) {
 			if (*p++ != '-')
-				return strata_error_set(STRATA_EPARSE,
-							"invalid UUID '%s': expected '-' at position %d",
-							text, (int)(p - text));
+				return strata_error_set(
+				    STRATA_EPARSE, "invalid UUID '%s': expected '-' at position %d",
+				    text, (int)(p - text));
 		}
 		hi = hex_value(p[0]);
 		lo = hex_value(p[1]);
 		if (hi < 0 || lo < 0)
 			return strata_error_set(STRATA_EPARSE,
-						"invalid UUID '%s': bad hex digit at position %d", text,
-						(int)(p - text) + 1);
+			                        "invalid UUID '%s': bad hex digit at position %d",
+			                        text, (int)(p - text) + 1);
 		out->bytes[i] = (uint8_t)(hi << 4 | lo);
 		p += 2;
 	}

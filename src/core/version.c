@@ -14,5 +14,5 @@ int strata_library_versions(strata_buf *out)
 {
 	int pq = PQlibVersion();
 	return strata_buf_printf(out, "sqlite %s\nlibpq %d.%d\nlibyaml %s\n", sqlite3_libversion(),
-				 pq / 10000, pq % 10000, yaml_get_version_string());
+	                         pq / 10000, pq % 10000, yaml_get_version_string());
 }

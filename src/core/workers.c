@@ -19,18 +19,18 @@ typedef struct work_batch {
 	void *ctx;
 	atomic_size_t next;
 	atomic_int failed;
-	int error_code;        /* first failure, under the pool lock */
+	int error_code; /* first failure, under the pool lock */
 	char error_message[1024];
 } work_batch;
 
 struct strata_workers {
 	pthread_t *threads;
-	int nthreads;          /* background threads; the caller is one more */
+	int nthreads; /* background threads; the caller is one more */
 	pthread_mutex_t lock;
 	pthread_cond_t work_ready, work_done;
-	work_batch *batch;     /* current batch or NULL */
+	work_batch *batch; /* current batch or NULL */
 	unsigned long generation;
-	int busy;              /* background threads still on the batch */
+	int busy; /* background threads still on the batch */
 	int stopping;
 };
 
@@ -103,7 +103,7 @@ int strata_workers_create(int nthreads, strata_workers **out)
 
 	if (nthreads < 0 || nthreads > MAX_THREADS)
 		return strata_error_set(STRATA_EINVAL, "workers: %d threads (0..%d)", nthreads,
-					MAX_THREADS);
+		                        MAX_THREADS);
 	if (nthreads == 0)
 		nthreads = default_thread_count();
 	w = calloc(1, sizeof *w);
@@ -175,4 +175,3 @@ void strata_workers_destroy(strata_workers *w)
 	free(w->threads);
 	free(w);
 }
-

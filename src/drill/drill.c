@@ -3,18 +3,18 @@
 #include "strata/cmd.h"
 
 static const strata_cmd drill_commands[] = {
-	{"serve", NULL, "run the MQTT depth-estimation service (--config FILE)", "issue #7"},
-	{"estimate", NULL, "estimate keypoints of one hole from a Setitec file or JSON", "issue #7"},
-	{"convert", NULL, "convert OPC UA PubSub JSON to a Setitec-like table", "issue #7"},
-	{NULL, NULL, NULL, NULL},
+    {"serve", NULL, "run the MQTT depth-estimation service (--config FILE)", "issue #7"},
+    {"estimate", NULL, "estimate keypoints of one hole from a Setitec file or JSON", "issue #7"},
+    {"convert", NULL, "convert OPC UA PubSub JSON to a Setitec-like table", "issue #7"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const strata_cmd_group drill_group = {
-	"strata drill",
-	"The drilling line's depth-estimation service: correlates each hole's result, trace\n"
-	"and heads messages from MQTT, estimates entry, transition and exit keypoints, and\n"
-	"publishes them back, wire-compatible with the original and never losing a hole.",
-	drill_commands,
+    "strata drill",
+    "The drilling line's depth-estimation service: correlates each hole's result, trace\n"
+    "and heads messages from MQTT, estimates entry, transition and exit keypoints, and\n"
+    "publishes them back, wire-compatible with the original and never losing a hole.",
+    drill_commands,
 };
 
 int strata_drill_main(int argc, char **argv)

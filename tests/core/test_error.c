@@ -94,24 +94,25 @@ static void test_buf_json_string(void **state)
 	strata_buf b = STRATA_BUF_INIT;
 	(void)state;
 	assert_ok(strata_buf_json_string(&b, "a\"b\\c\n\t\x01 \xc3\xa9 \xe2\x82\xac"));
-	assert_string_equal(strata_buf_cstr(&b), "\"a\\\"b\\\\c\\n\\t\\u0001 \xc3\xa9 \xe2\x82\xac\"");
+	assert_string_equal(strata_buf_cstr(&b),
+	                    "\"a\\\"b\\\\c\\n\\t\\u0001 \xc3\xa9 \xe2\x82\xac\"");
 	strata_buf_reset(&b);
 	/* Invalid UTF-8: lone continuation, overlong, truncated, surrogate. */
 	assert_ok(strata_buf_json_string(&b, "\x80|\xc0\xaf|\xe2\x82|\xed\xa0\x80"));
 	assert_string_equal(strata_buf_cstr(&b),
-			    "\"\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\"");
+	                    "\"\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\"");
 	strata_buf_free(&b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_and_wrap),
-		cmocka_unit_test(test_errno_mapping),
-		cmocka_unit_test(test_long_message_truncates_safely),
-		cmocka_unit_test(test_thread_local),
-		cmocka_unit_test(test_buf_basic),
-		cmocka_unit_test(test_buf_json_string),
+	    cmocka_unit_test(test_set_and_wrap),
+	    cmocka_unit_test(test_errno_mapping),
+	    cmocka_unit_test(test_long_message_truncates_safely),
+	    cmocka_unit_test(test_thread_local),
+	    cmocka_unit_test(test_buf_basic),
+	    cmocka_unit_test(test_buf_json_string),
 	};
 	return cmocka_run_group_tests_name("core/error", tests, NULL, NULL);
 }

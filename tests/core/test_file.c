@@ -88,7 +88,7 @@ static void test_read_only_directory(void **state)
 	if (geteuid() == 0) {
 		/* root ignores directory permissions; use a path under /proc instead. */
 		assert_int_equal(strata_file_write_atomic("/proc/strata-test/x", "x", 1, 0644),
-				 STRATA_ENOTFOUND);
+		                 STRATA_ENOTFOUND);
 		assert_non_null(strstr(strata_error_message(), "cannot write /proc/strata-test/x"));
 		assert_int_not_equal(strata_file_write_atomic("/sys/strata-test", "x", 1, 0644), 0);
 		assert_non_null(strstr(strata_error_message(), "cannot write /sys/strata-test"));
@@ -116,7 +116,7 @@ static void test_bad_paths(void **state)
 	assert_int_equal(strata_file_write_atomic("", "x", 1, 0644), STRATA_EINVAL);
 	assert_int_equal(strata_file_write_atomic("dir/", "x", 1, 0644), STRATA_EINVAL);
 	assert_int_equal(strata_file_read_all("/nonexistent/strata", 0, &data, &len),
-			 STRATA_ENOTFOUND);
+	                 STRATA_ENOTFOUND);
 	assert_non_null(strstr(strata_error_message(), "cannot read /nonexistent/strata"));
 	assert_int_equal(strata_file_read_all(dir, 0, &data, &len), STRATA_EINVAL);
 	assert_non_null(strstr(strata_error_message(), "not a regular file"));
@@ -179,13 +179,13 @@ static void test_locks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_write_and_read),
-		cmocka_unit_test(test_streaming_abort_keeps_old),
-		cmocka_unit_test(test_read_only_directory),
-		cmocka_unit_test(test_bad_paths),
-		cmocka_unit_test(test_read_limit),
-		cmocka_unit_test(test_mkdir_p),
-		cmocka_unit_test(test_locks),
+	    cmocka_unit_test(test_write_and_read),
+	    cmocka_unit_test(test_streaming_abort_keeps_old),
+	    cmocka_unit_test(test_read_only_directory),
+	    cmocka_unit_test(test_bad_paths),
+	    cmocka_unit_test(test_read_limit),
+	    cmocka_unit_test(test_mkdir_p),
+	    cmocka_unit_test(test_locks),
 	};
 	return cmocka_run_group_tests_name("core/file", tests, make_dir, remove_dir);
 }

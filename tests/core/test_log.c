@@ -67,9 +67,10 @@ static void test_json_record_with_trace_id(void **state)
 	strata_log(STRATA_LOG_WARN, "odd \"input\"", "field", "a\nb", NULL);
 	capture_end(f);
 	assert_memory_equal(captured, "{\"ts\":\"", 7);
-	assert_non_null(strstr(captured, "\"level\":\"warn\",\"msg\":\"odd \\\"input\\\"\","
-					 "\"field\":\"a\\nb\","
-					 "\"trace_id\":\"0193a1b2-0000-7000-8000-000000000001\"}\n"));
+	assert_non_null(strstr(captured,
+	                       "\"level\":\"warn\",\"msg\":\"odd \\\"input\\\"\","
+	                       "\"field\":\"a\\nb\","
+	                       "\"trace_id\":\"0193a1b2-0000-7000-8000-000000000001\"}\n"));
 	assert_string_equal(strata_log_trace_id(), "0193a1b2-0000-7000-8000-000000000001");
 }
 
@@ -110,11 +111,11 @@ static void test_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_text_record, reset),
-		cmocka_unit_test_setup(test_levels_filter, reset),
-		cmocka_unit_test_setup(test_json_record_with_trace_id, reset),
-		cmocka_unit_test_setup(test_level_and_format_names, reset),
-		cmocka_unit_test_setup(test_env, reset),
+	    cmocka_unit_test_setup(test_text_record, reset),
+	    cmocka_unit_test_setup(test_levels_filter, reset),
+	    cmocka_unit_test_setup(test_json_record_with_trace_id, reset),
+	    cmocka_unit_test_setup(test_level_and_format_names, reset),
+	    cmocka_unit_test_setup(test_env, reset),
 	};
 	return cmocka_run_group_tests_name("core/log", tests, NULL, NULL);
 }

@@ -23,9 +23,9 @@ static void test_parse_forms(void **state)
 	assert_int_equal(parse_ok("2022-01-02 00:00:00"), INT64_C(1641081600) * STRATA_NS_PER_SEC);
 	assert_int_equal(parse_ok("2022-01-02t00:00z"), INT64_C(1641081600) * STRATA_NS_PER_SEC);
 	assert_int_equal(parse_ok("2024-03-26T10:11:12.123456789Z"),
-			 INT64_C(1711447872) * STRATA_NS_PER_SEC + 123456789);
+	                 INT64_C(1711447872) * STRATA_NS_PER_SEC + 123456789);
 	assert_int_equal(parse_ok("2024-03-26T10:11:12.5Z"),
-			 INT64_C(1711447872) * STRATA_NS_PER_SEC + 500000000);
+	                 INT64_C(1711447872) * STRATA_NS_PER_SEC + 500000000);
 }
 
 static void test_parse_offsets(void **state)
@@ -45,7 +45,8 @@ static void test_parse_leap_second_and_negative(void **state)
 	(void)state;
 	assert_int_equal(parse_ok("2016-12-31T23:59:60Z"), parse_ok("2017-01-01T00:00:00Z"));
 	assert_int_equal(parse_ok("1969-12-31T23:59:59.999999999Z"), -1);
-	assert_int_equal(parse_ok("1900-01-01T00:00:00Z"), INT64_C(-2208988800) * STRATA_NS_PER_SEC);
+	assert_int_equal(parse_ok("1900-01-01T00:00:00Z"),
+	                 INT64_C(-2208988800) * STRATA_NS_PER_SEC);
 }
 
 static void expect_reject(const char *text, int code, const char *needle)
@@ -169,28 +170,28 @@ static void test_floor_day_and_clocks(void **state)
 {
 	(void)state;
 	assert_int_equal(strata_time_floor_day(parse_ok("2022-01-02T13:00:00Z")),
-			 parse_ok("2022-01-02"));
+	                 parse_ok("2022-01-02"));
 	assert_int_equal(strata_time_floor_day(-1), -STRATA_NS_PER_DAY);
 	assert_true(strata_time_now() > parse_ok("2024-01-01"));
 	int64_t a = strata_time_monotonic_ns(), b = strata_time_monotonic_ns();
 	assert_true(b >= a);
 	assert_true(strata_is_leap_year(2000) && !strata_is_leap_year(1900) &&
-		    strata_is_leap_year(2024) && !strata_is_leap_year(2023));
+	            strata_is_leap_year(2024) && !strata_is_leap_year(2023));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_forms),
-		cmocka_unit_test(test_parse_offsets),
-		cmocka_unit_test(test_parse_leap_second_and_negative),
-		cmocka_unit_test(test_parse_rejects_garbage),
-		cmocka_unit_test(test_parse_rejects_invalid_fields),
-		cmocka_unit_test(test_format_round_trip),
-		cmocka_unit_test(test_civil_round_trip_every_day),
-		cmocka_unit_test(test_mjd),
-		cmocka_unit_test(test_day_of_year),
-		cmocka_unit_test(test_floor_day_and_clocks),
+	    cmocka_unit_test(test_parse_forms),
+	    cmocka_unit_test(test_parse_offsets),
+	    cmocka_unit_test(test_parse_leap_second_and_negative),
+	    cmocka_unit_test(test_parse_rejects_garbage),
+	    cmocka_unit_test(test_parse_rejects_invalid_fields),
+	    cmocka_unit_test(test_format_round_trip),
+	    cmocka_unit_test(test_civil_round_trip_every_day),
+	    cmocka_unit_test(test_mjd),
+	    cmocka_unit_test(test_day_of_year),
+	    cmocka_unit_test(test_floor_day_and_clocks),
 	};
 	return cmocka_run_group_tests_name("core/time", tests, NULL, NULL);
 }

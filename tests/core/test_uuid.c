@@ -50,7 +50,7 @@ static void test_strictly_increasing(void **state)
 	assert_true(strata_uuid_compare(&prev, &cur) < 0);
 }
 
-#define THREADS 4
+#define THREADS    4
 #define PER_THREAD 20000
 static strata_uuid thread_ids[THREADS * PER_THREAD];
 
@@ -92,12 +92,12 @@ static void test_parse(void **state)
 	assert_ok(strata_uuid_parse("0189ABCD-EF01-7000-8000-00000000000F", &back));
 	assert_int_equal(back.bytes[15], 0x0F);
 	assert_int_equal(strata_uuid_parse("0189abcd-ef01-7000-8000-00000000000", &back),
-			 STRATA_EPARSE);
+	                 STRATA_EPARSE);
 	assert_int_equal(strata_uuid_parse("0189abcdXef01-7000-8000-000000000000", &back),
-			 STRATA_EPARSE);
+	                 STRATA_EPARSE);
 	assert_non_null(strstr(strata_error_message(), "expected '-'"));
 	assert_int_equal(strata_uuid_parse("0189abcd-ef01-7000-8000-00000000000g", &back),
-			 STRATA_EPARSE);
+	                 STRATA_EPARSE);
 	assert_int_equal(strata_uuid_parse(NULL, &back), STRATA_EPARSE);
 	assert_int_equal(strata_uuid7_at(-1, &id), STRATA_EINVAL);
 }
@@ -105,11 +105,11 @@ static void test_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_now_timestamp),
-		cmocka_unit_test(test_strictly_increasing),
-		cmocka_unit_test(test_unique_across_threads),
-		cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_now_timestamp),
+	    cmocka_unit_test(test_strictly_increasing),
+	    cmocka_unit_test(test_unique_across_threads),
+	    cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests_name("core/uuid", tests, NULL, NULL);
 }

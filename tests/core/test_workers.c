@@ -116,11 +116,11 @@ static void test_progress_silent_off_tty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_item_once),
-		cmocka_unit_test(test_failure_propagates),
-		cmocka_unit_test(test_default_and_env_thread_count),
-		cmocka_unit_test(test_progress_draws_bar),
-		cmocka_unit_test(test_progress_silent_off_tty),
+	    cmocka_unit_test(test_every_item_once),
+	    cmocka_unit_test(test_failure_propagates),
+	    cmocka_unit_test(test_default_and_env_thread_count),
+	    cmocka_unit_test(test_progress_draws_bar),
+	    cmocka_unit_test(test_progress_silent_off_tty),
 	};
 	return cmocka_run_group_tests_name("core/workers", tests, NULL, NULL);
 }
