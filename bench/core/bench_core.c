@@ -70,7 +70,7 @@ static void bench_log(void)
 	strata_log_set_format(STRATA_LOG_JSON);
 	start = strata_time_monotonic_ns();
 	for (int i = 0; i < n; i++)
-		strata_log(STRATA_LOG_INFO, "row written", "table", "readings", "id", "abc", NULL);
+		strata_log(STRATA_LOG_INFO, "row written", "table", "readings", "id", "abc");
 	report("log records (json)", n, seconds_since(start), "records");
 	strata_log_set_output(NULL);
 	fclose(devnull);

@@ -42,6 +42,7 @@ void strata_log_set_format(strata_log_format format);
 int strata_log_set_level_name(const char *name);
 int strata_log_set_format_name(const char *name);
 strata_log_level strata_log_get_level(void);
+strata_log_format strata_log_get_format(void);
 
 /* Where records go (default stderr). For tests. */
 void strata_log_set_output(FILE *out);
@@ -53,10 +54,13 @@ const char *strata_log_trace_id(void);
 int strata_log_enabled(strata_log_level level);
 
 /*
- * Log msg with fields given as key, value string pairs ending with NULL:
- *   strata_log(STRATA_LOG_INFO, "catalog opened", "path", path, NULL);
+ * Log msg with fields given as key, value string pairs:
+ *   strata_log(STRATA_LOG_INFO, "catalog opened", "path", path);
+ * The macro appends the terminating (const char *)NULL that
+ * strata_log_fields() expects.
  */
-void strata_log(strata_log_level level, const char *msg, ...);
+#define strata_log(level, ...) strata_log_fields((level), __VA_ARGS__, (const char *)NULL)
+void strata_log_fields(strata_log_level level, const char *msg, ...);
 
 /* Log a printf-formatted message with no fields. */
 void strata_logf(strata_log_level level, const char *fmt, ...)

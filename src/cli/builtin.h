@@ -17,7 +17,8 @@ int cmd_version(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_core(int argc, char **argv);
 
-/* Print "strata: <message>" for the current strata error; returns exit 1. */
+/* Report the current strata error as one stderr line ("strata: <what>: <message>",
+ * or a JSON record under --log-format json); returns exit status 1. */
 int cli_fail(const char *what);
 
 #endif

@@ -80,9 +80,10 @@ static int compute_reading(size_t i, void *ctx)
 	if ((rc = strata_uuid7(&id)))
 		return rc;
 	strata_uuid_format(&id, r->id);
-	r->station = demo_stations[i / per_station].code;
-	r->at = run->start + (strata_time)(k * (86400.0 / (double)per_station) * 1e9);
-	r->value = sin(2 * M_PI * (double)k / 600.0) * exp(-(double)(i / per_station));
+	size_t station = i / per_station;
+	r->station = demo_stations[station].code;
+	r->at = run->start + (strata_time)((double)k * (86400.0 / (double)per_station) * 1e9);
+	r->value = sin(2 * M_PI * (double)k / 600.0) * exp(-(double)station);
 	return 0;
 }
 
@@ -168,7 +169,7 @@ static int write_metrics(demo_run *run, strata_metrics *metrics)
 		rc = strata_file_write_atomic(path, text.data, text.len, 0644);
 	strata_buf_free(&text);
 	if (!rc)
-		strata_log(STRATA_LOG_INFO, "metrics written", "path", path, NULL);
+		strata_log(STRATA_LOG_INFO, "metrics written", "path", path);
 	return rc;
 }
 
@@ -183,11 +184,11 @@ static int run_demo(demo_run *run, strata_metrics *metrics)
 
 	if ((rc = strata_db_open(run->catalog, &db)))
 		return rc;
-	strata_log(STRATA_LOG_INFO, "catalog opened", "catalog", strata_db_display_name(db), NULL);
+	strata_log(STRATA_LOG_INFO, "catalog opened", "catalog", strata_db_display_name(db));
 	if ((rc = strata_db_migrate(db, demo_migrations, 2, &applied)))
 		goto out;
 	snprintf(count, sizeof count, "%d", applied);
-	strata_log(STRATA_LOG_INFO, "migrations applied", "applied", count, NULL);
+	strata_log(STRATA_LOG_INFO, "migrations applied", "applied", count);
 	if ((rc = strata_db_transaction(db, upsert_stations, NULL, 0)))
 		goto out;
 	if (!(run->readings = calloc(run->count, sizeof *run->readings))) {
@@ -198,7 +199,7 @@ static int run_demo(demo_run *run, strata_metrics *metrics)
 	    (rc = strata_workers_for(workers, run->count, compute_reading, run)))
 		goto out;
 	snprintf(count, sizeof count, "%d", strata_workers_count(workers));
-	strata_log(STRATA_LOG_INFO, "readings computed", "threads", count, NULL);
+	strata_log(STRATA_LOG_INFO, "readings computed", "threads", count);
 	run->progress = strata_progress_start("insert", run->count);
 	rc = strata_db_bulk_insert(db,
 	                           "INSERT INTO demo_readings (id, run_id, station, at_ns, value) "
@@ -208,7 +209,7 @@ static int run_demo(demo_run *run, strata_metrics *metrics)
 	if (rc)
 		goto out;
 	snprintf(count, sizeof count, "%zu", done);
-	strata_log(STRATA_LOG_INFO, "readings inserted", "rows", count, NULL);
+	strata_log(STRATA_LOG_INFO, "readings inserted", "rows", count);
 	if (!(rc = report(db, run)))
 		rc = write_metrics(run, metrics);
 out:
@@ -340,10 +341,8 @@ int cmd_demo(int argc, char **argv)
 	rc = run_demo(&run, metrics);
 	strata_metrics_free(metrics);
 	strata_conf_free(config); /* run.catalog may point into it */
-	if (rc) {
-		strata_log(STRATA_LOG_ERROR, "demo failed", "error", strata_error_message(), NULL);
+	if (rc)
 		return cli_fail("demo");
-	}
-	strata_log(STRATA_LOG_INFO, "demo finished", "run_id", run_id, NULL);
+	strata_log(STRATA_LOG_INFO, "demo finished", "run_id", run_id);
 	return STRATA_EXIT_OK;
 }

@@ -814,7 +814,7 @@ static int time_follows(const struct toml *t)
 static int parse_datetime(struct toml *t, strata_conf_type *type, int64_t *out)
 {
 	const char *at = t->p;
-	int64_t days, ns = 0, off = 0, total;
+	int64_t days = 0, ns = 0, off = 0, total;
 	int rc;
 
 	if (peek(t, 2) == ':') {
@@ -1044,9 +1044,10 @@ static int parse_keyval(struct toml *t, strata_conf *table)
 		rc = walk_dotted(t, table, &k, line, at, &table);
 	}
 	/* Report a duplicate before the value, whose end may be lines later. */
-	if (!rc && conf_find(table, k.part[k.n - 1], k.len[k.n - 1]))
+	if (!rc && k.n > 0 && conf_find(table, k.part[k.n - 1], k.len[k.n - 1]))
 		rc = duplicate(t, at, table, k.part[k.n - 1]);
-	if (!rc)
+	/* parse_key succeeds only with k.n >= 1; the analyzer cannot see it. */
+	if (!rc) /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		rc = parse_value(t, table, k.part[k.n - 1], k.len[k.n - 1], line, at);
 	key_free(&k);
 	return rc;
@@ -1111,6 +1112,7 @@ static int define_array_table(struct toml *t, strata_conf *parent, const struct 
 static int define_table(struct toml *t, strata_conf *parent, const struct toml_key *k, int line,
                         const char *at)
 {
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): k has >= 1 part */
 	const char *key = k->part[k->n - 1];
 	size_t keylen = k->len[k->n - 1];
 	strata_conf *tbl = conf_find(parent, key, keylen);
@@ -1136,7 +1138,7 @@ static int parse_header(struct toml *t)
 	struct toml_key k = {0};
 	int aot = peek(t, 1) == '[', line = t->line, rc;
 	const char *at = t->p;
-	strata_conf *parent;
+	strata_conf *parent = NULL;
 
 	t->p += aot ? 2 : 1;
 	rc = parse_key(t, &k);

@@ -47,7 +47,7 @@ static void flatten_sql(char *out, size_t outlen, const char *sql)
 	}
 	out[n] = '\0';
 	if (*sql)
-		strcat(out, "...");
+		memcpy(out + n, "...", 4);
 }
 
 int strata_db_fail(const strata_db *db, int code, const char *sql, const char *fmt, ...)

@@ -277,11 +277,11 @@ static int pg_prepare(strata_db_stmt *st)
 {
 	pg_db *pg = pg_of(st->db);
 	PGresult *res;
-	pg_stmt *ps;
+	pg_stmt *ps = NULL;
 	int rc;
 
-	if ((rc = new_stmt(st, &ps)))
-		return rc;
+	if ((rc = new_stmt(st, &ps)) || !ps)
+		return rc ? rc : strata_db_fail(st->db, STRATA_ENOMEM, st->sql, "out of memory");
 	flush_pending(st->db);
 	snprintf(ps->name, sizeof ps->name, "strata_%u", ++pg->next_id);
 	res = PQprepare(pg->conn, ps->name, ps->sql, ps->nparams, NULL);

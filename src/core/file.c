@@ -17,7 +17,7 @@
 /* The directory part of path, malloc'd ("." when there is none). */
 static char *dir_of(const char *path)
 {
-	char *copy = strdup(path), *dir;
+	char *copy = path ? strdup(path) : NULL, *dir;
 	if (!copy)
 		return NULL;
 	dir = strdup(dirname(copy));

@@ -36,6 +36,11 @@ strata_log_level strata_log_get_level(void)
 	return log_level;
 }
 
+strata_log_format strata_log_get_format(void)
+{
+	return log_format;
+}
+
 int strata_log_set_level_name(const char *name)
 {
 	for (int i = STRATA_LOG_TRACE; i <= STRATA_LOG_OFF; i++) {
@@ -196,7 +201,7 @@ static void emit(strata_buf *b)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void strata_log(strata_log_level level, const char *msg, ...)
+void strata_log_fields(strata_log_level level, const char *msg, ...)
 {
 	strata_buf b = STRATA_BUF_INIT;
 	va_list ap;
@@ -220,5 +225,5 @@ void strata_logf(strata_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	strata_log(level, line, (const char *)NULL);
+	strata_log(level, line);
 }

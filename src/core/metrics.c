@@ -195,7 +195,7 @@ static int register_metric(strata_metrics *reg, const char *name, const char *he
                            const char *const *labels, strata_metric **out)
 {
 	metric_family *f;
-	char *rendered;
+	char *rendered = NULL;
 	int rc;
 
 	if (!valid_name(name, 1))

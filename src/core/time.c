@@ -189,7 +189,7 @@ static int read_fraction(cursor *c, int *ns)
 /* Optional zone: Z, +hh:mm, +hhmm, +hh; returns the offset in seconds east. */
 static int read_zone(cursor *c, int *offset)
 {
-	int sign, hh, mm = 0, rc;
+	int sign, hh = 0, mm = 0, rc;
 
 	*offset = 0;
 	if (*c->p == 'Z' || *c->p == 'z') {

@@ -35,7 +35,7 @@ static void test_text_record(void **state)
 {
 	FILE *f = capture_begin();
 	(void)state;
-	strata_log(STRATA_LOG_INFO, "catalog opened", "path", "/tmp/a b.db", "rows", "12", NULL);
+	strata_log(STRATA_LOG_INFO, "catalog opened", "path", "/tmp/a b.db", "rows", "12");
 	capture_end(f);
 	/* 2026-11-23T10:13:09.123Z INFO  catalog opened path="/tmp/a b.db" rows=12 */
 	assert_int_equal(captured[4], '-');
@@ -47,7 +47,7 @@ static void test_levels_filter(void **state)
 	FILE *f = capture_begin();
 	(void)state;
 	strata_log_set_level(STRATA_LOG_WARN);
-	strata_log(STRATA_LOG_INFO, "hidden", NULL);
+	strata_log(STRATA_LOG_INFO, "hidden");
 	strata_logf(STRATA_LOG_ERROR, "shown %d", 7);
 	capture_end(f);
 	assert_null(strstr(captured, "hidden"));
@@ -64,7 +64,7 @@ static void test_json_record_with_trace_id(void **state)
 	(void)state;
 	strata_log_set_format(STRATA_LOG_JSON);
 	strata_log_set_trace_id("0193a1b2-0000-7000-8000-000000000001");
-	strata_log(STRATA_LOG_WARN, "odd \"input\"", "field", "a\nb", NULL);
+	strata_log(STRATA_LOG_WARN, "odd \"input\"", "field", "a\nb");
 	capture_end(f);
 	assert_memory_equal(captured, "{\"ts\":\"", 7);
 	assert_non_null(strstr(captured,
@@ -95,7 +95,7 @@ static void test_env(void **state)
 	assert_ok(strata_log_init_from_env());
 	assert_int_equal(strata_log_get_level(), STRATA_LOG_DEBUG);
 	f = capture_begin();
-	strata_log(STRATA_LOG_DEBUG, "x", NULL);
+	strata_log(STRATA_LOG_DEBUG, "x");
 	capture_end(f);
 	assert_non_null(strstr(captured, "\"level\":\"debug\""));
 	setenv("STRATA_LOG", "chatty", 1);
