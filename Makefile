@@ -28,7 +28,8 @@ check: build
 test: check
 
 bench: build
-	@scripts/bench $(BUILD)
+	@scripts/install-deps bench
+	@scripts/test-servers run scripts/bench $(BUILD)
 
 sanitize: deps
 	@$(CMAKE) -S . -B $(SAN) -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON >/dev/null

@@ -14,6 +14,8 @@
 
 #include <stdio.h>
 
+#include "strata/error.h"
+
 /*
  * Resolve a path under the shared test data ($STRATA_TESTDATA, else
  * ../shared/data beside the source tree). Returns 0 and fills out, or -1 and

@@ -75,6 +75,28 @@ run "$STRATA" core db "$tmp/demo/catalog.db"
 expect_status 0
 expect_stdout_contains "schema version 2"
 
+# Config files: a wrong type, an unknown key, YAML tabs: one line naming file and line.
+printf '[demo]\nrows = 4000\nbatch_size = "big"\n' >"$tmp/wrong-type.toml"
+run "$STRATA" demo --config "$tmp/wrong-type.toml" --dir "$tmp/cfg"
+expect_status 1
+expect_one_line_error "$tmp/wrong-type.toml:3: demo.batch_size: expected integer, got string"
+printf '[demo]\nrows = 4000\nrowz = 5\n' >"$tmp/unknown.toml"
+run "$STRATA" demo --config "$tmp/unknown.toml" --dir "$tmp/cfg"
+expect_status 1
+expect_one_line_error "$tmp/unknown.toml:3: unknown key 'rowz' in table demo"
+printf 'demo:\n\trows: 4000\n' >"$tmp/tabs.yaml"
+run "$STRATA" demo --config "$tmp/tabs.yaml" --dir "$tmp/cfg"
+expect_status 1
+expect_one_line_error "$tmp/tabs.yaml:2:1: tab character in indentation"
+printf '[demo]\nrows = 4000\n[demo]\n' >"$tmp/dup.toml"
+run "$STRATA" core config "$tmp/dup.toml"
+expect_status 1
+expect_one_line_error "$tmp/dup.toml:3"
+[ ! -e "$tmp/cfg" ] || fail "a rejected config still created the demo directory"
+run "$STRATA" demo --config "$STRATA_SOURCE_DIR/docs/examples/demo.toml" --dir "$tmp/cfg" --rows 3000
+expect_status 0
+expect_stdout_contains "TD.TD03     1000"
+
 # A read-only directory: one clear line, non-zero exit, nothing written.
 mkdir -p "$tmp/ro"
 chmod 555 "$tmp/ro"
