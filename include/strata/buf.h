@@ -35,6 +35,9 @@ int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format
  * invalid UTF-8 bytes are escaped (\u00XX / U+FFFD) so the output is valid. */
 int strata_buf_json_string(strata_buf *b, const char *s);
 
+/* The value of hexadecimal digit c (0..15), or -1 when c is not one. */
+int strata_hex_digit(int c);
+
 /* The contents ("" when empty); valid until the next append. */
 const char *strata_buf_cstr(const strata_buf *b);
 

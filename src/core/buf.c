@@ -155,6 +155,17 @@ int strata_buf_json_string(strata_buf *b, const char *s)
 	return rc ? rc : strata_buf_putc(b, '"');
 }
 
+int strata_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 const char *strata_buf_cstr(const strata_buf *b)
 {
 	return b->data ? b->data : "";

@@ -267,16 +267,6 @@ static int put_utf8(strata_buf *b, uint32_t cp)
 
 /* --- strings ---------------------------------------------------------------- */
 
-static int hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* \uXXXX or \UXXXXXXXX: p is at the 'u' or 'U'. */
 static int parse_unicode_escape(struct toml *t, strata_buf *b)
@@ -286,7 +276,7 @@ static int parse_unicode_escape(struct toml *t, strata_buf *b)
 	int d;
 
 	for (i = 1; i <= n; i++) {
-		d = hex_val(peek(t, i));
+		d = strata_hex_digit(peek(t, i));
 		if (d < 0)
 			return perr(t, "\\%c escape needs %zu hex digits", *t->p, n);
 		cp = cp << 4 | (uint32_t)d;
@@ -555,7 +545,7 @@ static int redefined(struct toml *t, const char *at, const strata_conf *node)
 
 static int digit_val(int c, int base)
 {
-	int d = hex_val(c);
+	int d = strata_hex_digit(c);
 	return d >= 0 && d < base ? d : -1;
 }
 

@@ -1,6 +1,7 @@
 /* uuid.c - UUIDv7 generation and text form; see include/strata/uuid.h. */
 #include "strata/uuid.h"
 
+#include "strata/buf.h"
 #include "strata/error.h"
 #include "strata/time.h"
 
@@ -90,17 +91,6 @@ void strata_uuid_format(const strata_uuid *id, char buf[37])
 	*p = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int strata_uuid_parse(const char *text, strata_uuid *out)
 {
 	const char *p = text;
@@ -117,8 +107,8 @@ int strata_uuid_parse(const char *text, strata_uuid *out)
 				    STRATA_EPARSE, "invalid UUID '%s': expected '-' at position %d",
 				    text, (int)(p - text));
 		}
-		hi = hex_value(p[0]);
-		lo = hex_value(p[1]);
+		hi = strata_hex_digit((unsigned char)p[0]);
+		lo = strata_hex_digit((unsigned char)p[1]);
 		if (hi < 0 || lo < 0)
 			return strata_error_set(STRATA_EPARSE,
 			                        "invalid UUID '%s': bad hex digit at position %d",
