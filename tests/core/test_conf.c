@@ -1,6 +1,6 @@
 /* test_conf.c - the configuration tree: Noiz's parameter files against their
  * schemas, validation messages, navigation, getters and loading. */
-#include "testutil.h"
+#include "conf_testutil.h"
 
 #include "strata/conf.h"
 #include "strata/error.h"
@@ -203,34 +203,6 @@ TOP(StackingSchema, stacking_fields);
 		assert_ok(strata_conf_load(path_, &(out)));                                        \
 		assert_ok(strata_conf_validate((out), (schema)));                                  \
 	} while (0)
-
-static const char *str_at(const strata_conf *c, const char *path)
-{
-	const char *s = NULL;
-	assert_ok(strata_conf_as_string(strata_conf_path(c, path), &s));
-	return s;
-}
-
-static int64_t int_at(const strata_conf *c, const char *path)
-{
-	int64_t v = 0;
-	assert_ok(strata_conf_as_int64(strata_conf_path(c, path), &v));
-	return v;
-}
-
-static double dbl_at(const strata_conf *c, const char *path)
-{
-	double v = 0;
-	assert_ok(strata_conf_as_double(strata_conf_path(c, path), &v));
-	return v;
-}
-
-static int64_t time_at(const strata_conf *c, const char *path)
-{
-	int64_t v = 0;
-	assert_ok(strata_conf_as_time_ns(strata_conf_path(c, path), &v));
-	return v;
-}
 
 static strata_conf *toml(const char *text, const char *name)
 {

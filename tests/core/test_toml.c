@@ -1,5 +1,5 @@
 /* test_toml.c - the TOML 1.0 reader: every value kind, table rules, errors. */
-#include "testutil.h"
+#include "conf_testutil.h"
 
 #include "strata/conf.h"
 #include "strata/error.h"
@@ -10,18 +10,9 @@
 
 #define NS INT64_C(1000000000)
 
-/* Parse text (copied to an exact-length buffer, so ASan sees overreads). */
 static int parse(const char *text, strata_conf **out)
 {
-	size_t len = strlen(text);
-	char *copy = malloc(len ? len : 1);
-	int rc;
-
-	assert_non_null(copy);
-	memcpy(copy, text, len);
-	rc = strata_conf_parse_toml(copy, len, "t.toml", out);
-	free(copy);
-	return rc;
+	return conf_parse_exact(strata_conf_parse_toml, text, "t.toml", out);
 }
 
 static strata_conf *parse_ok(const char *text)
@@ -32,52 +23,9 @@ static strata_conf *parse_ok(const char *text)
 	return c;
 }
 
-/* Parsing must fail with code and a message containing want. */
 static void parse_fails(const char *text, int code, const char *want)
 {
-	strata_conf *c = (strata_conf *)&c;
-	int rc = parse(text, &c);
-
-	if (rc != code || !strstr(strata_error_message(), want))
-		fail_msg("parsing [%s]: rc %d (want %d), message \"%s\" (want \"%s\")", text, rc,
-		         code, strata_error_message(), want);
-	assert_null(c);
-}
-
-static const char *str_at(const strata_conf *c, const char *path)
-{
-	const char *s = NULL;
-	assert_ok(strata_conf_as_string(strata_conf_path(c, path), &s));
-	return s;
-}
-
-static int64_t int_at(const strata_conf *c, const char *path)
-{
-	int64_t v = 0;
-	assert_ok(strata_conf_as_int64(strata_conf_path(c, path), &v));
-	return v;
-}
-
-static double dbl_at(const strata_conf *c, const char *path)
-{
-	double v = 0;
-	assert_ok(strata_conf_as_double(strata_conf_path(c, path), &v));
-	return v;
-}
-
-static int64_t time_at(const strata_conf *c, const char *path)
-{
-	int64_t v = 0;
-	assert_ok(strata_conf_as_time_ns(strata_conf_path(c, path), &v));
-	return v;
-}
-
-static strata_conf_type type_at(const strata_conf *c, const char *path)
-{
-	const strata_conf *n = strata_conf_path(c, path);
-	if (!n)
-		fail_msg("no value at %s", path);
-	return strata_conf_type_of(n);
+	conf_parse_fails(strata_conf_parse_toml, text, "t.toml", code, want);
 }
 
 static void test_empty_and_comments(void **state)
