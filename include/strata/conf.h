@@ -6,9 +6,11 @@
  * expected integer, got string". TOML is read by strata's own reader (tables,
  * dotted keys, arrays, arrays of tables, inline tables, strings of all four
  * kinds, integers, floats, booleans, offset/local date-times, dates and
- * times). YAML is read with libyaml; plain scalars are resolved with YAML 1.2's
- * core schema (null, true/false, integers, floats), quoted scalars stay
- * strings. YAML anchors/aliases are rejected, as is any tab indentation.
+ * times). YAML is read with libyaml; plain scalars are resolved as PyYAML's
+ * yaml.safe_load does (YAML 1.1: null, yes/no/on/off/true/false, octal 010,
+ * base-60 and underscored integers, floats with a dot, timestamps), quoted
+ * scalars stay strings. YAML anchors/aliases are rejected, as is any tab
+ * indentation.
  *
  * A schema (an array of strata_conf_field) lists the keys a table may hold and
  * their types; strata_conf_validate reports the first unknown key, missing

@@ -3,16 +3,32 @@
  *
  * Events are folded into the tree with an explicit stack (no recursion); the
  * stack cannot overflow because conf_add() refuses nodes deeper than
- * CONF_MAX_DEPTH. Plain scalars are resolved with the YAML 1.2 core schema;
- * quoted and block scalars stay strings. Anchors, aliases, tags other than the
- * standard ones and second documents are refused, as are duplicate and
- * non-scalar mapping keys. libyaml's cryptic reports about tab indentation are
- * recognised and replaced by "tab character in indentation".
+ * CONF_MAX_DEPTH.
+ *
+ * Plain scalars are resolved exactly as PyYAML's yaml.safe_load resolves them
+ * (YAML 1.1, not 1.2's core schema), because the files strata reads are also
+ * read by Python services: null (~, null, empty), bool (yes/no, on/off,
+ * true/false), int (010 is octal, 0b101, 1_000, 190:20:30 in base 60),
+ * float (a dot is required: 1e3 is a string, 1.0e+3 a float), timestamp
+ * (2019-10-01 a DATE; a date-time a DATETIME with a zone, else a
+ * LOCAL_DATETIME), else a string. Scalars tagged "!" resolve the same way;
+ * quoted and block scalars stay strings. The standard tags !!str, !!null,
+ * !!bool, !!int, !!float and !!timestamp apply PyYAML's constructors (so
+ * !!float 1e3 is 1000.0). Where PyYAML would produce a value strata cannot
+ * hold (an int beyond int64, a float overflowing to inf, a time outside
+ * 1677..2262) the document is refused; fractions of a second are kept to the
+ * nanosecond (PyYAML: microsecond). Keys keep their text.
+ *
+ * Anchors, aliases, merge keys, tags other than the standard ones and second
+ * documents are refused, as are duplicate and non-scalar mapping keys.
+ * libyaml's cryptic reports about tab indentation are recognised and replaced
+ * by "tab character in indentation".
  */
 #include "strata/conf.h"
 
 #include "core/conf_internal.h"
 #include "strata/error.h"
+#include "strata/time.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -44,8 +60,8 @@ struct yctx {
 /* The resolved value of a scalar. */
 struct yscalar {
 	strata_conf_type type;
-	int64_t i;
-	double f;
+	int64_t i; /* BOOL, INT; DATE and the DATETIMEs as ns since the epoch */
+	double f;  /* FLOAT */
 };
 
 /* Set "<name>:<line>:<col>: <message>" for a libyaml mark. */
@@ -159,7 +175,22 @@ static int libyaml_error(const struct yctx *y, const yaml_parser_t *p)
 	return yerr(y, mark, STRATA_EPARSE, "%s", p->problem ? p->problem : "syntax error");
 }
 
-/* --- scalars ---------------------------------------------------------------- */
+/* --- scalars: PyYAML SafeLoader's YAML 1.1 resolvers and constructors ------ */
+
+/*
+ * As in PyYAML, resolving a scalar is two steps. The resolver picks a kind:
+ * for a plain scalar (or one tagged "!") by PyYAML's implicit regexes from
+ * resolver.py, written out by hand below (they are anchored at both ends, so
+ * a matcher must consume the whole scalar); for a tagged one by its tag. Then
+ * the kind's constructor computes the value as constructor.py does, which
+ * for a tagged scalar may accept more than the regex (!!float 1e3).
+ */
+
+#define DIGITS  "0123456789"
+#define DIGITS_ "0123456789_"
+
+/* What a scalar resolves to: PyYAML's tags. */
+enum ykind { Y_STR, Y_NULL, Y_BOOL, Y_INT, Y_FLOAT, Y_TIMESTAMP, Y_MERGE, Y_VALUE };
 
 /* Whether s (len bytes) equals one of the NULL-terminated words. */
 static int is_one_of(const char *s, size_t len, const char *const *words)
@@ -170,84 +201,391 @@ static int is_one_of(const char *s, size_t len, const char *const *words)
 	return 0;
 }
 
-/* Count the digits of base at s; they must run to the end for a match. */
-static size_t span_digits(const char *s, size_t len, int base)
+/* Number of leading bytes of s that belong to set. */
+static size_t span_of(const char *s, size_t len, const char *set)
 {
 	size_t n = 0;
 
-	for (; n < len; n++) {
-		int c = (unsigned char)s[n];
-		int ok = base == 16 ? (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		                          (c >= 'A' && c <= 'F')
-		                    : c >= '0' && c < '0' + base;
-		if (!ok)
-			break;
-	}
+	while (n < len && s[n] && strchr(set, s[n]))
+		n++;
 	return n;
 }
 
-/* Unsigned value of digits of base; -1 when above limit. */
-static int digits_value(const char *s, size_t len, int base, uint64_t limit, uint64_t *out)
+/* 1 when s starts with '-' or '+', else 0. */
+static size_t sign_len(const char *s, size_t len)
 {
-	uint64_t v = 0, d;
+	return len > 0 && (s[0] == '-' || s[0] == '+');
+}
+
+/* Whether s[*i] is c; if so, step over it. */
+static int take_char(const char *s, size_t len, size_t *i, char c)
+{
+	if (*i >= len || s[*i] != c)
+		return 0;
+	(*i)++;
+	return 1;
+}
+
+/* A copy of s without its underscores (PyYAML's int and float constructors
+ * drop them all first), NUL-terminated, ASCII letters in lower case when
+ * lower; NULL when out of memory. */
+static char *strip_underscores(const char *s, size_t len, int lower)
+{
+	char *t = malloc(len + 1), *p = t;
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-		d = (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-		if (v > (limit - d) / (uint64_t)base)
+	if (!t)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (s[i] != '_')
+			*p++ = lower && s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] | 0x20) : s[i];
+	*p = '\0';
+	return t;
+}
+
+/* The bytes matched by the base-60 groups (?::[0-5]?[0-9])+ at s, 0 if none.
+ * A group is always followed by ':', '.' or the end, never by a digit, so the
+ * length of its run of digits decides whether it matches. */
+static size_t base60_span(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len && s[i] == ':') {
+		n = span_of(s + i + 1, len - i - 1, DIGITS);
+		if (n != 1 && !(n == 2 && s[i + 1] <= '5'))
+			break;
+		i += 1 + n;
+	}
+	return i;
+}
+
+/* --- the implicit resolvers --- */
+
+/* Whether s matches PyYAML's int regex
+ *   [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*)
+ *   | [-+]?0x[0-9a-fA-F_]+ | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+ * (so 010 is octal, 08 a string, 190:20:30 an int in base 60). */
+static int int_syntax(const char *s, size_t len)
+{
+	size_t sign = sign_len(s, len), rl = len - sign, n;
+	const char *r = s + sign;
+
+	if (rl > 2 && r[0] == '0' && (r[1] == 'b' || r[1] == 'x'))
+		return span_of(r + 2, rl - 2, r[1] == 'b' ? "01_" : DIGITS_ "abcdefABCDEF") ==
+		       rl - 2;
+	if (rl > 0 && r[0] == '0')
+		return span_of(r + 1, rl - 1, "01234567_") == rl - 1;
+	if (rl == 0 || r[0] < '1' || r[0] > '9')
+		return 0;
+	n = 1 + span_of(r + 1, rl - 1, DIGITS_);
+	return n == rl || n + base60_span(r + n, rl - n) == rl;
+}
+
+/* Whether s is empty or [eE][-+][0-9]+: the optional exponent of PyYAML's
+ * floats, whose sign is required (1.0e3 is a string, 1.0e+3 a float). */
+static int exponent_tail(const char *s, size_t len)
+{
+	if (!len)
+		return 1;
+	return len > 2 && (s[0] == 'e' || s[0] == 'E') && (s[1] == '-' || s[1] == '+') &&
+	       span_of(s + 2, len - 2, DIGITS) == len - 2;
+}
+
+/* Whether s matches PyYAML's float regex
+ *   [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9][0-9_]*(exponent)?
+ *   | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+ *   | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+ * Without a dot there is no float (1e3 is a string), and a leading dot takes
+ * no sign (-.5 is a string). */
+static int float_syntax(const char *s, size_t len)
+{
+	static const char *const inf[] = {".inf", ".Inf", ".INF", NULL};
+	static const char *const nan[] = {".nan", ".NaN", ".NAN", NULL};
+	size_t i = sign_len(s, len), n;
+	int base60 = 0;
+
+	if (is_one_of(s + i, len - i, inf) || is_one_of(s, len, nan))
+		return 1;
+	if (i < len && s[i] == '.') {
+		if (i || len < 2 || s[1] < '0' || s[1] > '9')
+			return 0;
+		n = 1 + span_of(s + 1, len - 1, DIGITS_);
+		return exponent_tail(s + n, len - n);
+	}
+	if (i >= len || s[i] < '0' || s[i] > '9')
+		return 0;
+	i += span_of(s + i, len - i, DIGITS_);
+	if (i < len && s[i] == ':') {
+		base60 = 1;
+		i += base60_span(s + i, len - i);
+	}
+	if (!take_char(s, len, &i, '.'))
+		return 0;
+	i += span_of(s + i, len - i, DIGITS_);
+	return base60 ? i == len : exponent_tail(s + i, len - i);
+}
+
+/* A timestamp's fields, as PyYAML's regex splits them. */
+struct ystamp {
+	strata_civil c;
+	int has_time, has_zone;
+	int zone_min; /* minutes east of UTC */
+};
+
+/* The number made of the run of digits at s[*i], stepping over it; -1 when
+ * that run is shorter than nmin or longer than nmax. (Every such field of the
+ * regex is followed by a non-digit, so the whole run must match.) */
+static int fixed_digits(const char *s, size_t len, size_t *i, size_t nmin, size_t nmax)
+{
+	size_t n = span_of(s + *i, len - *i, DIGITS);
+	int v = 0;
+
+	if (n < nmin || n > nmax)
+		return -1;
+	for (; n; n--)
+		v = v * 10 + (s[(*i)++] - '0');
+	return v;
+}
+
+/* The optional zone at s[i], [ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?), and
+ * then the end. The minutes are not checked: PyYAML takes +01:99 as 2h39m. */
+static int stamp_zone(const char *s, size_t len, size_t i, struct ystamp *ts)
+{
+	size_t blanks = span_of(s + i, len - i, " \t");
+	int neg, h, m = 0;
+
+	if (i + blanks == len)
+		return blanks == 0; /* blanks belong to a zone */
+	i += blanks;
+	ts->has_zone = 1;
+	if (take_char(s, len, &i, 'Z'))
+		return i == len;
+	neg = s[i] == '-';
+	if (!take_char(s, len, &i, '-') && !take_char(s, len, &i, '+'))
+		return 0;
+	if ((h = fixed_digits(s, len, &i, 1, 2)) < 0)
+		return 0;
+	if (take_char(s, len, &i, ':') && (m = fixed_digits(s, len, &i, 2, 2)) < 0)
+		return 0;
+	ts->zone_min = (neg ? -1 : 1) * (h * 60 + m);
+	return i == len;
+}
+
+/* The digits of a fraction of a second at s, kept to the nanosecond (PyYAML
+ * keeps microseconds; further digits are truncated). Returns their count. */
+static size_t stamp_fraction(const char *s, size_t len, int *ns)
+{
+	size_t n = span_of(s, len, DIGITS), k;
+	int scale = 100000000;
+
+	*ns = 0;
+	for (k = 0; k < n && k < 9; k++, scale /= 10)
+		*ns += (s[k] - '0') * scale;
+	return n;
+}
+
+/* The time after a date at s[i]: (?:[Tt]|[ \t]+)H[H]:MM:SS(?:\.[0-9]*)?, then
+ * the zone. */
+static int stamp_time(const char *s, size_t len, size_t i, struct ystamp *ts)
+{
+	size_t blanks;
+
+	if (!take_char(s, len, &i, 'T') && !take_char(s, len, &i, 't')) {
+		blanks = span_of(s + i, len - i, " \t");
+		if (!blanks)
+			return 0;
+		i += blanks;
+	}
+	ts->has_time = 1;
+	if ((ts->c.hour = fixed_digits(s, len, &i, 1, 2)) < 0 || !take_char(s, len, &i, ':') ||
+	    (ts->c.minute = fixed_digits(s, len, &i, 2, 2)) < 0 || !take_char(s, len, &i, ':') ||
+	    (ts->c.second = fixed_digits(s, len, &i, 2, 2)) < 0)
+		return 0;
+	if (take_char(s, len, &i, '.'))
+		i += stamp_fraction(s + i, len - i, &ts->c.nanosecond);
+	return stamp_zone(s, len, i, ts);
+}
+
+/* Whether s matches PyYAML's timestamp regex, filling ts. A lone date must be
+ * YYYY-MM-DD for the implicit resolver (strict); the !!timestamp constructor
+ * also takes YYYY-M-D, as a date-time does. */
+static int stamp_syntax(const char *s, size_t len, int strict, struct ystamp *ts)
+{
+	size_t i = 0;
+
+	memset(ts, 0, sizeof *ts);
+	if ((ts->c.year = fixed_digits(s, len, &i, 4, 4)) < 0 || !take_char(s, len, &i, '-') ||
+	    (ts->c.month = fixed_digits(s, len, &i, 1, 2)) < 0 || !take_char(s, len, &i, '-') ||
+	    (ts->c.day = fixed_digits(s, len, &i, 1, 2)) < 0)
+		return 0;
+	if (i == len)
+		return !strict || len == 10;
+	return stamp_time(s, len, i, ts);
+}
+
+/* The length PyYAML's regexes see: their '$' also matches before a final
+ * newline, which only a scalar tagged "!" (! "12\n", ! |) can have; "\n"
+ * alone is a string all the same. */
+static size_t dollar_len(const char *s, size_t len)
+{
+	return len > 1 && s[len - 1] == '\n' ? len - 1 : len;
+}
+
+/* PyYAML's Resolver.resolve for a plain scalar: the first implicit resolver
+ * (in its order) whose regex matches, else str. */
+static enum ykind implicit_kind(const char *s, size_t len)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+	static const char *const bools[] = {"yes",  "Yes",  "YES",   "no",    "No",    "NO", "true",
+	                                    "True", "TRUE", "false", "False", "FALSE", "on", "On",
+	                                    "ON",   "off",  "Off",   "OFF",   NULL};
+	struct ystamp ts;
+
+	len = dollar_len(s, len);
+	if (is_one_of(s, len, bools))
+		return Y_BOOL;
+	if (float_syntax(s, len))
+		return Y_FLOAT;
+	if (int_syntax(s, len))
+		return Y_INT;
+	if (len == 2 && !memcmp(s, "<<", 2))
+		return Y_MERGE;
+	if (is_one_of(s, len, nulls))
+		return Y_NULL;
+	if (stamp_syntax(s, len, 1, &ts))
+		return Y_TIMESTAMP;
+	if (len == 1 && s[0] == '=')
+		return Y_VALUE;
+	return Y_STR;
+}
+
+/* --- the constructors --- */
+
+/* *v = *v * m + d; -1 (and *v unchanged) when that would pass limit. */
+static int mul_add(uint64_t *v, uint64_t m, uint64_t d, uint64_t limit)
+{
+	if (d > limit || *v > (limit - d) / m)
+		return -1;
+	*v = *v * m + d;
+	return 0;
+}
+
+/* Cut the ASCII blanks around t (Python's int() and float() ignore them). */
+static char *trim_blanks(char *t)
+{
+	static const char blanks[] = " \t\n\v\f\r";
+	char *end;
+
+	t += strspn(t, blanks);
+	end = t + strlen(t);
+	while (end > t && strchr(blanks, end[-1]))
+		*--end = '\0';
+	return t;
+}
+
+/* Python's int(t, base): blanks, an optional sign (*neg), an optional prefix
+ * (0b, 0o, 0x) that matches base, then digits of base. 0, -1 when malformed,
+ * -2 when the magnitude *out passes 2^63. */
+static int python_int(char *t, unsigned base, int *neg, uint64_t *out)
+{
+	static const char prefix[17] = {[2] = 'b', [8] = 'o', [16] = 'x'};
+	uint64_t v = 0;
+	unsigned d;
+
+	t = trim_blanks(t);
+	*neg = t[0] == '-';
+	t += sign_len(t, strlen(t));
+	if (t[0] == '0' && prefix[base] && (t[1] | 0x20) == prefix[base])
+		t += 2;
+	if (!*t)
+		return -1;
+	for (; *t; t++) {
+		d = *t >= '0' && *t <= '9'                     ? (unsigned)(*t - '0')
+		    : (*t | 0x20) >= 'a' && (*t | 0x20) <= 'z' ? (unsigned)((*t | 0x20) - 'a' + 10)
+		                                               : 99;
+		if (d >= base)
 			return -1;
-		v = v * (uint64_t)base + d;
+		if (mul_add(&v, base, d, (uint64_t)INT64_MAX + 1))
+			return -2;
 	}
 	*out = v;
 	return 0;
 }
 
-/* Core-schema integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+. Returns 1 when
- * s is an integer (ok or out of range: *overflow), 0 otherwise. */
-static int core_int(const char *s, size_t len, int64_t *out, int *overflow)
+/* PyYAML's base-60 int: ':'-separated decimal parts, folded as
+ * total * 60 + part (the same as its sum of powers of 60). A negative part,
+ * which Python would take, is refused. */
+static int base60_int(char *t, uint64_t *out)
 {
-	int base = 10, neg = 0;
-	uint64_t v;
-	size_t skip = 0;
+	uint64_t total = 0, part = 0;
+	char *colon;
+	int rc, neg;
 
-	if (len > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'x')) {
-		base = s[1] == 'o' ? 8 : 16;
-		skip = 2;
-	} else if (len > 1 && (s[0] == '-' || s[0] == '+')) {
-		neg = s[0] == '-';
-		skip = 1;
+	for (;;) {
+		colon = strchr(t, ':');
+		if (colon)
+			*colon = '\0';
+		rc = python_int(t, 10, &neg, &part);
+		if (rc || neg)
+			return rc ? rc : -1;
+		if (mul_add(&total, 60, part, (uint64_t)INT64_MAX + 1))
+			return -2;
+		if (!colon)
+			break;
+		t = colon + 1;
 	}
-	if (len == skip || span_digits(s + skip, len - skip, base) != len - skip)
-		return 0;
-	*overflow = digits_value(s + skip, len - skip, base,
-	                         neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &v) != 0;
-	if (!*overflow)
-		*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return 1;
+	*out = total;
+	return 0;
 }
 
-/* Whether s matches [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?. */
-static int core_float_syntax(const char *s, size_t len)
+/* PyYAML's construct_yaml_int: underscores dropped, one sign, then 0b
+ * (binary), 0x (hex), a leading 0 (octal, 0o allowed), ':' (base 60) or
+ * Python's int() (which takes a second sign: -0x-1 is 1). 0, -1 when
+ * malformed (0b_), -2 outside int64, -3 out of memory. */
+static int construct_int(const char *s, size_t len, int64_t *out)
 {
-	size_t i = 0, lead, frac = 0, exp;
+	char *t = strip_underscores(s, len, 0), *p;
+	uint64_t m = 0;
+	int neg, inner = 0, rc;
 
-	if (i < len && (s[i] == '-' || s[i] == '+'))
-		i++;
-	lead = span_digits(s + i, len - i, 10);
+	if (!t)
+		return -3;
+	neg = t[0] == '-';
+	p = t + sign_len(t, strlen(t));
+	if (p[0] == '0' && (p[1] == 'b' || p[1] == 'x'))
+		rc = python_int(p + 2, p[1] == 'b' ? 2 : 16, &inner, &m);
+	else if (p[0] == '0')
+		rc = python_int(p, 8, &inner, &m);
+	else if (strchr(p, ':'))
+		rc = base60_int(p, &m);
+	else
+		rc = python_int(p, 10, &inner, &m);
+	free(t);
+	neg ^= inner;
+	if (!rc && !neg && m > (uint64_t)INT64_MAX)
+		rc = -2;
+	if (!rc)
+		*out = neg ? (int64_t)(0 - m) : (int64_t)m;
+	return rc;
+}
+
+/* Whether t is a decimal number as Python's float() reads one:
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?. */
+static int decimal_syntax(const char *t, size_t len)
+{
+	size_t i = sign_len(t, len), lead, frac = 0, exp;
+
+	lead = span_of(t + i, len - i, DIGITS);
 	i += lead;
-	if (i < len && s[i] == '.') {
-		i++;
-		frac = span_digits(s + i, len - i, 10);
+	if (take_char(t, len, &i, '.')) {
+		frac = span_of(t + i, len - i, DIGITS);
 		i += frac;
 	}
 	if (!lead && !frac)
 		return 0;
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '-' || s[i] == '+'))
-			i++;
-		exp = span_digits(s + i, len - i, 10);
+	if (take_char(t, len, &i, 'e') || take_char(t, len, &i, 'E')) {
+		i += sign_len(t + i, len - i);
+		exp = span_of(t + i, len - i, DIGITS);
 		if (!exp)
 			return 0;
 		i += exp;
@@ -255,88 +593,237 @@ static int core_float_syntax(const char *s, size_t len)
 	return i == len;
 }
 
-/* Core-schema floats, including .inf and .nan. Returns 1 when s is a float
- * (*overflow set when it does not fit a double). */
-static int core_float(const char *s, size_t len, double *out, int *overflow)
+/* Python's float() on t (lower case): a decimal number, or inf, infinity or
+ * nan with an optional sign. 0, -1 when malformed, -2 when it overflows
+ * (Python would give inf; refused). */
+static int python_float(char *t, double *out)
 {
-	static const char *const inf[] = {".inf", ".Inf", ".INF", NULL};
-	static const char *const nan[] = {".nan", ".NaN", ".NAN", NULL};
-	size_t sign = len > 0 && (s[0] == '-' || s[0] == '+');
+	static const char *const infs[] = {"inf", "infinity", NULL};
+	size_t len, sign;
 
-	*overflow = 0;
-	if (is_one_of(s + sign, len - sign, inf)) {
-		*out = s[0] == '-' ? -INFINITY : INFINITY;
-		return 1;
-	}
-	if (is_one_of(s, len, nan)) {
-		*out = NAN;
-		return 1;
-	}
-	if (!core_float_syntax(s, len))
+	t = trim_blanks(t);
+	len = strlen(t);
+	sign = sign_len(t, len);
+
+	if (is_one_of(t + sign, len - sign, infs)) {
+		*out = t[0] == '-' ? -INFINITY : INFINITY;
 		return 0;
-	*overflow = conf_strtod(s, out) != 0;
-	return 1;
-}
-
-/* Resolve a plain scalar with the YAML 1.2 core schema. */
-static int resolve_plain(const struct yctx *y, const yaml_event_t *e, struct yscalar *v)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"true", "True", "TRUE", NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", NULL};
-	const char *s = (const char *)e->data.scalar.value;
-	size_t len = e->data.scalar.length;
-	int overflow = 0;
-
-	if (is_one_of(s, len, nulls)) {
-		v->type = STRATA_CONF_NULL;
-	} else if (is_one_of(s, len, trues) || is_one_of(s, len, falses)) {
-		v->type = STRATA_CONF_BOOL;
-		v->i = is_one_of(s, len, trues);
-	} else if (core_int(s, len, &v->i, &overflow)) {
-		v->type = STRATA_CONF_INT;
-	} else if (core_float(s, len, &v->f, &overflow)) {
-		v->type = STRATA_CONF_FLOAT;
-	} else {
-		v->type = STRATA_CONF_STRING;
 	}
-	if (overflow)
-		return yerr(y, e->start_mark, STRATA_EPARSE, "%s out of range",
-		            v->type == STRATA_CONF_INT ? "integer" : "float");
-	return 0;
+	if (!strcmp(t + sign, "nan")) {
+		*out = NAN;
+		return 0;
+	}
+	if (!decimal_syntax(t, len))
+		return -1;
+	return conf_strtod(t, out) ? -2 : 0;
 }
 
-/* Apply an explicit standard tag (!!str, !!int, ...) to the scalar. */
-static int resolve_tagged(const struct yctx *y, const yaml_event_t *e, const char *tag,
-                          struct yscalar *v)
+/* PyYAML's base-60 float: the ':'-separated parts are summed from the last
+ * one, in its order, so that the rounding is the same. */
+static int base60_float(char *t, double *out)
 {
-	static const char *const kinds[] = {"null", "bool", "int", "float", NULL};
-	static const strata_conf_type types[] = {STRATA_CONF_NULL, STRATA_CONF_BOOL,
-	                                         STRATA_CONF_INT, STRATA_CONF_FLOAT};
-	size_t k;
+	double sum = 0, scale = 1, part;
+	char *colon;
 	int rc;
 
-	if (!strcmp(tag, "!") || !strcmp(tag, YAML_TAG_PREFIX "str")) {
-		v->type = STRATA_CONF_STRING;
-		return 0;
-	}
-	for (k = 0; kinds[k]; k++)
-		if (!strncmp(tag, YAML_TAG_PREFIX, strlen(YAML_TAG_PREFIX)) &&
-		    !strcmp(tag + strlen(YAML_TAG_PREFIX), kinds[k]))
+	for (;;) {
+		colon = strrchr(t, ':');
+		rc = python_float(colon ? colon + 1 : t, &part);
+		if (rc)
+			return rc;
+		sum += part * scale;
+		scale *= 60;
+		if (!colon)
 			break;
-	if (!kinds[k])
-		return yerr(y, e->start_mark, STRATA_EUNSUPPORTED, "unsupported tag '%s'", tag);
-	rc = resolve_plain(y, e, v);
-	if (rc)
-		return rc;
-	if (types[k] == STRATA_CONF_FLOAT && v->type == STRATA_CONF_INT) {
-		v->type = STRATA_CONF_FLOAT;
-		v->f = (double)v->i;
+		*colon = '\0';
 	}
-	if (v->type != types[k])
-		return yerr(y, e->start_mark, STRATA_EPARSE, "value does not match tag !!%s",
-		            kinds[k]);
+	*out = sum;
+	return isinf(sum) ? -2 : 0;
+}
+
+/* PyYAML's construct_yaml_float: underscores dropped, lower case, one sign,
+ * then .inf, .nan, ':' (base 60) or Python's float(). Codes as construct_int. */
+static int construct_float(const char *s, size_t len, double *out)
+{
+	char *t = strip_underscores(s, len, 1), *p;
+	int neg, rc = 0;
+
+	if (!t)
+		return -3;
+	neg = t[0] == '-';
+	p = t + sign_len(t, strlen(t));
+	if (!strcmp(p, ".inf"))
+		*out = INFINITY;
+	else if (!strcmp(p, ".nan"))
+		*out = NAN;
+	else if (strchr(p, ':'))
+		rc = base60_float(p, out);
+	else
+		rc = python_float(p, out);
+	free(t);
+	if (!rc && neg)
+		*out = -*out;
+	return rc;
+}
+
+/* PyYAML's construct_yaml_bool: the six words in any case. */
+static int construct_bool(const char *s, size_t len, int64_t *out)
+{
+	static const char *const words[] = {"yes", "true", "on", "no", "false", "off"};
+	size_t k, i;
+
+	for (k = 0; k < 6; k++) {
+		if (strlen(words[k]) != len)
+			continue;
+		for (i = 0; i < len && (s[i] | 0x20) == words[k][i]; i++)
+			;
+		if (i == len) {
+			*out = k < 3;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* How much of scalar s to quote in a message: its first line, at most 64
+ * bytes. */
+static int shown(const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+	return n < 64 ? (int)n : 64;
+}
+
+/* Give v the value of a timestamp: a DATE, a LOCAL_DATETIME (no zone; ns as
+ * if UTC) or a DATETIME (converted to UTC). As in PyYAML, invalid fields
+ * (month 13, Feb 30, hour 24, second 60) and zones of 24 h or more are errors;
+ * so are instants outside the int64 nanoseconds (1677..2262). */
+static int construct_stamp(const struct yctx *y, const yaml_event_t *e, struct yscalar *v)
+{
+	const char *s = (const char *)e->data.scalar.value;
+	struct ystamp ts;
+	int64_t off;
+	char why[256];
+
+	if (!stamp_syntax(s, dollar_len(s, e->data.scalar.length), 0, &ts))
+		return yerr(y, e->start_mark, STRATA_EPARSE,
+		            "value does not match tag !!timestamp");
+	if (ts.zone_min <= -24 * 60 || ts.zone_min >= 24 * 60)
+		return yerr(y, e->start_mark, STRATA_EPARSE,
+		            "invalid timestamp '%.*s': UTC offset of 24 hours or more", shown(s),
+		            s);
+	if (strata_time_from_civil(&ts.c, &v->i)) {
+		snprintf(why, sizeof why, "%s", strata_error_message());
+		return yerr(y, e->start_mark, STRATA_EPARSE, "invalid timestamp '%.*s': %s",
+		            shown(s), s, why);
+	}
+	off = (int64_t)ts.zone_min * 60 * STRATA_NS_PER_SEC;
+	if (__builtin_sub_overflow(v->i, off, &v->i))
+		return yerr(y, e->start_mark, STRATA_EPARSE,
+		            "invalid timestamp '%.*s': time outside 1677-09-21..2262-04-11",
+		            shown(s), s);
+	v->type = !ts.has_time  ? STRATA_CONF_DATE
+	          : ts.has_zone ? STRATA_CONF_DATETIME
+	                        : STRATA_CONF_LOCAL_DATETIME;
 	return 0;
+}
+
+/* Turn a constructor's failure (-1 malformed, -2 out of range, -3 out of
+ * memory) into an error. */
+static int construct_error(const struct yctx *y, const yaml_event_t *e, int rc, const char *tag)
+{
+	const char *s = (const char *)e->data.scalar.value;
+
+	if (rc == -3)
+		return strata_error_set(STRATA_ENOMEM, "%s: out of memory", y->name);
+	if (rc == -2)
+		return yerr(y, e->start_mark, STRATA_EPARSE, "%s out of range",
+		            !strcmp(tag, "int") ? "integer" : tag);
+	if (e->data.scalar.plain_implicit) /* "0b_": PyYAML fails as well */
+		return yerr(y, e->start_mark, STRATA_EPARSE, "invalid %s '%.*s'", tag, shown(s), s);
+	return yerr(y, e->start_mark, STRATA_EPARSE, "value does not match tag !!%s", tag);
+}
+
+/* Give v the value of a scalar of kind k. */
+static int construct(const struct yctx *y, const yaml_event_t *e, enum ykind k, struct yscalar *v)
+{
+	const char *s = (const char *)e->data.scalar.value;
+	size_t len = e->data.scalar.length;
+	int rc = 0;
+
+	v->type = STRATA_CONF_STRING;
+	switch (k) {
+	case Y_STR: return 0;
+	case Y_NULL: v->type = STRATA_CONF_NULL; return 0;
+	case Y_TIMESTAMP: return construct_stamp(y, e, v);
+	case Y_MERGE:
+		return yerr(y, e->start_mark, STRATA_EUNSUPPORTED,
+		            "merge keys ('<<') are not supported");
+	case Y_VALUE:
+		return yerr(y, e->start_mark, STRATA_EUNSUPPORTED,
+		            "the YAML 1.1 value key '=' is not supported");
+	case Y_BOOL:
+		v->type = STRATA_CONF_BOOL;
+		rc = construct_bool(s, len, &v->i);
+		return rc ? construct_error(y, e, rc, "bool") : 0;
+	case Y_INT:
+		v->type = STRATA_CONF_INT;
+		rc = construct_int(s, len, &v->i);
+		return rc ? construct_error(y, e, rc, "int") : 0;
+	case Y_FLOAT:
+		v->type = STRATA_CONF_FLOAT;
+		rc = construct_float(s, len, &v->f);
+		return rc ? construct_error(y, e, rc, "float") : 0;
+	}
+	return 0;
+}
+
+/* The kind *k an explicit tag names; an error for any tag but the standard
+ * scalar ones. */
+static int tag_kind(const struct yctx *y, const yaml_event_t *e, const char *tag, enum ykind *k)
+{
+	static const char *const names[] = {"str", "null", "bool", "int", "float", "timestamp"};
+	static const enum ykind kinds[] = {Y_STR, Y_NULL, Y_BOOL, Y_INT, Y_FLOAT, Y_TIMESTAMP};
+	const size_t plen = strlen(YAML_TAG_PREFIX);
+	size_t i;
+
+	if (!strncmp(tag, YAML_TAG_PREFIX, plen))
+		for (i = 0; i < sizeof names / sizeof *names; i++)
+			if (!strcmp(tag + plen, names[i])) {
+				*k = kinds[i];
+				return 0;
+			}
+	return yerr(y, e->start_mark, STRATA_EUNSUPPORTED, "unsupported tag '%s'", tag);
+}
+
+/* Resolve a scalar event, as PyYAML does: implicitly when libyaml says a
+ * plain scalar may omit its tag (untagged plain scalars, and any scalar
+ * tagged "!"), by its explicit tag, or else (quoted and block scalars) as a
+ * string. */
+static int resolve_scalar(const struct yctx *y, const yaml_event_t *e, struct yscalar *v)
+{
+	const char *tag = (const char *)e->data.scalar.tag;
+	enum ykind k = Y_STR;
+	int rc;
+
+	if (e->data.scalar.plain_implicit || (tag && !strcmp(tag, "!")))
+		k = implicit_kind((const char *)e->data.scalar.value, e->data.scalar.length);
+	else if (tag && (rc = tag_kind(y, e, tag, &k)))
+		return rc;
+	return construct(y, e, k, v);
+}
+
+/* A key keeps its text (where PyYAML would make yes: a bool key and 1: an
+ * int key; it turns the value key = into a string too), but the merge key
+ * << is refused. */
+static int check_key(const struct yctx *y, const yaml_event_t *e)
+{
+	struct yscalar v;
+	enum ykind k;
+
+	if (!e->data.scalar.plain_implicit)
+		return 0;
+	k = implicit_kind((const char *)e->data.scalar.value, e->data.scalar.length);
+	return k == Y_MERGE ? construct(y, e, k, &v) : 0;
 }
 
 /* --- building the tree ------------------------------------------------------ */
@@ -390,15 +877,10 @@ static int take_key(struct yctx *y, const yaml_event_t *e)
 /* Turn a scalar value into a node under the innermost frame. */
 static int add_scalar(struct yctx *y, const yaml_event_t *e)
 {
-	const char *tag = (const char *)e->data.scalar.tag;
 	struct yscalar v = {STRATA_CONF_STRING, 0, 0};
 	strata_conf *node;
-	int rc = 0;
+	int rc = resolve_scalar(y, e, &v);
 
-	if (tag)
-		rc = resolve_tagged(y, e, tag, &v);
-	else if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-		rc = resolve_plain(y, e, &v);
 	if (!rc)
 		rc = add_here(y, e, v.type, (int)e->start_mark.line + 1, &node);
 	if (rc)
@@ -428,16 +910,16 @@ static int on_scalar(struct yctx *y, const yaml_event_t *e)
 		            "NUL characters in strings are not supported");
 	if (y->top < 0) {
 		/* An empty document is an empty table; any other scalar is not. */
-		rc = 0;
-		if (!e->data.scalar.tag && e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-			rc = resolve_plain(y, e, &v);
+		rc = resolve_scalar(y, e, &v);
 		if (!rc && v.type != STRATA_CONF_NULL)
 			rc = yerr(y, e->start_mark, STRATA_EPARSE,
 			          "the top level must be a mapping");
 		return rc;
 	}
-	if (wants_key(y))
-		return take_key(y, e);
+	if (wants_key(y)) {
+		rc = check_key(y, e);
+		return rc ? rc : take_key(y, e);
+	}
 	return add_scalar(y, e);
 }
 
