@@ -458,62 +458,27 @@ static int lookup(const strata_conf *table, const char *key, const strata_conf *
 	return 0;
 }
 
-int strata_conf_get_string(const strata_conf *table, const char *key, const char *dflt,
-                           const char **out)
-{
-	const strata_conf *node;
-	int rc = lookup(table, key, &node);
-
-	if (rc)
-		return rc;
-	if (!node) {
-		*out = dflt;
-		return 0;
+/*
+ * The typed get_* lookups share one shape: look the key up, use the default
+ * when it is absent or null, else convert with the matching as_* function.
+ */
+#define CONF_GETTER(name, type, convert)                                                           \
+	int name(const strata_conf *table, const char *key, type dflt, type *out)                  \
+	{                                                                                          \
+		const strata_conf *node;                                                           \
+		int rc = lookup(table, key, &node);                                                \
+		if (rc || !node) {                                                                 \
+			if (!rc)                                                                   \
+				*out = dflt;                                                       \
+			return rc;                                                                 \
+		}                                                                                  \
+		return convert(node, out);                                                         \
 	}
-	return strata_conf_as_string(node, out);
-}
 
-int strata_conf_get_int64(const strata_conf *table, const char *key, int64_t dflt, int64_t *out)
-{
-	const strata_conf *node;
-	int rc = lookup(table, key, &node);
-
-	if (rc)
-		return rc;
-	if (!node) {
-		*out = dflt;
-		return 0;
-	}
-	return strata_conf_as_int64(node, out);
-}
-
-int strata_conf_get_double(const strata_conf *table, const char *key, double dflt, double *out)
-{
-	const strata_conf *node;
-	int rc = lookup(table, key, &node);
-
-	if (rc)
-		return rc;
-	if (!node) {
-		*out = dflt;
-		return 0;
-	}
-	return strata_conf_as_double(node, out);
-}
-
-int strata_conf_get_bool(const strata_conf *table, const char *key, int dflt, int *out)
-{
-	const strata_conf *node;
-	int rc = lookup(table, key, &node);
-
-	if (rc)
-		return rc;
-	if (!node) {
-		*out = dflt;
-		return 0;
-	}
-	return strata_conf_as_bool(node, out);
-}
+CONF_GETTER(strata_conf_get_string, const char *, strata_conf_as_string)
+CONF_GETTER(strata_conf_get_int64, int64_t, strata_conf_as_int64)
+CONF_GETTER(strata_conf_get_double, double, strata_conf_as_double)
+CONF_GETTER(strata_conf_get_bool, int, strata_conf_as_bool)
 
 /* --- schemas -------------------------------------------------------------- */
 

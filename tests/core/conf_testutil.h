@@ -13,7 +13,7 @@ typedef int (*conf_parse_fn)(const char *text, size_t len, const char *name, str
 
 /* Parse text copied to an exact-length buffer, so ASan sees any overread. */
 static inline int conf_parse_exact(conf_parse_fn parse, const char *text, const char *name,
-				   strata_conf **out)
+                                   strata_conf **out)
 {
 	size_t len = strlen(text);
 	char *copy = malloc(len ? len : 1);
@@ -28,16 +28,34 @@ static inline int conf_parse_exact(conf_parse_fn parse, const char *text, const 
 
 /* Parsing must fail with code and a message containing want, and no tree. */
 static inline void conf_parse_fails(conf_parse_fn parse, const char *text, const char *name,
-				    int code, const char *want)
+                                    int code, const char *want)
 {
 	strata_conf *c = (strata_conf *)&c;
 	int rc = conf_parse_exact(parse, text, name, &c);
 
 	if (rc != code || !strstr(strata_error_message(), want))
 		fail_msg("parsing [%s]: rc %d (want %d), message \"%s\" (want \"%s\")", text, rc,
-			 code, strata_error_message(), want);
+		         code, strata_error_message(), want);
 	assert_null(c);
 }
+
+/* Define parse(), parse_ok() and parse_fails() for one reader and name. */
+#define CONF_TEST_PARSERS(parse_fn, name)                                                          \
+	static int parse(const char *text, strata_conf **out)                                      \
+	{                                                                                          \
+		return conf_parse_exact(parse_fn, text, name, out);                                \
+	}                                                                                          \
+	static strata_conf *parse_ok(const char *text)                                             \
+	{                                                                                          \
+		strata_conf *c = NULL;                                                             \
+		assert_ok(parse(text, &c));                                                        \
+		assert_non_null(c);                                                                \
+		return c;                                                                          \
+	}                                                                                          \
+	static void parse_fails(const char *text, int code, const char *want)                      \
+	{                                                                                          \
+		conf_parse_fails(parse_fn, text, name, code, want);                                \
+	}
 
 static inline const char *str_at(const strata_conf *c, const char *path)
 {

@@ -10,23 +10,7 @@
 
 #define NS INT64_C(1000000000)
 
-static int parse(const char *text, strata_conf **out)
-{
-	return conf_parse_exact(strata_conf_parse_toml, text, "t.toml", out);
-}
-
-static strata_conf *parse_ok(const char *text)
-{
-	strata_conf *c = NULL;
-	assert_ok(parse(text, &c));
-	assert_non_null(c);
-	return c;
-}
-
-static void parse_fails(const char *text, int code, const char *want)
-{
-	conf_parse_fails(strata_conf_parse_toml, text, "t.toml", code, want);
-}
+CONF_TEST_PARSERS(strata_conf_parse_toml, "t.toml")
 
 static void test_empty_and_comments(void **state)
 {

@@ -95,23 +95,7 @@ static const strata_conf_field drill_fields[] = {
 };
 
 /* Parse text from an exact-length copy (so ASan sees any overread). */
-static int parse(const char *text, strata_conf **out)
-{
-	return conf_parse_exact(strata_conf_parse_yaml, text, "t.yaml", out);
-}
-
-static strata_conf *parse_ok(const char *text)
-{
-	strata_conf *c = NULL;
-	assert_ok(parse(text, &c));
-	assert_non_null(c);
-	return c;
-}
-
-static void parse_fails(const char *text, int code, const char *want)
-{
-	conf_parse_fails(strata_conf_parse_yaml, text, "t.yaml", code, want);
-}
+CONF_TEST_PARSERS(strata_conf_parse_yaml, "t.yaml")
 
 static void test_drill_config(void **state)
 {
