@@ -43,7 +43,7 @@ int cli_fail(const char *what)
 	if (strata_log_get_format() == STRATA_LOG_JSON) {
 		/* Scripts asked for JSON: the error is one JSON record too. */
 		strata_log(STRATA_LOG_ERROR, strata_error_message(), "context", what ? what : "",
-			   "code", strata_error_name(strata_error_last()));
+		           "code", strata_error_name(strata_error_last()));
 		return 1;
 	}
 	if (what && *what)

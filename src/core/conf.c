@@ -462,6 +462,8 @@ static int lookup(const strata_conf *table, const char *key, const strata_conf *
  * The typed get_* lookups share one shape: look the key up, use the default
  * when it is absent or null, else convert with the matching as_* function.
  */
+/* `type` names a type here, which cannot be parenthesised. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define CONF_GETTER(name, type, convert)                                                           \
 	int name(const strata_conf *table, const char *key, type dflt, type *out)                  \
 	{                                                                                          \
@@ -474,6 +476,7 @@ static int lookup(const strata_conf *table, const char *key, const strata_conf *
 		}                                                                                  \
 		return convert(node, out);                                                         \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 CONF_GETTER(strata_conf_get_string, const char *, strata_conf_as_string)
 CONF_GETTER(strata_conf_get_int64, int64_t, strata_conf_as_int64)

@@ -267,7 +267,6 @@ static int put_utf8(strata_buf *b, uint32_t cp)
 
 /* --- strings ---------------------------------------------------------------- */
 
-
 /* \uXXXX or \UXXXXXXXX: p is at the 'u' or 'U'. */
 static int parse_unicode_escape(struct toml *t, strata_buf *b)
 {

@@ -32,8 +32,8 @@ static int fuzz_conf(conf_parse_fn parse, const uint8_t *data, size_t size, cons
 {
 	/* Tables of strings all the way down: mismatches build dotted paths. */
 	static const strata_conf_field strings[] = {
-		{"*", STRATA_CONF_STRING, 0, NULL, 0},
-		{NULL, 0, 0, NULL, 0},
+	    {"*", STRATA_CONF_STRING, 0, NULL, 0},
+	    {NULL, 0, 0, NULL, 0},
 	};
 	strata_conf *root = NULL;
 
