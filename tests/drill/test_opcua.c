@@ -1,0 +1,490 @@
+/* test_opcua.c - OPC UA PubSub JSON Result/Trace parsing and topic splitting. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drill/opcua.h"
+#include "strata/file.h"
+
+#define NS  "nsu=http://airbus.com/IJT/ADrilling;s=Objects.DeviceSet.unit."
+#define RES NS "ResultManagement.Results.0."
+#define SV  RES "ResultContent.StepResults.0.StepResultValues."
+#define TR  RES "ResultContent.Trace.StepTraces."
+#define TS  "\"SourceTimestamp\":\"2024-12-11T08:24:49.123456789Z\""
+
+/* Wrap payload entries into a message. */
+static char *message(const char *entries)
+{
+	static const char head[] = "{\"MessageId\":\"x\",\"Messages\":{\"Payload\":{";
+	size_t n = strlen(head) + strlen(entries) + 8;
+	char *s = malloc(n);
+
+	assert_non_null(s);
+	snprintf(s, n, "%s%s}}}", head, entries);
+	return s;
+}
+
+/* A Result message with the given JSON values and key suffix. */
+static char *result_msg(const char *id, const char *serial, const char *steps, const char *tq,
+                        const char *th, const char *eval, const char *sfx)
+{
+	size_t n = 4096 + strlen(steps) + strlen(tq) + strlen(th);
+	char *e = malloc(n), *s;
+
+	assert_non_null(e);
+	snprintf(e, n,
+	         "\"" RES "ResultMetaData.CreationTime\":{\"Value\":\"x\"," TS "},"
+	         "\"" RES "ResultMetaData.ResultId\":{\"Value\":%s," TS "},"
+	         "\"" RES "ResultMetaData.SerialNumber\":{\"Value\":%s," TS "},"
+	         "\"" RES "ResultMetaData.ResultEvaluation\":{\"Value\":%s," TS "},"
+	         "\"" SV "StepNumber%s\":{\"Value\":%s," TS "},"
+	         "\"" SV "IntensityTorqueEmpty%s\":{\"Value\":%s," TS "},"
+	         "\"" SV "IntensityThrustEmpty%s\":{\"Value\":%s," TS "}",
+	         id, serial, eval, sfx, steps, sfx, tq, sfx, th);
+	s = message(e);
+	free(e);
+	return s;
+}
+
+/* A Trace message with the given sample arrays. */
+static char *trace_msg(const char *id, const char *pos, const char *tq, const char *th,
+                       const char *st)
+{
+	char e[4096];
+
+	snprintf(e, sizeof(e),
+	         "\"" TR "PositionTrace.StepResultId\":{\"Value\":%s," TS "},"
+	         "\"" TR "PositionTrace.StepTraceContent[0].Values\":{\"Value\":%s," TS "},"
+	         "\"" TR "IntensityTorqueTrace.StepTraceContent[0].Values\":{\"Value\":%s," TS "},"
+	         "\"" TR "IntensityThrustTrace.StepTraceContent[0].Values\":{\"Value\":%s," TS "},"
+	         "\"" TR "StepNumberTrace.StepTraceContent[0].Values\":{\"Value\":%s," TS "}",
+	         id, pos, tq, th, st);
+	return message(e);
+}
+
+/* A Trace message whose position array is pos (any size), the others tiny. */
+static char *trace_msg_big(const char *id, const char *pos)
+{
+	size_t n = 4096 + strlen(pos);
+	char *e = malloc(n), *s;
+
+	assert_non_null(e);
+	snprintf(e, n,
+	         "\"" TR "PositionTrace.StepResultId\":{\"Value\":%s," TS "},"
+	         "\"" TR "PositionTrace.StepTraceContent[0].Values\":{\"Value\":%s," TS "}",
+	         id, pos);
+	s = message(e);
+	free(e);
+	return s;
+}
+
+static int parse_result(const char *s, drill_result *r)
+{
+	return drill_result_parse(s, strlen(s), "Result.json", NULL, r);
+}
+
+static int parse_trace(const char *s, drill_trace *t)
+{
+	return drill_trace_parse(s, strlen(s), "Trace.json", NULL, t);
+}
+
+/* Expect a failure with code and a message containing each of the words. */
+static void expect_error(int rc, int code, const char *w1, const char *w2)
+{
+	const char *m = strata_error_message();
+
+	if (rc != code)
+		fail_msg("rc %d, expected %d: %s", rc, code, m);
+	if (w1 && !strstr(m, w1))
+		fail_msg("message '%s' lacks '%s'", m, w1);
+	if (w2 && !strstr(m, w2))
+		fail_msg("message '%s' lacks '%s'", m, w2);
+}
+
+static void test_result_int_ids_lists(void **state)
+{
+	char *s =
+	    result_msg("2409", "23120040", "[1,2]", "[5.225,3.076]", "[0.293,0.188]", "true", "");
+	drill_result r;
+	strata_time want;
+
+	(void)state;
+	assert_ok(parse_result(s, &r));
+	assert_string_equal(r.result_id, "2409");
+	assert_string_equal(r.serial, "23120040");
+	assert_int_equal(r.n_steps, 2);
+	assert_int_equal(r.step_numbers[1], 2);
+	assert_true(r.torque_empty[0] == 5.225 && r.thrust_empty[1] == 0.188);
+	assert_int_equal(r.evaluation, 1);
+	assert_ok(strata_time_parse_iso8601("2024-12-11T08:24:49.123456789Z", &want));
+	assert_true(r.timestamp == want);
+	assert_int_equal(r.timestamp % 1000, 789);
+	drill_result_free(&r);
+	free(s);
+}
+
+static void test_result_string_ids_scalars_suffix(void **state)
+{
+	char *s =
+	    result_msg("\"1210\"", "\"0\"", "1", "3.076", "0.516", "\"NotOK\"", ".MeasuredValue");
+	drill_result r;
+
+	(void)state;
+	assert_ok(parse_result(s, &r));
+	assert_string_equal(r.result_id, "1210");
+	assert_string_equal(r.serial, "0");
+	assert_int_equal(r.n_steps, 1);
+	assert_int_equal(r.step_numbers[0], 1);
+	assert_true(r.torque_empty[0] == 3.076 && r.thrust_empty[0] == 0.516);
+	assert_int_equal(r.evaluation, 0);
+	drill_result_free(&r);
+	free(s);
+}
+
+static void test_result_evaluations(void **state)
+{
+	static const struct {
+		const char *json;
+		int want;
+	} cases[] = {{"true", 1}, {"false", 0}, {"\"OK\"", 1}, {"\"Ok\"", 1}, {"\"NotOK\"", 0}};
+	drill_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = result_msg("1", "2", "1", "1", "1", cases[i].json, "");
+
+		assert_ok(parse_result(s, &r));
+		assert_int_equal(r.evaluation, cases[i].want);
+		drill_result_free(&r);
+		free(s);
+	}
+	char *bad = result_msg("1", "2", "1", "1", "1", "\"maybe\"", "");
+	expect_error(parse_result(bad, &r), STRATA_ESCHEMA, "ResultEvaluation", "OK");
+	free(bad);
+}
+
+static void test_result_hostile(void **state)
+{
+	static const struct {
+		const char *id, *serial, *steps, *tq, *th, *word;
+	} cases[] = {
+	    {"1.5", "2", "1", "1", "1", "ResultId"},
+	    {"null", "2", "1", "1", "1", "ResultId"},
+	    {"\"\"", "2", "1", "1", "1", "ResultId"},
+	    {"1", "[2]", "1", "1", "1", "SerialNumber"},
+	    {"1", "2", "[1.5]", "[1]", "[1]", "StepNumber"},
+	    {"1", "2", "[1,2]", "[1]", "[1,2]", "differ in length"},
+	    {"1", "2", "[1]", "[\"x\"]", "[1]", "IntensityTorqueEmpty"},
+	    {"1", "2", "[1]", "[1]", "[null]", "IntensityThrustEmpty"},
+	    {"1", "2", "{}", "1", "1", "StepNumber"},
+	};
+	drill_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = result_msg(cases[i].id, cases[i].serial, cases[i].steps, cases[i].tq,
+		                     cases[i].th, "true", "");
+
+		expect_error(parse_result(s, &r), STRATA_ESCHEMA, "Result.json", cases[i].word);
+		assert_null(r.result_id);
+		free(s);
+	}
+}
+
+static void test_message_hostile(void **state)
+{
+	drill_result r;
+	drill_trace t;
+	char *s;
+
+	(void)state;
+	expect_error(parse_result("{\"Messages\":", &r), STRATA_EPARSE,
+	             "Result.json:1:", "invalid JSON");
+	expect_error(parse_result("[]", &r), STRATA_ESCHEMA, "Messages.Payload", NULL);
+	expect_error(parse_result("{}", &r), STRATA_ESCHEMA, "Messages.Payload", NULL);
+	expect_error(parse_trace("{\"Messages\":{\"Payload\":[]}}", &t), STRATA_ESCHEMA, "Payload",
+	             NULL);
+	expect_error(drill_result_parse(NULL, 0, NULL, NULL, &r), STRATA_EPARSE, "message", NULL);
+	s = message("\"" RES "ResultMetaData.ResultId\":5");
+	expect_error(parse_result(s, &r), STRATA_ESCHEMA, "ResultId", "expected an object");
+	free(s);
+	s = message("\"" RES "ResultMetaData.ResultId\":{\"SourceTimestamp\":\"2024-01-01\"}");
+	expect_error(parse_result(s, &r), STRATA_ESCHEMA, "ResultId", "no Value");
+	free(s);
+	s = message("\"" RES "ResultMetaData.ResultId\":{\"Value\":1,\"SourceTimestamp\":\"x\"}");
+	expect_error(parse_result(s, &r), STRATA_EPARSE, "SourceTimestamp", NULL);
+	free(s);
+	s = message("\"" RES "ResultMetaData.ResultId\":{\"Value\":1}");
+	expect_error(parse_result(s, &r), STRATA_ESCHEMA, "SourceTimestamp", "missing");
+	free(s);
+	s = message("\"" RES "ResultMetaData.ResultId\":{\"Value\":1," TS "}");
+	expect_error(parse_result(s, &r), STRATA_ESCHEMA, "no payload key contains",
+	             "SerialNumber");
+	free(s);
+}
+
+static void test_trace_nulls_and_variants(void **state)
+{
+	char *s = trace_msg("\"1210\"", "[-1,-2.5,null]", "[0,null,1]", "[1,2,3]", "[1,1.0,2]");
+	drill_trace t;
+
+	(void)state;
+	assert_ok(parse_trace(s, &t));
+	assert_string_equal(t.result_id, "1210");
+	assert_int_equal(t.n, 3);
+	assert_true(t.position[1] == -2.5 && isnan(t.position[2]));
+	assert_true(isnan(t.torque[1]) && t.torque[2] == 1.0);
+	assert_true(t.step[1] == 1.0);
+	assert_int_equal(t.n_null, 2);
+	drill_trace_free(&t);
+	free(s);
+
+	s = trace_msg("7", "[]", "[]", "[]", "[]");
+	assert_ok(parse_trace(s, &t));
+	assert_int_equal(t.n, 0);
+	assert_string_equal(t.result_id, "7");
+	drill_trace_free(&t);
+	free(s);
+}
+
+static void test_trace_hostile(void **state)
+{
+	static const struct {
+		const char *id, *pos, *tq, *th, *st, *w1, *w2;
+	} cases[] = {
+	    {"1", "[1,2]", "[1]", "[1,2]", "[1,2]", "IntensityTorqueTrace", "1 samples"},
+	    {"1", "[1,2]", "[1,2]", "[1,2]", "[1,2,3]", "StepNumberTrace", "3 samples"},
+	    {"1", "5", "[1]", "[1]", "[1]", "PositionTrace", "expected an array"},
+	    {"1", "[1,\"2\"]", "[1,2]", "[1,2]", "[1,2]", "element 1", "or null, got a string"},
+	    {"1", "[[1]]", "[1]", "[1]", "[1]", "element 0", "got an array"},
+	    {"true", "[1]", "[1]", "[1]", "[1]", "StepResultId", "got a boolean"},
+	};
+	drill_trace t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s =
+		    trace_msg(cases[i].id, cases[i].pos, cases[i].tq, cases[i].th, cases[i].st);
+
+		expect_error(parse_trace(s, &t), STRATA_ESCHEMA, cases[i].w1, cases[i].w2);
+		assert_null(t.position);
+		free(s);
+	}
+}
+
+/* Too many program steps: a limit error, not an allocation of the whole input. */
+static void test_limits(void **state)
+{
+	size_t n = DRILL_MAX_STEPS + 1, cap = 4 * n + 16, len;
+	char *arr = malloc(cap), *s, e[512];
+	drill_result r;
+
+	(void)state;
+	assert_non_null(arr);
+	len = 0;
+	arr[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(arr + len, cap - len, "%s1", i ? "," : "");
+	arr[len++] = ']';
+	arr[len] = '\0';
+	s = result_msg("1", "2", arr, "1", "1", "true", "");
+	expect_error(parse_result(s, &r), STRATA_ELIMIT, "StepNumber", "limit");
+	free(s);
+	free(arr);
+	/* a trace one sample over the limit */
+	n = (size_t)DRILL_MAX_SAMPLES + 1;
+	arr = malloc(2 * n + 2);
+	assert_non_null(arr);
+	arr[0] = '[';
+	for (size_t i = 0; i < n; i++)
+		memcpy(arr + 1 + 2 * i, "0,", 2);
+	arr[2 * n] = ']';
+	arr[2 * n + 1] = '\0';
+	s = trace_msg_big("1", arr);
+	drill_trace t;
+	expect_error(parse_trace(s, &t), STRATA_ELIMIT, "PositionTrace", "exceed the limit");
+	free(s);
+	free(arr);
+	snprintf(e, sizeof(e), "x");
+	expect_error(drill_result_parse(e, (size_t)DRILL_MAX_MESSAGE_BYTES + 1, "big", NULL, &r),
+	             STRATA_ELIMIT, "big", NULL);
+}
+
+/* The first key containing the path wins; Messages may be an array. */
+static void test_first_match_and_array(void **state)
+{
+	char e[2048], *s;
+	drill_trace t;
+
+	(void)state;
+	snprintf(e, sizeof(e),
+	         "{\"Messages\":[{\"Payload\":{"
+	         "\"a." TR "PositionTrace.StepResultId\":{\"Value\":11," TS "},"
+	         "\"b." TR "PositionTrace.StepResultId\":{\"Value\":22," TS "},"
+	         "\"" TR "PositionTrace.StepTraceContent[0].Values\":{\"Value\":[1]},"
+	         "\"" TR "IntensityTorqueTrace.StepTraceContent[0].Values\":{\"Value\":[2]},"
+	         "\"" TR "IntensityThrustTrace.StepTraceContent[0].Values\":{\"Value\":[3]},"
+	         "\"" TR "StepNumberTrace.StepTraceContent[0].Values\":{\"Value\":[4]}}}]}");
+	s = e;
+	assert_ok(parse_trace(s, &t));
+	assert_string_equal(t.result_id, "11");
+	assert_true(t.step[0] == 4.0);
+	drill_trace_free(&t);
+}
+
+static void test_topic(void **state)
+{
+	char *a, *b, *c;
+
+	(void)state;
+	assert_ok(drill_topic_parse("OPCPUBSUB/ILLL502033771/toolA/ResultManagement", "OPCPUBSUB",
+	                            &a, &b, &c));
+	assert_string_equal(a, "ILLL502033771");
+	assert_string_equal(b, "toolA");
+	assert_string_equal(c, "ResultManagement");
+	free(a), free(b), free(c);
+	assert_ok(drill_topic_parse("x/y/tb/tl/Trace", "x/y", &a, &b, &c));
+	assert_string_equal(a, "tb");
+	assert_string_equal(c, "Trace");
+	free(a), free(b), free(c);
+	assert_ok(drill_topic_parse("r/tb/tl/Heads", NULL, &a, &b, &c));
+	assert_string_equal(b, "tl");
+	free(a), free(b), free(c);
+	a = b = c = NULL;
+	expect_error(drill_topic_parse("other/tb/tl/Trace", "root", &a, &b, &c), STRATA_EPARSE,
+	             "root", NULL);
+	expect_error(drill_topic_parse("root/tb/tl", "root", &a, &b, &c), STRATA_EPARSE,
+	             "{toolbox}", NULL);
+	expect_error(drill_topic_parse("root/tb/tl/Trace/x", "root", &a, &b, &c), STRATA_EPARSE,
+	             "{toolbox}", NULL);
+	expect_error(drill_topic_parse("root//tl/Trace", "root", &a, &b, &c), STRATA_EPARSE,
+	             "toolbox level", NULL);
+	expect_error(drill_topic_parse("root/tb/+/Trace", "root", &a, &b, &c), STRATA_EPARSE,
+	             "tool level", NULL);
+	expect_error(drill_topic_parse("rootx/tb/tl/Trace", "root", &a, &b, &c), STRATA_EPARSE,
+	             NULL, NULL);
+	expect_error(drill_topic_parse("/tb/tl/Trace", NULL, &a, &b, &c), STRATA_EPARSE, NULL,
+	             NULL);
+	assert_null(a);
+}
+
+/* Read a shared-data file into memory. */
+static char *slurp(const char *rel, size_t *len)
+{
+	char path[1024], *data = NULL;
+
+	if (strata_test_data_path(rel, path, sizeof(path)) != 0)
+		return NULL;
+	assert_ok(strata_file_read_all(path, 0, &data, len));
+	return data;
+}
+
+/* Expected values of the shared captures. */
+struct capture {
+	const char *dir, *result, *trace;
+	const char *result_id, *serial;
+	size_t n_steps, n;
+	double torque_empty0, position0;
+	const char *when;
+	int evaluation;
+};
+
+static const struct capture captures[] = {
+    {"data0", "Result.json", "Trace.json", "2409", "23120040", 2, 492, 5.225, -0.706,
+     "2024-12-11T08:24:49Z", 1},
+    {"data1", "Result.json", "Trace.json", "2412", "23120040", 1, 135, 5.078, -0.718,
+     "2024-12-11T15:33:29Z", 1},
+    {"data2", "Result.json", "Trace.json", "2409", "17070141", 4, 1860, 4.736, -0.642,
+     "2024-12-04T19:14:42Z", 1},
+    {"data_20250326", "ResultManagement.json", "Trace.json", "440", "0", 3, 9769, 4.687, -0.551,
+     "2024-05-15T07:29:33Z", 1},
+    {"data_20250623", "ResultManagement.json", "Trace.json", "1210", "0", 1, 18, 3.076, -3.007,
+     "2025-06-23T14:07:43Z", 0},
+};
+
+static void check_capture(const struct capture *c)
+{
+	char rel[256];
+	size_t len;
+	char *data;
+	drill_result r;
+	drill_trace t;
+	strata_time when;
+
+	snprintf(rel, sizeof(rel), "drilling/mqtt/%s/%s", c->dir, c->result);
+	data = slurp(rel, &len);
+	if (!data)
+		skip();
+	assert_ok(drill_result_parse(data, len, rel, NULL, &r));
+	free(data);
+	assert_string_equal(r.result_id, c->result_id);
+	assert_string_equal(r.serial, c->serial);
+	assert_int_equal(r.n_steps, c->n_steps);
+	assert_true(r.torque_empty[0] == c->torque_empty0);
+	assert_int_equal(r.evaluation, c->evaluation);
+	assert_ok(strata_time_parse_iso8601(c->when, &when));
+	assert_true(r.timestamp == when);
+	snprintf(rel, sizeof(rel), "drilling/mqtt/%s/%s", c->dir, c->trace);
+	data = slurp(rel, &len);
+	assert_non_null(data);
+	assert_ok(drill_trace_parse(data, len, rel, NULL, &t));
+	free(data);
+	assert_string_equal(t.result_id, c->result_id);
+	assert_int_equal(t.n, c->n);
+	assert_true(t.position[0] == c->position0);
+	assert_int_equal(t.n_null, 0);
+	assert_true(t.timestamp == when);
+	drill_result_free(&r);
+	drill_trace_free(&t);
+}
+
+static void test_captures(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(captures) / sizeof(captures[0]); i++)
+		check_capture(&captures[i]);
+}
+
+static void test_truncated_capture(void **state)
+{
+	size_t len;
+	char *data = slurp("drilling/mqtt/data_20250626/Trace.json", &len);
+	drill_trace t;
+
+	(void)state;
+	if (!data)
+		skip();
+	expect_error(drill_trace_parse(data, len, "data_20250626/Trace.json", NULL, &t),
+	             STRATA_EPARSE, "data_20250626/Trace.json:1:", "invalid JSON");
+	free(data);
+	/* the same capture's Result message is fine */
+	data = slurp("drilling/mqtt/data_20250626/ResultManagement.json", &len);
+	drill_result r;
+	assert_ok(drill_result_parse(data, len, "ResultManagement.json", NULL, &r));
+	assert_string_equal(r.result_id, "432");
+	assert_int_equal(r.n_steps, 3);
+	assert_int_equal(r.evaluation, 1);
+	drill_result_free(&r);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_result_int_ids_lists),
+	    cmocka_unit_test(test_result_string_ids_scalars_suffix),
+	    cmocka_unit_test(test_result_evaluations),
+	    cmocka_unit_test(test_result_hostile),
+	    cmocka_unit_test(test_message_hostile),
+	    cmocka_unit_test(test_trace_nulls_and_variants),
+	    cmocka_unit_test(test_trace_hostile),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_first_match_and_array),
+	    cmocka_unit_test(test_topic),
+	    cmocka_unit_test(test_captures),
+	    cmocka_unit_test(test_truncated_capture),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
