@@ -35,6 +35,10 @@ int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format
  * invalid UTF-8 bytes are escaped (\u00XX / U+FFFD) so the output is valid. */
 int strata_buf_json_string(strata_buf *b, const char *s);
 
+/* Append v in the shortest form that reads back as the same double ("5.01",
+ * not "5.0099999999999998"); NaN and infinities, which JSON lacks, as null. */
+int strata_buf_json_double(strata_buf *b, double v);
+
 /* The value of hexadecimal digit c (0..15), or -1 when c is not one. */
 int strata_hex_digit(int c);
 

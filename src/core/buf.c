@@ -3,6 +3,7 @@
 
 #include "strata/error.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,6 +154,20 @@ int strata_buf_json_string(strata_buf *b, const char *s)
 		}
 	}
 	return rc ? rc : strata_buf_putc(b, '"');
+}
+
+int strata_buf_json_double(strata_buf *b, double v)
+{
+	char text[32];
+
+	if (!isfinite(v))
+		return strata_buf_puts(b, "null");
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(text, sizeof text, "%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	return strata_buf_puts(b, text);
 }
 
 int strata_hex_digit(int c)

@@ -1,10 +1,11 @@
 /* drill.c - `strata drill`: drilling depth estimation over MQTT. */
+#include "drill/estimate.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
 
 static const strata_cmd drill_commands[] = {
     {"serve", NULL, "run the MQTT depth-estimation service (--config FILE)", "issue #7"},
-    {"estimate", NULL, "estimate keypoints of one hole from a Setitec file or JSON", "issue #7"},
+    {"estimate", drill_cmd_estimate, "estimate the keypoints of Setitec exports (--json)", NULL},
     {"convert", NULL, "convert OPC UA PubSub JSON to a Setitec-like table", "issue #7"},
     {NULL, NULL, NULL, NULL},
 };

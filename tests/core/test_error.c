@@ -104,6 +104,23 @@ static void test_buf_json_string(void **state)
 	strata_buf_free(&b);
 }
 
+static void test_buf_json_double(void **state)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	(void)state;
+	strata_buf_json_double(&b, 5.01);
+	strata_buf_putc(&b, ' ');
+	strata_buf_json_double(&b, 0.1 + 0.2);
+	strata_buf_putc(&b, ' ');
+	strata_buf_json_double(&b, -2.5e-300);
+	strata_buf_putc(&b, ' ');
+	strata_buf_json_double(&b, 1.0 / 0.0);
+	strata_buf_putc(&b, ' ');
+	strata_buf_json_double(&b, 42);
+	assert_string_equal(strata_buf_cstr(&b), "5.01 0.30000000000000004 -2.5e-300 null 42");
+	strata_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +130,7 @@ int main(void)
 	    cmocka_unit_test(test_thread_local),
 	    cmocka_unit_test(test_buf_basic),
 	    cmocka_unit_test(test_buf_json_string),
+	    cmocka_unit_test(test_buf_json_double),
 	};
 	return cmocka_run_group_tests_name("core/error", tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "drill/keypoints.h"
+#include "drill/estimate.h"
 #include "drill/setitec.h"
 
 /* C against tests/drill/keypoints_golden.json (numpy/scipy): positions are the
@@ -425,10 +426,10 @@ static void test_estimator_interface(void **state)
 
 /* --- the shared Setitec files ---------------------------------------------------------- */
 
-/* A loaded file as a trace view (steps rounded to int, NaN -> -1). */
+/* A loaded file and its trace view. */
 typedef struct loaded {
 	drill_setitec f;
-	int *step;
+	drill_trace_buf t;
 	drill_trace_view v;
 } loaded;
 
@@ -437,20 +438,15 @@ static int load(const char *path, const char *name, loaded *l)
 	int rc = drill_setitec_read(path, &l->f);
 	if (rc != 0)
 		return rc;
-	l->step = calloc(l->f.n_rows + 1, sizeof(*l->step));
-	assert_non_null(l->step);
-	for (size_t i = 0; i < l->f.n_rows; i++)
-		l->step[i] = isnan(l->f.step[i]) ? -1 : (int)lround(l->f.step[i]);
-	const drill_setitec_column *e = drill_setitec_column_find(&l->f, "I Torque Empty (A)");
-	l->v = (drill_trace_view){l->f.position, l->f.torque, e ? e->values : NULL,
-	                          l->step,       l->f.n_rows, name};
+	assert_ok(drill_trace_from_setitec(&l->f, name, &l->t));
+	l->v = l->t.view;
 	return 0;
 }
 
 static void unload(loaded *l)
 {
 	drill_setitec_free(&l->f);
-	free(l->step);
+	drill_trace_buf_free(&l->t);
 }
 
 /* Compare one keypoint with its golden entry; returns the abs difference. */
