@@ -1,0 +1,978 @@
+/* parquet_read.c - the Parquet reader: footer validation, statistics, and
+ * decoding of flat column chunks. Every length from the file is checked
+ * before use; allocations are capped relative to the file size. */
+#include "store/parquet.h"
+
+#include <snappy-c.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "strata/error.h"
+#include "strata/file.h"
+
+struct strata_pq_file {
+	char *name;
+	uint8_t *owned; /* the file's bytes when opened by path */
+	const uint8_t *data;
+	size_t len;
+	size_t data_end;     /* where the footer starts */
+	uint64_t max_values; /* cap on rows / values */
+	size_t max_bytes;    /* cap on one decompressed page or string column */
+	st_pq_file_meta meta;
+	strata_pq_column_info *cols;
+	int32_t *phys;
+	int *unsupported; /* per column: 1 when its type cannot be read */
+	size_t ncols;
+	strata_pq_kv *kv;
+	size_t nkv;
+	char *created_by;
+};
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static char *slice_dup(st_pq_slice s)
+{
+	char *p = malloc(s.len + 1);
+
+	if (p) {
+		if (s.len)
+			memcpy(p, s.p, s.len);
+		p[s.len] = '\0';
+	}
+	return p;
+}
+
+/* ---- schema ------------------------------------------------------------- */
+
+static strata_pq_type int32_type(const st_pq_schema_el *e)
+{
+	static const strata_pq_type conv[] = {STRATA_PQ_UINT8, STRATA_PQ_UINT16, STRATA_PQ_UINT32,
+	                                      STRATA_PQ_INT64, STRATA_PQ_INT8,   STRATA_PQ_INT16,
+	                                      STRATA_PQ_INT32};
+
+	if (e->logical == ST_PQ_LT_INT && e->bit_width == 8)
+		return e->is_signed ? STRATA_PQ_INT8 : STRATA_PQ_UINT8;
+	if (e->logical == ST_PQ_LT_INT && e->bit_width == 16)
+		return e->is_signed ? STRATA_PQ_INT16 : STRATA_PQ_UINT16;
+	if (e->logical == ST_PQ_LT_INT && e->bit_width == 32)
+		return e->is_signed ? STRATA_PQ_INT32 : STRATA_PQ_UINT32;
+	if (e->logical == ST_PQ_LT_NONE && e->has_converted && e->converted >= 11 &&
+	    e->converted <= 17 && e->converted != 14 && e->converted != 18)
+		return conv[e->converted - 11];
+	return STRATA_PQ_INT32;
+}
+
+static strata_pq_type int64_type(const st_pq_schema_el *e, strata_pq_column_info *ci)
+{
+	if (e->logical == ST_PQ_LT_TIMESTAMP && e->ts_unit >= 0) {
+		ci->unit = (strata_pq_unit)e->ts_unit;
+		ci->utc = e->ts_utc;
+		return STRATA_PQ_TIMESTAMP;
+	}
+	if (e->logical == ST_PQ_LT_INT && e->bit_width == 64 && !e->is_signed)
+		return STRATA_PQ_UINT64;
+	if (e->logical == ST_PQ_LT_NONE && e->has_converted &&
+	    (e->converted == ST_PQ_CT_TS_MILLIS || e->converted == ST_PQ_CT_TS_MICROS)) {
+		ci->unit = e->converted == ST_PQ_CT_TS_MILLIS ? STRATA_PQ_MILLIS : STRATA_PQ_MICROS;
+		ci->utc = 1;
+		return STRATA_PQ_TIMESTAMP;
+	}
+	if (e->logical == ST_PQ_LT_NONE && e->has_converted && e->converted == 14)
+		return STRATA_PQ_UINT64;
+	return STRATA_PQ_INT64;
+}
+
+/* Map a leaf schema element to a column type; returns 1 if unsupported. */
+static int map_type(const st_pq_schema_el *e, strata_pq_column_info *ci)
+{
+	switch (e->type) {
+	case ST_PQ_BOOLEAN: ci->type = STRATA_PQ_BOOL; return 0;
+	case ST_PQ_INT32: ci->type = int32_type(e); return 0;
+	case ST_PQ_INT64: ci->type = int64_type(e, ci); return 0;
+	case ST_PQ_FLOAT: ci->type = STRATA_PQ_FLOAT; return 0;
+	case ST_PQ_DOUBLE: ci->type = STRATA_PQ_DOUBLE; return 0;
+	case ST_PQ_BYTE_ARRAY: ci->type = STRATA_PQ_STRING; return 0;
+	default: return 1; /* INT96, FIXED_LEN_BYTE_ARRAY */
+	}
+}
+
+static int open_fail(strata_pq_file *f, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Set "<file>: <reason>". */
+static int open_fail(strata_pq_file *f, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	strata_error_set(code, "%s: %s", f->name, msg);
+	return code;
+}
+
+/* Check the schema is flat and build the column infos. */
+static int load_schema(strata_pq_file *f)
+{
+	const st_pq_file_meta *m = &f->meta;
+
+	if (m->nschema < 1 || m->schema[0].has_type)
+		return open_fail(f, STRATA_EPARSE, "footer: no schema root");
+	if ((size_t)m->schema[0].num_children != m->nschema - 1)
+		return open_fail(f, STRATA_EUNSUPPORTED,
+		                 "schema: nested columns are not supported (root has %d children "
+		                 "of %zu elements)",
+		                 (int)m->schema[0].num_children, m->nschema - 1);
+	f->ncols = m->nschema - 1;
+	f->cols = calloc(f->ncols + 1, sizeof *f->cols);
+	f->phys = calloc(f->ncols + 1, sizeof *f->phys);
+	f->unsupported = calloc(f->ncols + 1, sizeof *f->unsupported);
+	if (!f->cols || !f->phys || !f->unsupported)
+		return open_fail(f, STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < f->ncols; i++) {
+		const st_pq_schema_el *e = &m->schema[i + 1];
+		strata_pq_column_info *ci = &f->cols[i];
+		char *name = slice_dup(e->name);
+		if (!name)
+			return open_fail(f, STRATA_ENOMEM, "out of memory");
+		ci->name = name;
+		if (!e->has_type || e->num_children > 0)
+			return open_fail(f, STRATA_EUNSUPPORTED,
+			                 "schema: column %s: nested groups are not supported",
+			                 name);
+		if (e->repetition != ST_PQ_REQUIRED && e->repetition != ST_PQ_OPTIONAL)
+			return open_fail(f, STRATA_EUNSUPPORTED,
+			                 "schema: column %s: repeated fields are not supported",
+			                 name);
+		if (e->type < 0 || e->type > ST_PQ_FIXED)
+			return open_fail(f, STRATA_EPARSE, "schema: column %s: unknown type %d",
+			                 name, (int)e->type);
+		ci->optional = e->repetition == ST_PQ_OPTIONAL;
+		f->phys[i] = e->type;
+		f->unsupported[i] = map_type(e, ci);
+	}
+	return 0;
+}
+
+/* Check row groups against the schema and the caps. */
+static int check_row_groups(strata_pq_file *f)
+{
+	uint64_t total = 0;
+
+	for (size_t g = 0; g < f->meta.nrgs; g++) {
+		const st_pq_row_group *rg = &f->meta.rgs[g];
+		if (rg->num_rows < 0 || (uint64_t)rg->num_rows > f->max_values - total)
+			return open_fail(f, STRATA_ELIMIT,
+			                 "row group %zu: %lld rows: negative or beyond what a file "
+			                 "of this size may hold",
+			                 g, (long long)rg->num_rows);
+		total += (uint64_t)rg->num_rows;
+		if (rg->ncols != f->ncols)
+			return open_fail(f, STRATA_EPARSE,
+			                 "row group %zu: %zu column chunks, schema has %zu columns",
+			                 g, rg->ncols, f->ncols);
+		for (size_t i = 0; i < rg->ncols; i++) {
+			const st_pq_chunk_meta *c = &rg->cols[i];
+			if (!c->has_meta)
+				return open_fail(f, STRATA_EUNSUPPORTED,
+				                 "row group %zu: column %s: no inline metadata "
+				                 "(external column chunks are not supported)",
+				                 g, f->cols[i].name);
+			if (c->type != f->phys[i])
+				return open_fail(f, STRATA_EPARSE,
+				                 "row group %zu: column %s: chunk type %d differs "
+				                 "from the schema's %d",
+				                 g, f->cols[i].name, (int)c->type, (int)f->phys[i]);
+		}
+	}
+	return 0;
+}
+
+static int load_kv(strata_pq_file *f)
+{
+	f->kv = calloc(f->meta.nkv + 1, sizeof *f->kv);
+	if (!f->kv)
+		return open_fail(f, STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < f->meta.nkv; i++, f->nkv++) {
+		f->kv[i].key = slice_dup(f->meta.kv[i].key);
+		f->kv[i].value = slice_dup(f->meta.kv[i].value);
+		if (!f->kv[i].key || !f->kv[i].value) {
+			f->nkv++;
+			return open_fail(f, STRATA_ENOMEM, "out of memory");
+		}
+	}
+	f->created_by = slice_dup(f->meta.created_by);
+	if (!f->created_by)
+		return open_fail(f, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Magic, footer length and footer. */
+static int load_footer(strata_pq_file *f)
+{
+	uint32_t flen;
+	int rc;
+
+	if (f->len < 12)
+		return open_fail(f, STRATA_EPARSE, "not a Parquet file: %zu bytes, too short",
+		                 f->len);
+	if (memcmp(f->data, "PAR1", 4) != 0 || memcmp(f->data + f->len - 4, "PAR1", 4) != 0)
+		return open_fail(f, STRATA_EPARSE, "not a Parquet file: no PAR1 magic");
+	flen = le32(f->data + f->len - 8);
+	if (flen > f->len - 12)
+		return open_fail(f, STRATA_EPARSE, "footer length %u beyond the file size %zu",
+		                 flen, f->len);
+	f->data_end = f->len - 8 - flen;
+	rc = st_pq_decode_file_meta(f->data + f->data_end, flen, &f->meta);
+	if (rc != 0)
+		return strata_error_wrap(rc, "%s: footer", f->name);
+	if (f->meta.num_rows < 0)
+		return open_fail(f, STRATA_EPARSE, "footer: negative num_rows");
+	return 0;
+}
+
+static int open_bytes(strata_pq_file *f)
+{
+	int rc;
+
+	f->max_values = ((uint64_t)f->len + 1024) * 512;
+	f->max_bytes =
+	    (f->len + 1024) < ((size_t)1 << 20) ? (f->len + 1024) * 1024 : (size_t)1 << 30;
+	rc = load_footer(f);
+	if (rc == 0)
+		rc = load_schema(f);
+	if (rc == 0)
+		rc = check_row_groups(f);
+	if (rc == 0)
+		rc = load_kv(f);
+	return rc;
+}
+
+int strata_parquet_open_memory(const void *data, size_t len, const char *name, strata_pq_file **out)
+{
+	strata_pq_file *f = calloc(1, sizeof *f);
+	int rc;
+
+	*out = NULL;
+	if (!f || !(f->name = strdup(name ? name : "<memory>"))) {
+		free(f);
+		return strata_error_set(STRATA_ENOMEM, "parquet: out of memory");
+	}
+	f->data = data;
+	f->len = len;
+	rc = open_bytes(f);
+	if (rc != 0) {
+		strata_parquet_close(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+int strata_parquet_open(const char *path, strata_pq_file **out)
+{
+	char *data;
+	size_t len;
+	int rc = strata_file_read_all(path, 0, &data, &len);
+
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	rc = strata_parquet_open_memory(data, len, path, out);
+	if (rc == 0 && *out)
+		(*out)->owned = (uint8_t *)data;
+	else
+		free(data);
+	return rc;
+}
+
+void strata_parquet_close(strata_pq_file *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; f->cols && i < f->ncols; i++)
+		free((char *)f->cols[i].name);
+	for (size_t i = 0; i < f->nkv; i++) {
+		free(f->kv[i].key);
+		free(f->kv[i].value);
+	}
+	free(f->kv);
+	free(f->cols);
+	free(f->phys);
+	free(f->unsupported);
+	free(f->created_by);
+	st_pq_file_meta_free(&f->meta);
+	free(f->owned);
+	free(f->name);
+	free(f);
+}
+
+/* ---- metadata accessors ------------------------------------------------- */
+
+int64_t strata_parquet_num_rows(const strata_pq_file *f)
+{
+	return f->meta.num_rows;
+}
+
+size_t strata_parquet_num_columns(const strata_pq_file *f)
+{
+	return f->ncols;
+}
+
+size_t strata_parquet_num_row_groups(const strata_pq_file *f)
+{
+	return f->meta.nrgs;
+}
+
+int64_t strata_parquet_row_group_rows(const strata_pq_file *f, size_t rg)
+{
+	return rg < f->meta.nrgs ? f->meta.rgs[rg].num_rows : -1;
+}
+
+const strata_pq_column_info *strata_parquet_column(const strata_pq_file *f, size_t col)
+{
+	return col < f->ncols ? &f->cols[col] : NULL;
+}
+
+size_t strata_parquet_num_kv(const strata_pq_file *f)
+{
+	return f->nkv;
+}
+
+const strata_pq_kv *strata_parquet_kv(const strata_pq_file *f, size_t i)
+{
+	return i < f->nkv ? &f->kv[i] : NULL;
+}
+
+const char *strata_parquet_kv_get(const strata_pq_file *f, const char *key)
+{
+	for (size_t i = 0; i < f->nkv; i++)
+		if (strcmp(f->kv[i].key, key) == 0)
+			return f->kv[i].value;
+	return NULL;
+}
+
+const char *strata_parquet_created_by(const strata_pq_file *f)
+{
+	return f->created_by;
+}
+
+/* Decode one statistics bound of the column's type; 0 when unusable. */
+static int stat_value(const strata_pq_column_info *ci, st_pq_slice s, int64_t *i, double *d)
+{
+	switch (ci->type) {
+	case STRATA_PQ_STRING: return 1;
+	case STRATA_PQ_BOOL:
+		if (s.len != 1)
+			return 0;
+		*i = s.p[0] != 0;
+		return 1;
+	case STRATA_PQ_FLOAT: {
+		float x;
+		if (s.len != 4)
+			return 0;
+		memcpy(&x, s.p, 4);
+		*d = x;
+		return 1;
+	}
+	case STRATA_PQ_DOUBLE:
+		if (s.len != 8)
+			return 0;
+		memcpy(d, s.p, 8);
+		return 1;
+	case STRATA_PQ_INT64:
+	case STRATA_PQ_UINT64:
+	case STRATA_PQ_TIMESTAMP:
+		if (s.len != 8)
+			return 0;
+		*i = (int64_t)le64(s.p);
+		return 1;
+	default:
+		if (s.len != 4)
+			return 0;
+		*i = ci->type >= STRATA_PQ_UINT8 ? (int64_t)le32(s.p) : (int32_t)le32(s.p);
+		return 1;
+	}
+}
+
+int strata_parquet_stats(const strata_pq_file *f, size_t rg, size_t col, strata_pq_stats *out)
+{
+	const st_pq_raw_stats *s;
+	const strata_pq_column_info *ci;
+
+	memset(out, 0, sizeof *out);
+	if (rg >= f->meta.nrgs || col >= f->ncols)
+		return strata_error_set(STRATA_EINVAL, "%s: no row group %zu column %zu", f->name,
+		                        rg, col);
+	s = &f->meta.rgs[rg].cols[col].stats;
+	ci = &f->cols[col];
+	out->has_null_count = s->has_null_count;
+	out->null_count = s->null_count;
+	/* Legacy min/max (has_min == 2) sorted signed: trust them only there. */
+	if (s->has_min == 2 && (ci->type == STRATA_PQ_STRING || ci->type == STRATA_PQ_UINT8 ||
+	                        ci->type == STRATA_PQ_UINT16 || ci->type == STRATA_PQ_UINT32 ||
+	                        ci->type == STRATA_PQ_UINT64))
+		return 0;
+	if (s->has_min && stat_value(ci, s->min, &out->min.i, &out->min.d)) {
+		out->has_min = 1;
+		out->min_str = s->min.p;
+		out->min_len = s->min.len;
+	}
+	if (s->has_max && stat_value(ci, s->max, &out->max.i, &out->max.d)) {
+		out->has_max = 1;
+		out->max_str = s->max.p;
+		out->max_len = s->max.len;
+	}
+	return 0;
+}
+
+/* ---- column chunks -------------------------------------------------------- */
+
+typedef struct chunk_ctx {
+	strata_pq_file *f;
+	size_t rg, col;
+	strata_pq_column *out;
+	strata_buf *strbytes; /* STRING: the column's bytes so far */
+	size_t row;           /* next output row */
+	size_t row_end;       /* one past this chunk's last row */
+	int32_t phys, codec;
+	int optional;
+	/* the dictionary, if any */
+	int has_dict;
+	uint8_t *dict_owned;
+	const uint8_t *dict_vals; /* fixed-size entries */
+	st_pq_slice *dict_str;    /* string entries */
+	size_t dict_n;
+	/* scratch */
+	uint8_t *page_owned;
+	uint32_t *levels, *idx;
+} chunk_ctx;
+
+static int cfail(const chunk_ctx *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Set "<file>: row group N: column X: <reason>". */
+static int cfail(const chunk_ctx *c, int code, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	strata_error_set(code, "%s: row group %zu: column %s: %s", c->f->name, c->rg,
+	                 c->f->cols[c->col].name, msg);
+	return code;
+}
+
+static const char *codec_name(int32_t codec)
+{
+	static const char *const names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+	                                    "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+	return codec >= 0 && codec <= 7 ? names[codec] : "unknown";
+}
+
+/* Decompress n bytes at src into a buffer of exactly ulen bytes; *dst is
+ * src itself when uncompressed, else *owned (caller frees). */
+static int decompress(chunk_ctx *c, const uint8_t *src, size_t n, int64_t ulen, const uint8_t **dst,
+                      uint8_t **owned)
+{
+	size_t got;
+
+	*owned = NULL;
+	*dst = src;
+	if (ulen < 0 || (uint64_t)ulen > c->f->max_bytes)
+		return cfail(c, STRATA_ELIMIT, "page of %lld bytes: negative or too large",
+		             (long long)ulen);
+	if (c->codec == STRATA_PQ_UNCOMPRESSED) {
+		if ((uint64_t)ulen != n)
+			return cfail(c, STRATA_EPARSE, "uncompressed page sizes differ");
+		*dst = src;
+		return 0;
+	}
+	if (c->codec != STRATA_PQ_SNAPPY && c->codec != STRATA_PQ_ZSTD)
+		return cfail(c, STRATA_EUNSUPPORTED, "unsupported codec %s (%d)",
+		             codec_name(c->codec), (int)c->codec);
+	*owned = malloc(ulen ? (size_t)ulen : 1);
+	if (!*owned)
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	*dst = *owned;
+	if (c->codec == STRATA_PQ_SNAPPY) {
+		if (snappy_uncompressed_length((const char *)src, n, &got) != SNAPPY_OK ||
+		    got != (size_t)ulen ||
+		    snappy_uncompress((const char *)src, n, (char *)*owned, &got) != SNAPPY_OK ||
+		    got != (size_t)ulen)
+			return cfail(c, STRATA_EPARSE, "corrupt snappy page");
+		return 0;
+	}
+	got = ZSTD_decompress(*owned, (size_t)ulen, src, n);
+	if (ZSTD_isError(got) || got != (size_t)ulen)
+		return cfail(c, STRATA_EPARSE, "corrupt zstd page");
+	return 0;
+}
+
+/* Decode n values of the RLE/bit-packed hybrid with bit width bw. */
+static int rle_decode(chunk_ctx *c, const uint8_t *p, size_t len, int bw, uint32_t *out, size_t n)
+{
+	const uint8_t *end = p + len;
+	size_t got = 0;
+
+	if (bw < 0 || bw > 32)
+		return cfail(c, STRATA_EPARSE, "bit width %d out of range", bw);
+	while (got < n) {
+		uint64_t h = 0;
+		int shift = 0;
+		do {
+			if (p >= end || shift > 63)
+				return cfail(c, STRATA_EPARSE, "truncated RLE data");
+			h |= (uint64_t)(*p & 0x7f) << shift;
+			shift += 7;
+		} while (*p++ & 0x80);
+		if (h & 1) {
+			uint64_t groups = h >> 1;
+			if (bw > 0 && groups > (uint64_t)(end - p) / (uint64_t)bw)
+				return cfail(c, STRATA_EPARSE, "bit-packed run beyond the page");
+			uint64_t cnt = groups * 8 < n - got ? groups * 8 : n - got;
+			for (uint64_t k = 0; k < cnt; k++) {
+				uint32_t v = 0;
+				for (int b = 0; b < bw; b++) {
+					uint64_t bit = k * (uint64_t)bw + (uint64_t)b;
+					v |= (uint32_t)(p[bit / 8] >> (bit % 8) & 1) << b;
+				}
+				out[got++] = v;
+			}
+			p += groups * (uint64_t)bw;
+		} else {
+			size_t vb = ((size_t)bw + 7) / 8;
+			uint64_t v = 0;
+			if ((size_t)(end - p) < vb)
+				return cfail(c, STRATA_EPARSE, "truncated RLE run");
+			for (size_t k = 0; k < vb; k++)
+				v |= (uint64_t)p[k] << (8 * k);
+			p += vb;
+			if (bw < 32 && v >> bw)
+				return cfail(c, STRATA_EPARSE,
+				             "RLE value wider than its bit width");
+			uint64_t cnt = (h >> 1) < n - got ? (h >> 1) : n - got;
+			for (uint64_t k = 0; k < cnt; k++)
+				out[got++] = (uint32_t)v;
+		}
+	}
+	return 0;
+}
+
+/* A length-prefixed RLE section (v1 levels, RLE booleans): *p advances. */
+static int rle_prefixed(chunk_ctx *c, const uint8_t **p, const uint8_t *end, uint32_t *out,
+                        size_t n)
+{
+	uint32_t len;
+
+	if (end - *p < 4)
+		return cfail(c, STRATA_EPARSE, "truncated RLE length");
+	len = le32(*p);
+	*p += 4;
+	if (len > (size_t)(end - *p))
+		return cfail(c, STRATA_EPARSE, "RLE length %u beyond the page", len);
+	int rc = rle_decode(c, *p, len, 1, out, n);
+	*p += len;
+	return rc;
+}
+
+/* Append one string value to the output row. */
+static int put_string(chunk_ctx *c, const uint8_t *s, size_t len)
+{
+	if (len > c->f->max_bytes - c->strbytes->len)
+		return cfail(c, STRATA_ELIMIT, "strings larger than %zu bytes", c->f->max_bytes);
+	if (strata_buf_append(c->strbytes, s, len) != 0)
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Values of one page: where they are and how they are encoded. */
+typedef struct value_src {
+	int32_t enc;
+	const uint8_t *p, *end;
+	size_t k; /* values taken */
+} value_src;
+
+/* Take the next value into row r. */
+static int take_value(chunk_ctx *c, value_src *v, size_t r)
+{
+	size_t size = strata_pq_type_size(c->out->type);
+	uint8_t sink[8]; /* STRING columns have no value array */
+	uint8_t *dst = c->out->values ? (uint8_t *)c->out->values + r * size : sink;
+
+	if (v->enc == ST_PQ_ENC_RLE_DICT || v->enc == ST_PQ_ENC_PLAIN_DICT) {
+		uint32_t ix = c->idx[v->k++];
+		if (ix >= c->dict_n)
+			return cfail(c, STRATA_EPARSE, "dictionary index %u of %zu", ix, c->dict_n);
+		if (c->phys == ST_PQ_BYTE_ARRAY)
+			return put_string(c, c->dict_str[ix].p, c->dict_str[ix].len);
+		memcpy(dst, c->dict_vals + (size_t)ix * size, size);
+		return 0;
+	}
+	if (v->enc == ST_PQ_ENC_RLE) { /* booleans */
+		*dst = (uint8_t)c->idx[v->k++];
+		return 0;
+	}
+	if (c->phys == ST_PQ_BOOLEAN) {
+		if (v->k / 8 >= (size_t)(v->end - v->p))
+			return cfail(c, STRATA_EPARSE, "PLAIN booleans beyond the page");
+		*dst = v->p[v->k / 8] >> (v->k % 8) & 1;
+		v->k++;
+		return 0;
+	}
+	if (c->phys == ST_PQ_BYTE_ARRAY) {
+		if (v->end - v->p < 4)
+			return cfail(c, STRATA_EPARSE, "truncated string length");
+		uint32_t len = le32(v->p);
+		v->p += 4;
+		if (len > (size_t)(v->end - v->p))
+			return cfail(c, STRATA_EPARSE, "string of %u bytes beyond the page", len);
+		v->p += len;
+		return put_string(c, v->p - len, len);
+	}
+	if ((size_t)(v->end - v->p) < size)
+		return cfail(c, STRATA_EPARSE, "PLAIN values beyond the page");
+	memcpy(dst, v->p, size);
+	v->p += size;
+	return 0;
+}
+
+/* Prepare the value section: dictionary indices or RLE booleans are decoded
+ * up front (count values). */
+static int values_begin(chunk_ctx *c, value_src *v, size_t count)
+{
+	int rc;
+
+	if (v->enc == ST_PQ_ENC_RLE_DICT || v->enc == ST_PQ_ENC_PLAIN_DICT) {
+		if (!c->has_dict)
+			return cfail(c, STRATA_EPARSE,
+			             "dictionary-encoded page without dictionary");
+		if (count == 0)
+			return 0;
+		if (v->p >= v->end)
+			return cfail(c, STRATA_EPARSE, "truncated dictionary indices");
+		int bw = *v->p++;
+		return rle_decode(c, v->p, (size_t)(v->end - v->p), bw, c->idx, count);
+	}
+	if (v->enc == ST_PQ_ENC_RLE && c->phys == ST_PQ_BOOLEAN) {
+		rc = rle_prefixed(c, &v->p, v->end, c->idx, count);
+		return rc;
+	}
+	if (v->enc != ST_PQ_ENC_PLAIN)
+		return cfail(c, STRATA_EUNSUPPORTED, "unsupported encoding %d", (int)v->enc);
+	return 0;
+}
+
+/* Rows of one data page: levels (NULL: all present) and values. */
+static int page_rows(chunk_ctx *c, const uint32_t *levels, size_t n, value_src *v)
+{
+	size_t count = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (levels && levels[i] > 1)
+			return cfail(c, STRATA_EPARSE, "definition level %u above 1", levels[i]);
+		count += !levels || levels[i];
+	}
+	rc = values_begin(c, v, count);
+	for (size_t i = 0; rc == 0 && i < n; i++, c->row++) {
+		if (!levels || levels[i]) {
+			if (c->out->validity)
+				c->out->validity[c->row / 8] |= (uint8_t)(1u << (c->row % 8));
+			rc = take_value(c, v, c->row);
+		}
+		if (rc == 0 && c->out->type == STRATA_PQ_STRING)
+			c->out->offsets[c->row + 1] = (int64_t)c->strbytes->len;
+	}
+	return rc;
+}
+
+static int check_count(chunk_ctx *c, int32_t n)
+{
+	if (n < 0 || (size_t)n > c->row_end - c->row)
+		return cfail(c, STRATA_EPARSE,
+		             "page of %d values: negative or beyond the %zu rows "
+		             "of the row group",
+		             (int)n, c->row_end - c->row);
+	return 0;
+}
+
+static int data_page_v1(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	value_src v = {h->encoding, NULL, NULL, 0};
+	int rc = check_count(c, h->num_values);
+
+	if (rc == 0 && c->optional) {
+		if (h->def_encoding != ST_PQ_ENC_RLE)
+			return cfail(c, STRATA_EUNSUPPORTED, "definition level encoding %d",
+			             (int)h->def_encoding);
+		rc = rle_prefixed(c, &p, end, c->levels, (size_t)h->num_values);
+	}
+	if (rc != 0)
+		return rc;
+	v.p = p;
+	v.end = end;
+	return page_rows(c, c->optional ? c->levels : NULL, (size_t)h->num_values, &v);
+}
+
+static int data_page_v2(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *raw, size_t n)
+{
+	value_src v = {h->encoding, NULL, NULL, 0};
+	const uint8_t *vals = raw;
+	uint8_t *owned = NULL;
+	int rc = check_count(c, h->num_values);
+
+	if (rc != 0)
+		return rc;
+	if (h->def_len < 0 || h->rep_len < 0 || (size_t)h->def_len + (size_t)h->rep_len > n)
+		return cfail(c, STRATA_EPARSE, "level lengths beyond the page");
+	size_t lv = (size_t)h->def_len + (size_t)h->rep_len;
+	if (c->optional)
+		rc = rle_decode(c, raw + h->rep_len, (size_t)h->def_len, 1, c->levels,
+		                (size_t)h->num_values);
+	if (rc != 0)
+		return rc;
+	if (h->is_compressed && c->codec != STRATA_PQ_UNCOMPRESSED) {
+		rc = decompress(c, raw + lv, n - lv, (int64_t)h->uncompressed_size - (int64_t)lv,
+		                &vals, &owned);
+	} else {
+		vals = raw + lv;
+		if ((int64_t)h->uncompressed_size != (int64_t)n)
+			rc = cfail(c, STRATA_EPARSE, "uncompressed page sizes differ");
+	}
+	if (rc == 0) {
+		v.p = vals;
+		v.end = vals + ((size_t)h->uncompressed_size - lv);
+		rc = page_rows(c, c->optional ? c->levels : NULL, (size_t)h->num_values, &v);
+	}
+	free(owned);
+	return rc;
+}
+
+static int dict_page(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *p, size_t len)
+{
+	size_t size = strata_pq_type_size(c->out->type);
+
+	if (h->encoding != ST_PQ_ENC_PLAIN && h->encoding != ST_PQ_ENC_PLAIN_DICT)
+		return cfail(c, STRATA_EUNSUPPORTED, "dictionary encoding %d", (int)h->encoding);
+	if (h->num_values < 0 || c->phys == ST_PQ_BOOLEAN)
+		return cfail(c, STRATA_EPARSE, "bad dictionary page");
+	c->dict_n = (size_t)h->num_values;
+	c->has_dict = 1;
+	if (c->phys != ST_PQ_BYTE_ARRAY) {
+		if (c->dict_n > len / size)
+			return cfail(c, STRATA_EPARSE, "dictionary beyond its page");
+		c->dict_vals = p;
+		return 0;
+	}
+	if (c->dict_n > len / 4)
+		return cfail(c, STRATA_EPARSE, "dictionary beyond its page");
+	c->dict_str = calloc(c->dict_n + 1, sizeof *c->dict_str);
+	if (!c->dict_str)
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->dict_n; i++) {
+		if (len < 4 || le32(p) > len - 4)
+			return cfail(c, STRATA_EPARSE, "dictionary entry %zu beyond its page", i);
+		c->dict_str[i].len = le32(p);
+		c->dict_str[i].p = p + 4;
+		len -= 4 + c->dict_str[i].len;
+		p += 4 + c->dict_str[i].len;
+	}
+	return 0;
+}
+
+/* Decode one page given its header and raw bytes. */
+static int one_page(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *raw, size_t n)
+{
+	const uint8_t *body;
+	uint8_t *owned = NULL;
+	int rc;
+
+	if (h->type == ST_PQ_DATA_PAGE_V2) {
+		if (!h->has_v2)
+			return cfail(c, STRATA_EPARSE, "data page v2 without its header");
+		return data_page_v2(c, h, raw, n);
+	}
+	if (h->type != ST_PQ_DATA_PAGE && h->type != ST_PQ_DICT_PAGE)
+		return 0; /* index pages and unknown kinds are skipped */
+	if ((h->type == ST_PQ_DATA_PAGE && !h->has_data) ||
+	    (h->type == ST_PQ_DICT_PAGE && !h->has_dict))
+		return cfail(c, STRATA_EPARSE, "page without its header");
+	rc = decompress(c, raw, n, h->uncompressed_size, &body, &owned);
+	if (rc == 0 && h->type == ST_PQ_DICT_PAGE && !c->has_dict) {
+		c->dict_owned = owned; /* entries point into it */
+		return dict_page(c, h, body, (size_t)h->uncompressed_size);
+	}
+	if (rc == 0 && h->type == ST_PQ_DICT_PAGE)
+		rc = cfail(c, STRATA_EPARSE, "second dictionary page");
+	else if (rc == 0)
+		rc = data_page_v1(c, h, body, (size_t)h->uncompressed_size);
+	free(owned);
+	return rc;
+}
+
+/* Walk the pages of one column chunk. */
+static int read_pages(chunk_ctx *c, const st_pq_chunk_meta *m)
+{
+	const strata_pq_file *f = c->f;
+	int64_t start = m->data_page_offset;
+	int rc = 0;
+
+	if (m->dictionary_page_offset > 0 && m->dictionary_page_offset < start)
+		start = m->dictionary_page_offset;
+	if (start < 4 || (uint64_t)start > f->data_end || m->total_compressed < 0 ||
+	    (uint64_t)m->total_compressed > f->data_end - (uint64_t)start)
+		return cfail(c, STRATA_EPARSE, "chunk at %lld, %lld bytes: outside the data",
+		             (long long)start, (long long)m->total_compressed);
+	const uint8_t *p = f->data + start, *end = p + m->total_compressed;
+	while (rc == 0 && c->row < c->row_end) {
+		st_pq_page_header h;
+		size_t used;
+		if (p >= end)
+			return cfail(c, STRATA_EPARSE, "chunk ends after %zu of %zu rows",
+			             c->row - (c->row_end - (size_t)f->meta.rgs[c->rg].num_rows),
+			             (size_t)f->meta.rgs[c->rg].num_rows);
+		rc = st_pq_decode_page_header(p, (size_t)(end - p), &h, &used);
+		if (rc != 0)
+			return strata_error_wrap(rc, "%s: row group %zu: column %s: page header",
+			                         f->name, c->rg, f->cols[c->col].name);
+		p += used;
+		if (h.compressed_size < 0 || (size_t)h.compressed_size > (size_t)(end - p))
+			return cfail(c, STRATA_EPARSE, "page of %d bytes beyond the chunk",
+			             (int)h.compressed_size);
+		rc = one_page(c, &h, p, (size_t)h.compressed_size);
+		p += h.compressed_size;
+	}
+	return rc;
+}
+
+static int read_chunk(strata_pq_file *f, size_t rg, size_t col, strata_pq_column *out,
+                      strata_buf *strbytes, size_t row0)
+{
+	const st_pq_chunk_meta *m = &f->meta.rgs[rg].cols[col];
+	size_t rows = (size_t)f->meta.rgs[rg].num_rows;
+	chunk_ctx c = {.f = f,
+	               .rg = rg,
+	               .col = col,
+	               .out = out,
+	               .strbytes = strbytes,
+	               .row = row0,
+	               .row_end = row0 + rows,
+	               .phys = f->phys[col],
+	               .codec = m->codec,
+	               .optional = f->cols[col].optional};
+	int rc = 0;
+
+	if (rows == 0)
+		return 0;
+	c.levels = malloc(rows * sizeof *c.levels);
+	c.idx = malloc(rows * sizeof *c.idx);
+	if (!c.levels || !c.idx)
+		rc = cfail(&c, STRATA_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = read_pages(&c, m);
+	free(c.levels);
+	free(c.idx);
+	free(c.dict_owned);
+	free(c.dict_str);
+	return rc;
+}
+
+/* Add the output column for file column col, sized for nrows. */
+static int add_out_column(strata_pq_file *f, size_t col, strata_pq_table *t)
+{
+	const strata_pq_column_info *ci = &f->cols[col];
+	strata_pq_column *c;
+	int rc;
+
+	if (f->unsupported[col])
+		return strata_error_set(STRATA_EUNSUPPORTED,
+		                        "%s: column %s: unsupported physical type %d", f->name,
+		                        ci->name, (int)f->phys[col]);
+	rc = strata_pq_table_add(t, ci->name, ci->type, NULL, NULL, &c);
+	if (rc != 0)
+		return rc;
+	c->unit = ci->unit;
+	c->utc = ci->utc;
+	if (ci->optional) {
+		c->validity = calloc(t->nrows / 8 + 1, 1);
+		if (!c->validity)
+			return strata_error_set(STRATA_ENOMEM, "%s: out of memory", f->name);
+	}
+	return 0;
+}
+
+static int read_column(strata_pq_file *f, size_t col, const size_t *rgs, size_t nrgs,
+                       strata_pq_column *out)
+{
+	strata_buf bytes = STRATA_BUF_INIT;
+	size_t row = 0;
+	int rc = 0;
+
+	for (size_t k = 0; rc == 0 && k < nrgs; k++) {
+		size_t g = rgs ? rgs[k] : k;
+		rc = read_chunk(f, g, col, out, &bytes, row);
+		row += (size_t)f->meta.rgs[g].num_rows;
+	}
+	if (rc == 0 && out->type == STRATA_PQ_STRING)
+		out->bytes = strata_buf_detach(&bytes);
+	strata_buf_free(&bytes);
+	return rc;
+}
+
+int strata_parquet_read(strata_pq_file *f, const size_t *cols, size_t ncols, const size_t *rgs,
+                        size_t nrgs, strata_pq_table *out)
+{
+	size_t total = 0;
+	int rc = 0;
+
+	if (!cols)
+		ncols = f->ncols;
+	if (!rgs)
+		nrgs = f->meta.nrgs;
+	for (size_t k = 0; k < nrgs; k++) {
+		if (rgs && rgs[k] >= f->meta.nrgs)
+			return strata_error_set(STRATA_EINVAL, "%s: no row group %zu", f->name,
+			                        rgs[k]);
+		total += (size_t)f->meta.rgs[rgs ? rgs[k] : k].num_rows;
+	}
+	uint64_t width = 0;
+	for (size_t i = 0; i < ncols; i++) {
+		size_t col = cols ? cols[i] : i;
+		width += 1 + (col < f->ncols ? 8 : 0);
+	}
+	/* Output memory stays proportional to the file size. */
+	if (total > f->max_values || (total && width > ((uint64_t)f->len + 1024) * 4096 / total))
+		return strata_error_set(STRATA_ELIMIT,
+		                        "%s: %zu rows of %zu columns: more than a file of %zu "
+		                        "bytes may decode to",
+		                        f->name, total, ncols, f->len);
+	strata_pq_table_init(out, total);
+	for (size_t i = 0; rc == 0 && i < ncols; i++) {
+		size_t col = cols ? cols[i] : i;
+		if (col >= f->ncols)
+			rc = strata_error_set(STRATA_EINVAL, "%s: no column %zu", f->name, col);
+		if (rc == 0)
+			rc = add_out_column(f, col, out);
+		if (rc == 0)
+			rc = read_column(f, col, rgs, nrgs, &out->cols[out->ncols - 1]);
+	}
+	if (rc != 0)
+		strata_pq_table_free(out);
+	return rc;
+}
