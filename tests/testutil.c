@@ -58,6 +58,22 @@ void strata_test_rmtree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+char strata_test_dir[256];
+
+int strata_test_dir_setup(void **state)
+{
+	(void)state;
+	strata_test_tmpdir(strata_test_dir, sizeof strata_test_dir);
+	return 0;
+}
+
+int strata_test_dir_teardown(void **state)
+{
+	(void)state;
+	strata_test_rmtree(strata_test_dir);
+	return 0;
+}
+
 void strata_test_write_file(const char *path, const char *contents)
 {
 	FILE *f = fopen(path, "wb");

@@ -36,6 +36,12 @@ int strata_test_data_path(const char *relative, char *out, size_t outlen);
 void strata_test_tmpdir(char *out, size_t outlen);
 void strata_test_rmtree(const char *path);
 
+/* cmocka group setup and teardown that create and remove a fresh temporary
+ * directory, strata_test_dir, shared by the group's tests. */
+extern char strata_test_dir[256];
+int strata_test_dir_setup(void **state);
+int strata_test_dir_teardown(void **state);
+
 /* Write a file with the given contents; fails the test on error. */
 void strata_test_write_file(const char *path, const char *contents);
 

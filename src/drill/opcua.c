@@ -46,6 +46,8 @@ typedef struct field {
 
 static const char *type_name(const json_t *v)
 {
+	if (!v)
+		return "nothing";
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
@@ -335,7 +337,7 @@ static int result_fields(json_t *payload, const char *msg, const drill_data_ids 
 int drill_result_parse(const char *data, size_t len, const char *name, const drill_data_ids *ids,
                        drill_result *out)
 {
-	json_t *root = NULL, *payload;
+	json_t *root = NULL, *payload = NULL;
 	const char *msg = name ? name : "message";
 	int rc;
 
@@ -369,8 +371,8 @@ void drill_trace_free(drill_trace *t)
 static int trace_array(json_t *payload, const char *msg, const char *path, double **out, size_t *n,
                        size_t *n_null)
 {
-	field f;
-	size_t count;
+	field f = {0};
+	size_t count = 0;
 	int rc = find_field(payload, msg, path, 1, &f);
 
 	if (rc)
@@ -414,7 +416,7 @@ static int trace_fields(json_t *payload, const char *msg, const drill_data_ids *
 int drill_trace_parse(const char *data, size_t len, const char *name, const drill_data_ids *ids,
                       drill_trace *out)
 {
-	json_t *root = NULL, *payload;
+	json_t *root = NULL, *payload = NULL;
 	const char *msg = name ? name : "message";
 	int rc;
 

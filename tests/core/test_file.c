@@ -11,21 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[256];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	strata_test_tmpdir(dir, sizeof dir);
-	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	(void)state;
-	strata_test_rmtree(dir);
-	return 0;
-}
+/* The group's temporary directory (testutil.h). */
+static const char *const dir = strata_test_dir;
 
 /* Number of temporary files (".<name>.tmp-XXXXXX") left in path. */
 static int count_temporaries(const char *path)
@@ -187,5 +174,6 @@ int main(void)
 	    cmocka_unit_test(test_mkdir_p),
 	    cmocka_unit_test(test_locks),
 	};
-	return cmocka_run_group_tests_name("core/file", tests, make_dir, remove_dir);
+	return cmocka_run_group_tests_name("core/file", tests, strata_test_dir_setup,
+	                                   strata_test_dir_teardown);
 }

@@ -10,21 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[256];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	strata_test_tmpdir(dir, sizeof dir);
-	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	(void)state;
-	strata_test_rmtree(dir);
-	return 0;
-}
+/* The group's temporary directory (testutil.h). */
+static const char *const dir = strata_test_dir;
 
 static void expect_bad(const char *name, size_t len, const char *why)
 {
@@ -193,5 +180,6 @@ int main(void)
 	    cmocka_unit_test(test_matches),
 	    cmocka_unit_test(test_list_dirs),
 	};
-	return cmocka_run_group_tests_name("store/layout", tests, make_dir, remove_dir);
+	return cmocka_run_group_tests_name("store/layout", tests, strata_test_dir_setup,
+	                                   strata_test_dir_teardown);
 }
