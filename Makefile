@@ -20,7 +20,7 @@ build: deps
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@$(BUILD)/strata demo --dir $(BUILD)/demo
+	@scripts/demo $(BUILD)
 
 check: build
 	@scripts/test-servers run ctest --test-dir $(BUILD) $(CTEST_ARGS) -j $(JOBS)
