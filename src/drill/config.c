@@ -607,7 +607,7 @@ int drill_config_classify(const drill_config *c, const char *topic, drill_msg_ki
 	const char *p;
 	int k;
 
-	if (strncmp(topic, c->root, r) || topic[r] != '/')
+	if (strncmp(topic, c->root, r) != 0 || topic[r] != '/')
 		goto other;
 	p = topic + r + 1;
 	nb = level_len(p);
@@ -617,7 +617,7 @@ int drill_config_classify(const drill_config *c, const char *topic, drill_msg_ki
 	if (!nt || p[nb + 1 + nt] != '/' || !level_ok(p + nb + 1, nt, c->toolid))
 		goto other;
 	for (k = 0; k < DRILL_MSG_KINDS; k++) {
-		if (!sfx[k][0] || strcmp(p + nb + 1 + nt + 1, sfx[k]))
+		if (!sfx[k][0] || strcmp(p + nb + 1 + nt + 1, sfx[k]) != 0)
 			continue;
 		*toolbox = strndup(p, nb);
 		*tool = strndup(p + nb + 1, nt);

@@ -161,7 +161,7 @@ static group **next_of(group *g, int which)
 
 static int table_init(table *t, int which)
 {
-	t->slot = calloc(TABLE_MIN_SLOTS, sizeof(*t->slot));
+	t->slot = calloc(TABLE_MIN_SLOTS, sizeof(group *));
 	if (!t->slot)
 		return strata_error_set(STRATA_ENOMEM, "correlator: out of memory");
 	t->nslots = TABLE_MIN_SLOTS;
@@ -178,7 +178,7 @@ static void table_grow(table *t)
 
 	if (t->n < t->nslots)
 		return;
-	slot = calloc(n, sizeof(*slot));
+	slot = calloc(n, sizeof(group *));
 	if (!slot)
 		return;
 	for (i = 0; i < t->nslots; i++) {
@@ -639,9 +639,9 @@ static int start(drill_correlator *c, const drill_msg *m, int64_t now)
 	while (c->used >= c->o.max_buffer_size && evict_one(c, now, NULL))
 		;
 	rc = group_new(c, m, now, &g);
-	if (rc) {
+	if (rc || !g) {
 		free_payload(m);
-		return rc;
+		return rc ? rc : strata_error_set(STRATA_ENOMEM, "correlator: out of memory");
 	}
 	store(c, g, m);
 	return DRILL_ADD_BUFFERED;

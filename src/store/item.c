@@ -1,0 +1,1511 @@
+/*
+ * item.c - store items: versioned write, read, append, delete, list.
+ *
+ * <collection>/<item> is a symlink to .strata/<item>/vNNNNNNNN/, an immutable
+ * folder of part.N.parquet files (sorted by key, non-overlapping key ranges),
+ * pystore_metadata.json and manifest.json. Writers hold the item's flock,
+ * build the next version (hard-linking unchanged parts), fsync it, swap the
+ * symlink atomically and remove older versions. See include/strata/store.h.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "strata/store.h"
+
+#include "store/layout.h"
+#include "store/parquet.h"
+#include "strata/error.h"
+#include "strata/file.h"
+#include "strata/time.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PATH_SZ       4096
+#define MANIFEST_FILE "manifest.json"
+#define STRATA_DIR    ".strata"
+#define PART_NAME_SZ  40
+#define READ_RETRIES  5
+
+/* One row of one of several source tables. */
+typedef struct rowref {
+	size_t src;
+	size_t row;
+} rowref;
+
+/* A column's schema (name owned). */
+typedef struct colspec {
+	char *name;
+	strata_pq_type type;
+	strata_pq_unit unit;
+	int utc;
+} colspec;
+
+/* One part file of a version. */
+typedef struct part {
+	char file[PART_NAME_SZ];
+	size_t rows;
+	int64_t min, max, size;
+} part;
+
+/* manifest.json: key column, schema and parts (sorted by key). */
+typedef struct manifest {
+	char *key;
+	colspec *cols;
+	size_t ncols;
+	part *parts;
+	size_t nparts;
+} manifest;
+
+/* The paths of one item. */
+typedef struct item_paths {
+	const char *name;
+	char store[PATH_SZ];    /* root/store */
+	char coldir[PATH_SZ];   /* root/store/collection */
+	char link[PATH_SZ];     /* coldir/item */
+	char tmp_link[PATH_SZ]; /* coldir/.item.strata-tmp */
+	char sdir[PATH_SZ];     /* coldir/.strata */
+	char vroot[PATH_SZ];    /* coldir/.strata/item */
+	char lock[PATH_SZ];     /* coldir/.strata/.item.lock */
+	char vprefix[PATH_SZ];  /* ".strata/item/" (link targets) */
+} item_paths;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* snprintf into a PATH_SZ buffer; a too long path is an error. */
+__attribute__((format(printf, 2, 3))) static int fmt_path(char *out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, PATH_SZ, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= PATH_SZ)
+		return strata_error_set(STRATA_ELIMIT, "path too long: %.200s...", out);
+	return 0;
+}
+
+/* Check the names and build the item's paths. */
+static int paths_init(item_paths *p, const char *root, const char *store, const char *collection,
+                      const char *item)
+{
+	int rc;
+
+	if (!root || !*root)
+		return strata_error_set(STRATA_EINVAL, "store root is empty");
+	if ((rc = store_check_name("store", store)) ||
+	    (rc = store_check_name("collection", collection)) ||
+	    (rc = store_check_name("item", item)))
+		return rc;
+	p->name = item;
+	if ((rc = fmt_path(p->store, "%s/%s", root, store)) ||
+	    (rc = fmt_path(p->coldir, "%s/%s", p->store, collection)) ||
+	    (rc = fmt_path(p->link, "%s/%s", p->coldir, item)) ||
+	    (rc = fmt_path(p->tmp_link, "%s/.%s.strata-tmp", p->coldir, item)) ||
+	    (rc = fmt_path(p->sdir, "%s/" STRATA_DIR, p->coldir)) ||
+	    (rc = fmt_path(p->vroot, "%s/" STRATA_DIR "/%s", p->coldir, item)) ||
+	    (rc = fmt_path(p->lock, "%s/" STRATA_DIR "/.%s.lock", p->coldir, item)))
+		return rc;
+	return fmt_path(p->vprefix, "%s/%s/", STRATA_DIR, item);
+}
+
+/* nftw callback: remove one entry (children first). */
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* rm -rf path (a missing path is fine). */
+static int rmtree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return strata_error_set_errno("cannot remove %s", path);
+	return 0;
+}
+
+static void key_iso(int64_t t, char buf[48])
+{
+	if (strata_time_format_iso8601(t, 9, buf, 48) < 0)
+		snprintf(buf, 48, "%lld ns", (long long)t);
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static long find_col(const strata_pq_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+static void set_valid(uint8_t *v, size_t i)
+{
+	v[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* Fill string column c of out from the refs' rows of source column col. */
+static int gather_strings(const strata_pq_table *const *srcs, size_t col, const rowref *refs,
+                          size_t n, strata_pq_column *c)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
+		total += (size_t)(s->offsets[refs[i].row + 1] - s->offsets[refs[i].row]);
+	}
+	free(c->bytes);
+	if (!(c->bytes = malloc(total ? total : 1)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	c->offsets[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
+		int64_t a = s->offsets[refs[i].row], b = s->offsets[refs[i].row + 1];
+		if (b > a)
+			memcpy(c->bytes + c->offsets[i], s->bytes + a, (size_t)(b - a));
+		c->offsets[i + 1] = c->offsets[i] + (b - a);
+	}
+	return 0;
+}
+
+/* Add column col of srcs[0]'s schema to out, gathering the refs' rows. */
+static int gather_column(const strata_pq_table *const *srcs, size_t col, const rowref *refs,
+                         size_t n, strata_pq_table *out)
+{
+	const strata_pq_column *proto = &srcs[0]->cols[col];
+	size_t size = proto->type == STRATA_PQ_STRING ? 0 : strata_pq_type_size(proto->type);
+	strata_pq_column *c;
+	int rc;
+
+	if ((rc = strata_pq_table_add(out, proto->name, proto->type, NULL, NULL, &c)))
+		return rc;
+	c->unit = proto->unit;
+	c->utc = proto->utc;
+	if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
+		if (strata_pq_is_valid(s, refs[i].row))
+			set_valid(c->validity, i);
+		if (size)
+			memcpy((char *)c->values + i * size,
+			       (const char *)s->values + refs[i].row * size, size);
+	}
+	return size ? 0 : gather_strings(srcs, col, refs, n, c);
+}
+
+/* Build out from rows refs[0..n) of srcs[], which share srcs[0]'s schema.
+ * Every column gets a validity bitmap, so all parts have one schema. */
+static int gather(const strata_pq_table *const *srcs, const rowref *refs, size_t n,
+                  strata_pq_table *out)
+{
+	int rc;
+
+	strata_pq_table_init(out, n);
+	for (size_t col = 0; col < srcs[0]->ncols; col++) {
+		if ((rc = gather_column(srcs, col, refs, n, out))) {
+			strata_pq_table_free(out);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Copy column s into c (same row count), widening int32 -> int64 and
+ * float -> double when c's type asks for it. */
+static void copy_widen(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
+{
+	if (s->type == c->type) {
+		memcpy(c->values, s->values, nrows * strata_pq_type_size(c->type));
+	} else if (c->type == STRATA_PQ_INT64) {
+		for (size_t i = 0; i < nrows; i++)
+			((int64_t *)c->values)[i] = ((const int32_t *)s->values)[i];
+	} else {
+		for (size_t i = 0; i < nrows; i++)
+			((double *)c->values)[i] = ((const float *)s->values)[i];
+	}
+}
+
+/* Add to out the column spec from s (NULL: all null). */
+static int cast_column(const strata_pq_column *s, const colspec *spec, strata_pq_table *out)
+{
+	size_t n = out->nrows, vbytes = (n + 7) / 8 + 1;
+	strata_pq_column *c;
+	int rc;
+
+	if ((rc = strata_pq_table_add(out, spec->name, spec->type, NULL, NULL, &c)))
+		return rc;
+	c->unit = spec->unit;
+	c->utc = spec->utc;
+	if (!(c->validity = calloc(vbytes, 1)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	if (!s)
+		return 0;
+	if (s->type != spec->type &&
+	    !((s->type == STRATA_PQ_INT32 && spec->type == STRATA_PQ_INT64) ||
+	      (s->type == STRATA_PQ_FLOAT && spec->type == STRATA_PQ_DOUBLE)))
+		return strata_error_set(STRATA_ESCHEMA, "column %s: %s where %s was expected",
+		                        spec->name, strata_pq_type_name(s->type),
+		                        strata_pq_type_name(spec->type));
+	for (size_t i = 0; i < n; i++)
+		if (strata_pq_is_valid(s, i))
+			set_valid(c->validity, i);
+	if (spec->type != STRATA_PQ_STRING) {
+		copy_widen(s, c, n);
+		return 0;
+	}
+	memcpy(c->offsets, s->offsets, (n + 1) * sizeof *c->offsets);
+	if (!(c->bytes = malloc(s->offsets[n] ? (size_t)s->offsets[n] : 1)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	if (s->offsets[n])
+		memcpy(c->bytes, s->bytes, (size_t)s->offsets[n]);
+	return 0;
+}
+
+/* Copy in into out with schema cols[0..ncols): columns are found by name and
+ * widened; missing ones are all null. */
+static int cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
+                      strata_pq_table *out)
+{
+	int rc;
+
+	strata_pq_table_init(out, in->nrows);
+	for (size_t i = 0; i < ncols; i++) {
+		long j = find_col(in, cols[i].name);
+		if ((rc = cast_column(j < 0 ? NULL : &in->cols[j], &cols[i], out))) {
+			strata_pq_table_free(out);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void cols_free(colspec *cols, size_t n)
+{
+	for (size_t i = 0; cols && i < n; i++)
+		free(cols[i].name);
+	free(cols);
+}
+
+/* The schema of table t. */
+static int schema_of(const strata_pq_table *t, colspec **cols, size_t *ncols)
+{
+	*cols = calloc(t->ncols ? t->ncols : 1, sizeof **cols);
+	if (!*cols)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	*ncols = t->ncols;
+	for (size_t i = 0; i < t->ncols; i++) {
+		(*cols)[i].type = t->cols[i].type;
+		(*cols)[i].unit = t->cols[i].unit;
+		(*cols)[i].utc = t->cols[i].utc;
+		if (!((*cols)[i].name = strdup(t->cols[i].name))) {
+			cols_free(*cols, *ncols);
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* ---- input checks and sorting ------------------------------------------- */
+
+/* Check a caller's table: unique column names, a TIMESTAMP (NANOS) key
+ * column without nulls or NaT. *keycol is its index. */
+static int check_table(const char *item, const strata_pq_table *t, const char *key, long *keycol)
+{
+	const strata_pq_column *k;
+	const int64_t *v;
+
+	for (size_t i = 0; i < t->ncols; i++)
+		for (size_t j = i + 1; j < t->ncols; j++)
+			if (!strcmp(t->cols[i].name, t->cols[j].name))
+				return strata_error_set(STRATA_EINVAL,
+				                        "item %s: column %s repeated", item,
+				                        t->cols[i].name);
+	if ((*keycol = find_col(t, key)) < 0)
+		return strata_error_set(STRATA_ESCHEMA, "item %s: no key column %s", item, key);
+	k = &t->cols[*keycol];
+	if (k->type != STRATA_PQ_TIMESTAMP || k->unit != STRATA_PQ_NANOS)
+		return strata_error_set(STRATA_ESCHEMA,
+		                        "item %s: key column %s must be a timestamp in ns, not %s",
+		                        item, key, strata_pq_type_name(k->type));
+	v = k->values;
+	for (size_t i = 0; i < t->nrows; i++)
+		if (!strata_pq_is_valid(k, i) || v[i] == INT64_MIN)
+			return strata_error_set(STRATA_EINVAL,
+			                        "item %s: key column %s: row %zu is null (NaT)",
+			                        item, key, i);
+	return 0;
+}
+
+typedef struct keyed {
+	int64_t key;
+	size_t row;
+} keyed;
+
+static int compare_keyed(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Refs to t's rows (source src) sorted stably by key column keycol. */
+static int sort_rows(const strata_pq_table *t, long keycol, size_t src, rowref **out)
+{
+	const int64_t *k = t->cols[keycol].values;
+	keyed *tmp = malloc((t->nrows ? t->nrows : 1) * sizeof *tmp);
+
+	*out = malloc((t->nrows ? t->nrows : 1) * sizeof **out);
+	if (!tmp || !*out) {
+		free(tmp);
+		free(*out);
+		*out = NULL;
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < t->nrows; i++)
+		tmp[i] = (keyed){k[i], i};
+	qsort(tmp, t->nrows, sizeof *tmp, compare_keyed);
+	for (size_t i = 0; i < t->nrows; i++)
+		(*out)[i] = (rowref){src, tmp[i].row};
+	free(tmp);
+	return 0;
+}
+
+/* ---- manifest ----------------------------------------------------------- */
+
+static void manifest_free(manifest *m)
+{
+	free(m->key);
+	cols_free(m->cols, m->ncols);
+	free(m->parts);
+	memset(m, 0, sizeof *m);
+}
+
+static json_t *manifest_json(const manifest *m)
+{
+	json_t *root = json_object(), *cols = json_array(), *parts = json_array();
+
+	json_object_set_new(root, "format", json_integer(1));
+	json_object_set_new(root, "key", json_string(m->key));
+	for (size_t i = 0; i < m->ncols; i++)
+		json_array_append_new(cols, json_pack("{s:s, s:s, s:i, s:b}", "name",
+		                                      m->cols[i].name, "type",
+		                                      strata_pq_type_name(m->cols[i].type), "unit",
+		                                      (int)m->cols[i].unit, "utc", m->cols[i].utc));
+	for (size_t i = 0; i < m->nparts; i++)
+		json_array_append_new(parts, json_pack("{s:s, s:I, s:I, s:I, s:I}", "file",
+		                                       m->parts[i].file, "rows",
+		                                       (json_int_t)m->parts[i].rows, "min",
+		                                       (json_int_t)m->parts[i].min, "max",
+		                                       (json_int_t)m->parts[i].max, "size",
+		                                       (json_int_t)m->parts[i].size));
+	json_object_set_new(root, "columns", cols);
+	json_object_set_new(root, "parts", parts);
+	return root;
+}
+
+/* Write vdir/manifest.json atomically. */
+static int manifest_save(const char *vdir, const manifest *m)
+{
+	char path[PATH_SZ];
+	json_t *j = manifest_json(m);
+	char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(1)) : NULL;
+	int rc;
+
+	json_decref(j);
+	if (!text)
+		return strata_error_set(STRATA_ENOMEM, "%s: cannot encode manifest", vdir);
+	snprintf(path, sizeof path, "%s/%s", vdir, MANIFEST_FILE);
+	rc = strata_file_write_atomic(path, text, strlen(text), 0644);
+	free(text);
+	return rc;
+}
+
+static int type_from_name(const char *name, strata_pq_type *out)
+{
+	for (int t = STRATA_PQ_INT8; t <= STRATA_PQ_STRING; t++)
+		if (!strcmp(strata_pq_type_name((strata_pq_type)t), name)) {
+			*out = (strata_pq_type)t;
+			return 0;
+		}
+	return -1;
+}
+
+static int load_cols(const char *path, json_t *arr, manifest *m)
+{
+	size_t i;
+	json_t *c;
+
+	m->ncols = json_array_size(arr);
+	if (!(m->cols = calloc(m->ncols ? m->ncols : 1, sizeof *m->cols)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, c)
+	{
+		const char *name, *type;
+		int unit, utc;
+		if (json_unpack(c, "{s:s, s:s, s:i, s:b}", "name", &name, "type", &type, "unit",
+		                &unit, "utc", &utc) ||
+		    type_from_name(type, &m->cols[i].type) || unit < 0 || unit > STRATA_PQ_MILLIS)
+			return strata_error_set(STRATA_EPARSE, "%s: column %zu: bad entry", path,
+			                        i);
+		m->cols[i].unit = (strata_pq_unit)unit;
+		m->cols[i].utc = utc;
+		if (!(m->cols[i].name = strdup(name)))
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int load_parts(const char *path, json_t *arr, manifest *m)
+{
+	size_t i;
+	json_t *p;
+
+	m->nparts = json_array_size(arr);
+	if (!(m->parts = calloc(m->nparts ? m->nparts : 1, sizeof *m->parts)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, p)
+	{
+		const char *file;
+		json_int_t rows, min, max, size;
+		if (json_unpack(p, "{s:s, s:I, s:I, s:I, s:I}", "file", &file, "rows", &rows, "min",
+		                &min, "max", &max, "size", &size) ||
+		    strlen(file) >= PART_NAME_SZ || strchr(file, '/') || rows < 0)
+			return strata_error_set(STRATA_EPARSE, "%s: part %zu: bad entry", path, i);
+		snprintf(m->parts[i].file, PART_NAME_SZ, "%s", file);
+		m->parts[i].rows = (size_t)rows;
+		m->parts[i].min = min;
+		m->parts[i].max = max;
+		m->parts[i].size = size;
+	}
+	return 0;
+}
+
+/* Read vdir/manifest.json. */
+static int manifest_load(const char *vdir, manifest *m)
+{
+	char path[PATH_SZ], *text;
+	json_error_t err;
+	json_t *j, *cols, *parts;
+	const char *key;
+	size_t len;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	snprintf(path, sizeof path, "%s/%s", vdir, MANIFEST_FILE);
+	if ((rc = strata_file_read_all(path, 256u << 20, &text, &len)))
+		return rc;
+	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	free(text);
+	if (!j)
+		return strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s", path, err.line, err.column,
+		                        err.text);
+	if (json_unpack(j, "{s:s, s:o, s:o}", "key", &key, "columns", &cols, "parts", &parts) ||
+	    !json_is_array(cols) || !json_is_array(parts)) {
+		json_decref(j);
+		return strata_error_set(STRATA_EPARSE, "%s: not a strata manifest", path);
+	}
+	if (!(m->key = strdup(key)))
+		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+	else if (!(rc = load_cols(path, cols, m)))
+		rc = load_parts(path, parts, m);
+	json_decref(j);
+	if (rc)
+		manifest_free(m);
+	return rc;
+}
+
+/* ---- versions ----------------------------------------------------------- */
+
+/* The current version number of the item (0: the item does not exist). A
+ * plain directory (an item written by PyStore) is EUNSUPPORTED. */
+static int current_version(const item_paths *p, unsigned *version)
+{
+	char target[PATH_SZ];
+	struct stat st;
+	size_t plen = strlen(p->vprefix);
+	ssize_t n;
+	char *end;
+
+	*version = 0;
+	if (lstat(p->link, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return strata_error_set_errno("item %s: %s", p->name, p->link);
+	}
+	if (!S_ISLNK(st.st_mode))
+		return strata_error_set(STRATA_EUNSUPPORTED,
+		                        "item %s: %s is not a strata version link (written by "
+		                        "PyStore?); rewrite it with overwrite",
+		                        p->name, p->link);
+	n = readlink(p->link, target, sizeof target - 1);
+	if (n < 0)
+		return strata_error_set_errno("item %s: %s", p->name, p->link);
+	target[n] = '\0';
+	if (strncmp(target, p->vprefix, plen) || target[plen] != 'v' ||
+	    (*version = (unsigned)strtoul(target + plen + 1, &end, 10)) == 0 || *end)
+		return strata_error_set(STRATA_EPARSE, "item %s: %s points at %s, not a version",
+		                        p->name, p->link, target);
+	return 0;
+}
+
+static void version_dir(const item_paths *p, unsigned v, char out[PATH_SZ])
+{
+	snprintf(out, PATH_SZ, "%s/v%08u", p->vroot, v);
+}
+
+/* Remove everything in vroot except version keep, and a stray temp link. */
+static int clean_strays(const item_paths *p, unsigned keep)
+{
+	char name[32], path[PATH_SZ];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (unlink(p->tmp_link) != 0 && errno != ENOENT)
+		return strata_error_set_errno("item %s: cannot remove %s", p->name, p->tmp_link);
+	if (!(d = opendir(p->vroot)))
+		return errno == ENOENT ? 0 : strata_error_set_errno("cannot list %s", p->vroot);
+	snprintf(name, sizeof name, "v%08u", keep);
+	while (!rc && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (keep && !strcmp(e->d_name, name)))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", p->vroot, e->d_name);
+		rc = rmtree(path);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* A version being built: its folder and parts so far. */
+typedef struct vbuild {
+	const item_paths *paths;
+	unsigned version;
+	char dir[PATH_SZ];
+	manifest m; /* key and cols borrowed; parts owned */
+	size_t cap;
+} vbuild;
+
+static int vbuild_push(vbuild *b, part **out)
+{
+	if (b->m.nparts == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 8;
+		part *grown = realloc(b->m.parts, cap * sizeof *grown);
+		if (!grown)
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+		b->m.parts = grown;
+		b->cap = cap;
+	}
+	*out = &b->m.parts[b->m.nparts];
+	snprintf((*out)->file, PART_NAME_SZ, "part.%zu.parquet", b->m.nparts);
+	b->m.nparts++;
+	return 0;
+}
+
+/* Hard-link part old (of folder from) into the new version. */
+static int vbuild_link(vbuild *b, const char *from, const part *old)
+{
+	char src[PATH_SZ], dst[PATH_SZ];
+	part *np;
+	int rc;
+
+	if ((rc = vbuild_push(b, &np)))
+		return rc;
+	*np = (part){.rows = old->rows, .min = old->min, .max = old->max, .size = old->size};
+	snprintf(np->file, PART_NAME_SZ, "part.%zu.parquet", b->m.nparts - 1);
+	snprintf(src, sizeof src, "%s/%s", from, old->file);
+	snprintf(dst, sizeof dst, "%s/%s", b->dir, np->file);
+	if (link(src, dst) != 0)
+		return strata_error_set_errno("item %s: cannot link %s to %s", b->paths->name, src,
+		                              dst);
+	return 0;
+}
+
+/* pandas' numpy dtype name for a column type. */
+static const char *numpy_type(const strata_pq_column *c)
+{
+	static const char *const names[] = {
+	    [STRATA_PQ_INT8] = "int8",
+	    [STRATA_PQ_INT16] = "int16",
+	    [STRATA_PQ_INT32] = "int32",
+	    [STRATA_PQ_UINT8] = "uint8",
+	    [STRATA_PQ_UINT16] = "uint16",
+	    [STRATA_PQ_UINT32] = "uint32",
+	    [STRATA_PQ_INT64] = "int64",
+	    [STRATA_PQ_UINT64] = "uint64",
+	    [STRATA_PQ_TIMESTAMP] = "datetime64[ns]",
+	    [STRATA_PQ_FLOAT] = "float32",
+	    [STRATA_PQ_DOUBLE] = "float64",
+	    [STRATA_PQ_BOOL] = "bool",
+	    [STRATA_PQ_STRING] = "object",
+	};
+	return (unsigned)c->type <= STRATA_PQ_STRING ? names[c->type] : "object";
+}
+
+/* pandas' own type name for a column type. */
+static const char *pandas_type(const strata_pq_column *c)
+{
+	if (c->type == STRATA_PQ_STRING)
+		return "unicode";
+	if (c->type == STRATA_PQ_TIMESTAMP)
+		return c->utc ? "datetimetz" : "datetime";
+	return numpy_type(c);
+}
+
+/* The "pandas" key/value metadata pyarrow writes, so that pandas, dask and
+ * PyStore restore the key column as the DataFrame's index. */
+static char *pandas_metadata(const strata_pq_table *t, const char *key)
+{
+	json_t *root = json_object(), *cols = json_array();
+	char *text;
+
+	for (size_t i = 0; i < t->ncols; i++) {
+		const strata_pq_column *c = &t->cols[i];
+		json_t *meta = c->type == STRATA_PQ_TIMESTAMP && c->utc
+		                   ? json_pack("{s:s}", "timezone", "UTC")
+		                   : json_null();
+		json_array_append_new(cols, json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", c->name,
+		                                      "field_name", c->name, "pandas_type",
+		                                      pandas_type(c), "numpy_type", numpy_type(c),
+		                                      "metadata", meta));
+	}
+	json_object_set_new(root, "index_columns", json_pack("[s]", key));
+	json_object_set_new(root, "column_indexes", json_array());
+	json_object_set_new(root, "columns", cols);
+	json_object_set_new(
+	    root, "creator",
+	    json_pack("{s:s, s:s}", "library", "strata", "version", STRATA_VERSION));
+	json_object_set_new(root, "pandas_version", json_string("1.5.3"));
+	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(root);
+	return text;
+}
+
+/* Write t (sorted by key column keycol) as the next part. */
+static int vbuild_write(vbuild *b, const strata_pq_table *t, long keycol)
+{
+	const int64_t *k = t->cols[keycol].values;
+	strata_pq_kv kv = {"pandas", NULL};
+	/* Snappy, as PyStore (pyarrow) writes by default. */
+	strata_pq_write_options opts = {.codec = STRATA_PQ_SNAPPY, .kv = &kv, .nkv = 1};
+	char path[PATH_SZ];
+	struct stat st;
+	part *np;
+	int rc;
+
+	if ((rc = vbuild_push(b, &np)))
+		return rc;
+	np->rows = t->nrows;
+	np->min = k[0];
+	np->max = k[t->nrows - 1];
+	snprintf(path, sizeof path, "%s/%s", b->dir, np->file);
+	if (!(kv.value = pandas_metadata(t, b->m.key)))
+		return strata_error_set(STRATA_ENOMEM, "item %s: out of memory", b->paths->name);
+	rc = strata_parquet_write(path, t, &opts);
+	free(kv.value);
+	if (rc)
+		return strata_error_wrap(rc, "item %s", b->paths->name);
+	if (stat(path, &st) != 0)
+		return strata_error_set_errno("item %s: %s", b->paths->name, path);
+	np->size = (int64_t)st.st_size;
+	return 0;
+}
+
+/* Gather refs in chunks of part_rows and write each as a part. */
+static int vbuild_write_refs(vbuild *b, const strata_pq_table *const *srcs, const rowref *refs,
+                             size_t n, size_t part_rows)
+{
+	long keycol = find_col(srcs[0], b->m.key);
+	strata_pq_table t;
+	int rc = 0;
+
+	for (size_t off = 0; !rc && off < n; off += part_rows) {
+		size_t len = n - off < part_rows ? n - off : part_rows;
+		if ((rc = gather(srcs, refs + off, len, &t)))
+			return rc;
+		rc = vbuild_write(b, &t, keycol);
+		strata_pq_table_free(&t);
+	}
+	return rc;
+}
+
+static int vbuild_start(vbuild *b, const item_paths *p, unsigned version, const char *key,
+                        colspec *cols, size_t ncols)
+{
+	memset(b, 0, sizeof *b);
+	b->paths = p;
+	b->version = version;
+	b->m.key = (char *)key;
+	b->m.cols = cols;
+	b->m.ncols = ncols;
+	version_dir(p, version, b->dir);
+	if (mkdir(b->dir, 0755) != 0)
+		return strata_error_set_errno("item %s: cannot create %s", p->name, b->dir);
+	return 0;
+}
+
+static void vbuild_free(vbuild *b)
+{
+	free(b->m.parts);
+	b->m.parts = NULL;
+}
+
+/* Finish the version: metadata, manifest, fsync, then swap the link and
+ * remove the previous version (old; 0: none). */
+static int vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
+{
+	const item_paths *p = b->paths;
+	char target[PATH_SZ], olddir[PATH_SZ];
+	int rc;
+
+	if ((rc = store_metadata_write(b->dir, meta, strata_time_now())) ||
+	    (rc = manifest_save(b->dir, &b->m)) || (rc = strata_fsync_dir(b->dir)) ||
+	    (rc = strata_fsync_dir(p->vroot)) || (rc = strata_fsync_dir(p->sdir)))
+		return strata_error_wrap(rc, "item %s", p->name);
+	snprintf(target, sizeof target, "%sv%08u", p->vprefix, b->version);
+	if (unlink(p->tmp_link) != 0 && errno != ENOENT)
+		return strata_error_set_errno("item %s: %s", p->name, p->tmp_link);
+	if (symlink(target, p->tmp_link) != 0)
+		return strata_error_set_errno("item %s: cannot create %s", p->name, p->tmp_link);
+	if (rename(p->tmp_link, p->link) != 0)
+		return strata_error_set_errno("item %s: cannot rename %s to %s", p->name,
+		                              p->tmp_link, p->link);
+	if ((rc = strata_fsync_dir(p->coldir)))
+		return rc;
+	if (!old)
+		return 0;
+	version_dir(p, old, olddir);
+	return rmtree(olddir);
+}
+
+/* ---- locking and folders ------------------------------------------------ */
+
+/* Create dir and its pystore_metadata.json (meta, or {}) when missing. */
+static int ensure_dir(const char *dir, const char *meta_json)
+{
+	char path[PATH_SZ];
+	struct stat st;
+	json_t *meta;
+	int rc;
+
+	if ((rc = strata_mkdir_p(dir, 0755)))
+		return rc;
+	snprintf(path, sizeof path, "%s/%s", dir, STORE_METADATA_FILE);
+	if (stat(path, &st) == 0)
+		return 0;
+	meta = json_loads(meta_json, 0, NULL);
+	rc = store_metadata_write(dir, meta, strata_time_now());
+	json_decref(meta);
+	return rc;
+}
+
+/* Create the folders and take the item's writer lock (waiting for it). */
+static int lock_item(const item_paths *p, int create, strata_file_lock *lock)
+{
+	struct stat st;
+	int rc;
+
+	if (create && ((rc = ensure_dir(p->store, "{\"engine\": \"pyarrow\"}")) ||
+	               (rc = ensure_dir(p->coldir, "{}"))))
+		return rc;
+	if (!create && stat(p->coldir, &st) != 0)
+		return strata_error_set(STRATA_ENOTFOUND, "item %s: no collection %s", p->name,
+		                        p->coldir);
+	if ((rc = strata_mkdir_p(p->sdir, 0755)) || (rc = strata_mkdir_p(p->vroot, 0755)))
+		return rc;
+	return strata_file_lock_acquire(lock, p->lock, 1, 1);
+}
+
+/* ---- write -------------------------------------------------------------- */
+
+static int parse_meta(const char *item, const char *text, json_t **out)
+{
+	json_error_t err;
+
+	*out = NULL;
+	if (!text)
+		return 0;
+	*out = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	if (!*out || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return strata_error_set(STRATA_EINVAL, "item %s: metadata must be a JSON object",
+		                        item);
+	}
+	return 0;
+}
+
+/* Build and commit version cur+1 holding all of t's rows. */
+static int write_all(const item_paths *p, unsigned cur, const strata_pq_table *t, long keycol,
+                     const json_t *meta, size_t part_rows)
+{
+	const strata_pq_table *srcs[1] = {t};
+	colspec *cols = NULL;
+	size_t ncols = 0;
+	rowref *refs = NULL;
+	vbuild b;
+	int rc;
+
+	if ((rc = schema_of(t, &cols, &ncols)))
+		return rc;
+	if ((rc = sort_rows(t, keycol, 0, &refs)))
+		goto out;
+	rc = vbuild_start(&b, p, cur + 1, t->cols[keycol].name, cols, ncols);
+	if (!rc) {
+		rc = vbuild_write_refs(&b, srcs, refs, t->nrows, part_rows);
+		if (!rc)
+			rc = vbuild_commit(&b, meta, cur);
+		vbuild_free(&b);
+	}
+out:
+	free(refs);
+	cols_free(cols, ncols);
+	return rc;
+}
+
+static size_t part_rows_of(const strata_store_options *opts)
+{
+	return opts && opts->part_rows ? opts->part_rows : STRATA_STORE_PART_ROWS;
+}
+
+/* Replace a plain item folder (PyStore's) by moving it aside. */
+static int move_legacy(const item_paths *p)
+{
+	char aside[PATH_SZ];
+	int rc;
+
+	snprintf(aside, sizeof aside, "%s/legacy", p->vroot);
+	if ((rc = rmtree(aside)))
+		return rc;
+	if (rename(p->link, aside) != 0)
+		return strata_error_set_errno("item %s: cannot move %s", p->name, p->link);
+	return 0;
+}
+
+/* The locked part of write: check existence, clean, build, swap. */
+static int write_locked(const item_paths *p, const strata_pq_table *t, long keycol,
+                        const json_t *meta, int overwrite, size_t part_rows)
+{
+	unsigned cur;
+	int rc = current_version(p, &cur);
+
+	if (rc == STRATA_EUNSUPPORTED && overwrite && !(rc = clean_strays(p, 0)))
+		rc = move_legacy(p); /* removed by the next writer */
+	else if (!rc && cur && !overwrite)
+		rc = strata_error_set(STRATA_EEXIST, "item %s already exists in %s", p->name,
+		                      p->coldir);
+	else if (!rc)
+		rc = clean_strays(p, cur);
+	if (rc)
+		return rc;
+	return write_all(p, cur, t, keycol, meta, part_rows);
+}
+
+int strata_store_write(const char *root, const char *store, const char *collection,
+                       const char *item, const strata_pq_table *table, const char *key_column,
+                       const char *metadata_json, int overwrite, const strata_store_options *opts)
+{
+	strata_file_lock lock;
+	item_paths p;
+	json_t *meta;
+	long keycol;
+	int rc;
+
+	if ((rc = paths_init(&p, root, store, collection, item)))
+		return rc;
+	if (!table || !key_column)
+		return strata_error_set(STRATA_EINVAL, "item %s: no table or key column", item);
+	if ((rc = check_table(item, table, key_column, &keycol)) ||
+	    (rc = parse_meta(item, metadata_json, &meta)))
+		return rc;
+	if (!(rc = lock_item(&p, 1, &lock))) {
+		rc = write_locked(&p, table, keycol, meta, overwrite, part_rows_of(opts));
+		strata_file_lock_release(&lock);
+	}
+	json_decref(meta);
+	return rc;
+}
+
+/* ---- append ------------------------------------------------------------- */
+
+/* Whether an existing column of type from may hold a batch column of type to,
+ * and the resulting type in *res. */
+static int compatible(const colspec *old, const strata_pq_column *c, strata_pq_type *res)
+{
+	strata_pq_type a = old->type, b = c->type;
+
+	*res = a;
+	if (a == b)
+		return a != STRATA_PQ_TIMESTAMP || old->unit == c->unit;
+	if ((a == STRATA_PQ_INT32 && b == STRATA_PQ_INT64) ||
+	    (a == STRATA_PQ_FLOAT && b == STRATA_PQ_DOUBLE)) {
+		*res = b;
+		return 1;
+	}
+	return (a == STRATA_PQ_INT64 && b == STRATA_PQ_INT32) ||
+	       (a == STRATA_PQ_DOUBLE && b == STRATA_PQ_FLOAT);
+}
+
+/* Check that t may be appended to an item with schema m: every column of
+ * m, with the same or a widened type. *evolved: a column widens or is new. */
+static int check_schema(const char *item, const manifest *m, const strata_pq_table *t, int *evolved)
+{
+	*evolved = t->ncols != m->ncols;
+	for (size_t i = 0; i < m->ncols; i++) {
+		long j = find_col(t, m->cols[i].name);
+		strata_pq_type res;
+		if (j < 0)
+			return strata_error_set(STRATA_ESCHEMA,
+			                        "item %s: the batch lacks column %s", item,
+			                        m->cols[i].name);
+		if (!compatible(&m->cols[i], &t->cols[j], &res))
+			return strata_error_set(
+			    STRATA_ESCHEMA, "item %s: column %s: cannot change type %s to %s", item,
+			    m->cols[i].name, strata_pq_type_name(m->cols[i].type),
+			    strata_pq_type_name(t->cols[j].type));
+		*evolved |= res != m->cols[i].type;
+	}
+	return 0;
+}
+
+/* The schema after appending t to an item with schema m: the old columns
+ * (widened) then t's new ones. *evolved: the old parts must be rewritten. */
+static int unify_schema(const char *item, const manifest *m, const strata_pq_table *t,
+                        colspec **cols, size_t *ncols, int *evolved)
+{
+	colspec *sorted;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = check_schema(item, m, t, evolved)) || (rc = schema_of(t, cols, ncols)))
+		return rc;
+	if (!(sorted = calloc(*ncols ? *ncols : 1, sizeof *sorted))) {
+		cols_free(*cols, *ncols);
+		*cols = NULL;
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < m->ncols; i++) {
+		long j = find_col(t, m->cols[i].name);
+		compatible(&m->cols[i], &t->cols[j], &(*cols)[j].type);
+		sorted[n++] = (*cols)[j];
+		(*cols)[j].name = NULL;
+	}
+	for (size_t j = 0; j < *ncols; j++)
+		if ((*cols)[j].name)
+			sorted[n++] = (*cols)[j];
+	free(*cols);
+	*cols = sorted;
+	return 0;
+}
+
+/* The state of one append. */
+typedef struct append_ctx {
+	const item_paths *p;
+	manifest m;         /* current version */
+	char vdir[PATH_SZ]; /* current version folder */
+	unsigned cur;       /* current version */
+	colspec *cols;      /* resulting schema */
+	size_t ncols;
+	int evolved;           /* schema changed: rewrite every part */
+	strata_pq_table batch; /* cast to cols */
+	rowref *brefs;         /* batch rows sorted by key */
+	strata_pq_table *olds; /* touched parts, cast to cols */
+	size_t a, b;           /* touched parts [a, b) */
+	const strata_pq_table **srcs;
+	rowref *out; /* merged rows */
+	size_t nout;
+	int changed;
+} append_ctx;
+
+static void append_free(append_ctx *c)
+{
+	manifest_free(&c->m);
+	cols_free(c->cols, c->ncols);
+	strata_pq_table_free(&c->batch);
+	free(c->brefs);
+	for (size_t i = 0; c->olds && i < c->b - c->a; i++)
+		strata_pq_table_free(&c->olds[i]);
+	free(c->olds);
+	free(c->srcs);
+	free(c->out);
+}
+
+/* Touched parts: those whose key range meets the batch's [lo, hi]. */
+static void touched_range(append_ctx *c, int64_t lo, int64_t hi)
+{
+	size_t a = 0, b;
+
+	if (c->evolved) {
+		c->a = 0;
+		c->b = c->m.nparts;
+		return;
+	}
+	while (a < c->m.nparts && c->m.parts[a].max < lo)
+		a++;
+	b = a;
+	while (b < c->m.nparts && c->m.parts[b].min <= hi)
+		b++;
+	c->a = a;
+	c->b = b;
+}
+
+/* Read the touched parts, cast to the new schema. */
+static int load_touched(append_ctx *c)
+{
+	size_t n = c->b - c->a;
+	char path[PATH_SZ];
+	int rc = 0;
+
+	c->olds = calloc(n + 1, sizeof *c->olds);
+	c->srcs = calloc(n + 1, sizeof *c->srcs);
+	if (!c->olds || !c->srcs)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < n; i++) {
+		strata_pq_file *f;
+		strata_pq_table raw;
+		snprintf(path, sizeof path, "%s/%s", c->vdir, c->m.parts[c->a + i].file);
+		if ((rc = strata_parquet_open(path, &f)))
+			break;
+		rc = strata_parquet_read(f, NULL, 0, NULL, 0, &raw);
+		strata_parquet_close(f);
+		if (rc)
+			break;
+		strata_pq_table_init(&c->olds[i], 0);
+		rc = cast_table(&raw, c->cols, c->ncols, &c->olds[i]);
+		strata_pq_table_free(&raw);
+		c->srcs[i] = &c->olds[i];
+	}
+	c->srcs[n] = &c->batch;
+	return rc ? strata_error_wrap(rc, "item %s", c->p->name) : 0;
+}
+
+static int64_t ref_key(const append_ctx *c, const rowref *r, long keycol)
+{
+	return ((const int64_t *)c->srcs[r->src]->cols[keycol].values)[r->row];
+}
+
+/* Refs to the touched parts' rows (sources 0..n-1), in key order. */
+static int old_refs(const append_ctx *c, rowref **out, size_t *n)
+{
+	size_t nold = c->b - c->a, total = 0;
+
+	for (size_t i = 0; i < nold; i++)
+		total += c->olds[i].nrows;
+	if (!(*out = malloc((total ? total : 1) * sizeof **out)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	*n = 0;
+	for (size_t i = 0; i < nold; i++)
+		for (size_t r = 0; r < c->olds[i].nrows; r++)
+			(*out)[(*n)++] = (rowref){i, r};
+	return 0;
+}
+
+/* The end of the run of refs[i..n) whose key is k. */
+static size_t run_end(const append_ctx *c, const rowref *refs, size_t i, size_t n, long keycol,
+                      int64_t k)
+{
+	while (i < n && ref_key(c, &refs[i], keycol) == k)
+		i++;
+	return i;
+}
+
+static void emit(append_ctx *c, const rowref *refs, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		c->out[c->nout++] = refs[i];
+}
+
+/* Merge the touched parts' rows with the sorted batch into c->out, key run
+ * by key run, applying dup where a key is in both. */
+static int merge(append_ctx *c, strata_store_dup dup)
+{
+	size_t no = 0, nb = c->batch.nrows, i = 0, j = 0;
+	long keycol = find_col(&c->batch, c->m.key);
+	rowref *old = NULL;
+	int rc;
+
+	if ((rc = old_refs(c, &old, &no)))
+		return rc;
+	if (!(c->out = malloc((no + nb + 1) * sizeof *c->out))) {
+		free(old);
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	while (i < no || j < nb) {
+		int64_t ko = i < no ? ref_key(c, &old[i], keycol) : INT64_MAX;
+		int64_t kn = j < nb ? ref_key(c, &c->brefs[j], keycol) : INT64_MAX;
+		int64_t k = ko < kn ? ko : kn;
+		size_t ie = run_end(c, old, i, no, keycol, k);
+		size_t je = run_end(c, c->brefs, j, nb, keycol, k);
+		int both = ie > i && je > j;
+
+		if (both && dup == STRATA_STORE_DUP_ERROR) {
+			char iso[48];
+			key_iso(k, iso);
+			free(old);
+			return strata_error_set(STRATA_EEXIST,
+			                        "item %s: duplicate key %s already in the item",
+			                        c->p->name, iso);
+		}
+		if (!both || dup != STRATA_STORE_KEEP_LAST)
+			emit(c, old, i, ie);
+		if (!both || dup != STRATA_STORE_KEEP_FIRST) {
+			c->changed |= je > j;
+			emit(c, c->brefs, j, je);
+		}
+		i = ie;
+		j = je;
+	}
+	free(old);
+	return 0;
+}
+
+/* Write the new version: parts before a linked, merged rows, parts from b
+ * linked. */
+static int append_commit(append_ctx *c, size_t part_rows)
+{
+	json_t *meta = NULL;
+	vbuild b;
+	int rc;
+
+	if ((rc = store_metadata_read(c->vdir, &meta)))
+		return rc;
+	rc = vbuild_start(&b, c->p, c->cur + 1, c->m.key, c->cols, c->ncols);
+	for (size_t i = 0; !rc && i < c->a; i++)
+		rc = vbuild_link(&b, c->vdir, &c->m.parts[i]);
+	if (!rc)
+		rc = vbuild_write_refs(&b, c->srcs, c->out, c->nout, part_rows);
+	for (size_t i = c->b; !rc && i < c->m.nparts; i++)
+		rc = vbuild_link(&b, c->vdir, &c->m.parts[i]);
+	if (!rc)
+		rc = vbuild_commit(&b, meta, c->cur);
+	vbuild_free(&b);
+	json_decref(meta);
+	return rc;
+}
+
+/* Prepare the batch: schema, cast, sort. */
+static int append_prepare(append_ctx *c, const strata_pq_table *t)
+{
+	long keycol;
+	int rc;
+
+	if ((rc = check_table(c->p->name, t, c->m.key, &keycol)) ||
+	    (rc = unify_schema(c->p->name, &c->m, t, &c->cols, &c->ncols, &c->evolved)) ||
+	    (rc = cast_table(t, c->cols, c->ncols, &c->batch)))
+		return rc;
+	keycol = find_col(&c->batch, c->m.key);
+	return sort_rows(&c->batch, keycol, 0, &c->brefs);
+}
+
+/* The locked part of append. */
+static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_dup dup,
+                         size_t part_rows)
+{
+	const int64_t *k;
+	long keycol;
+	int rc;
+
+	if ((rc = current_version(c->p, &c->cur)))
+		return rc;
+	if (!c->cur) {
+		(void)rmtree(c->p->vroot); /* versions of a crashed first write */
+		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s",
+		                        c->p->name, c->p->coldir);
+	}
+	if ((rc = clean_strays(c->p, c->cur)))
+		return rc;
+	version_dir(c->p, c->cur, c->vdir);
+	if ((rc = manifest_load(c->vdir, &c->m)) || (rc = append_prepare(c, t)))
+		return rc;
+	if (t->nrows == 0)
+		return 0;
+	keycol = find_col(&c->batch, c->m.key);
+	k = c->batch.cols[keycol].values;
+	touched_range(c, k[c->brefs[0].row], k[c->brefs[t->nrows - 1].row]);
+	/* The batch's refs point at source b - a (after the touched parts). */
+	for (size_t i = 0; i < t->nrows; i++)
+		c->brefs[i].src = c->b - c->a;
+	if ((rc = load_touched(c)) || (rc = merge(c, dup)))
+		return rc;
+	return c->changed ? append_commit(c, part_rows) : 0;
+}
+
+int strata_store_append(const char *root, const char *store, const char *collection,
+                        const char *item, const strata_pq_table *table, strata_store_dup dup,
+                        const strata_store_options *opts)
+{
+	strata_file_lock lock;
+	append_ctx c;
+	item_paths p;
+	int rc;
+
+	if ((rc = paths_init(&p, root, store, collection, item)))
+		return rc;
+	if (!table || (unsigned)dup > STRATA_STORE_DUP_ERROR)
+		return strata_error_set(STRATA_EINVAL, "item %s: bad append arguments", item);
+	if ((rc = lock_item(&p, 0, &lock)))
+		return rc;
+	memset(&c, 0, sizeof c);
+	c.p = &p;
+	rc = append_locked(&c, table, dup, part_rows_of(opts));
+	append_free(&c);
+	strata_file_lock_release(&lock);
+	return rc;
+}
+
+/* ---- read --------------------------------------------------------------- */
+
+/* The schema of the columns to return: the key, then columns (NULL: all). */
+static int read_schema(const char *item, const manifest *m, const char *const *columns,
+                       colspec **cols, size_t *ncols)
+{
+	size_t n = 1, cap = m->ncols + 1;
+
+	for (size_t i = 0; columns && columns[i]; i++)
+		cap++;
+	if (!(*cols = calloc(cap, sizeof **cols)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->ncols; i++)
+		if (!strcmp(m->cols[i].name, m->key))
+			(*cols)[0] = m->cols[i];
+	if (!(*cols)[0].name) {
+		free(*cols);
+		return strata_error_set(STRATA_EPARSE, "item %s: manifest lacks key column %s",
+		                        item, m->key);
+	}
+	for (size_t i = 0; !columns && i < m->ncols; i++)
+		if (strcmp(m->cols[i].name, m->key))
+			(*cols)[n++] = m->cols[i];
+	for (size_t i = 0; columns && columns[i]; i++) {
+		size_t j = 0;
+		while (j < m->ncols && strcmp(m->cols[j].name, columns[i]))
+			j++;
+		if (j == m->ncols) {
+			free(*cols);
+			return strata_error_set(STRATA_ENOTFOUND, "item %s: no column %s", item,
+			                        columns[i]);
+		}
+		if (strcmp(columns[i], m->key))
+			(*cols)[n++] = m->cols[j];
+	}
+	*ncols = n;
+	return 0;
+}
+
+/* Read part file path into t (schema cols, names borrowed from manifest). */
+static int read_part(const char *path, const colspec *cols, size_t ncols, strata_pq_table *t)
+{
+	strata_pq_file *f;
+	strata_pq_table raw;
+	int rc;
+
+	strata_pq_table_init(t, 0);
+	if ((rc = strata_parquet_open(path, &f)))
+		return rc;
+	rc = strata_parquet_read(f, NULL, 0, NULL, 0, &raw);
+	strata_parquet_close(f);
+	if (rc)
+		return rc;
+	rc = cast_table(&raw, cols, ncols, t);
+	strata_pq_table_free(&raw);
+	return rc;
+}
+
+/* Read the selected parts of version folder vdir and keep [start, end]. */
+static int read_version(const char *item, const char *vdir, const manifest *m, const colspec *cols,
+                        size_t ncols, int64_t start, int64_t end, strata_pq_table *out)
+{
+	strata_pq_table *parts = calloc(m->nparts + 1, sizeof *parts);
+	const strata_pq_table **srcs = calloc(m->nparts + 1, sizeof *srcs);
+	rowref *refs = NULL;
+	size_t n = 0, total = 0, nparts = 0;
+	strata_pq_table empty;
+	int rc = 0;
+
+	if (!parts || !srcs)
+		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < m->nparts; i++) {
+		char path[PATH_SZ];
+		if (m->parts[i].max < start || m->parts[i].min > end)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", vdir, m->parts[i].file);
+		rc = read_part(path, cols, ncols, &parts[nparts]);
+		srcs[nparts] = &parts[nparts];
+		total += parts[nparts++].nrows;
+	}
+	if (!rc && !(refs = malloc((total ? total : 1) * sizeof *refs)))
+		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < nparts; i++) {
+		const int64_t *k = parts[i].cols[0].values;
+		for (size_t r = 0; r < parts[i].nrows; r++)
+			if (k[r] >= start && k[r] <= end)
+				refs[n++] = (rowref){i, r};
+	}
+	if (!rc && !nparts) {
+		/* No part in range: an empty table with the schema. */
+		strata_pq_table_init(&empty, 0);
+		rc = cast_table(&empty, cols, ncols, out);
+	} else if (!rc) {
+		rc = gather(srcs, refs, n, out);
+	}
+	for (size_t i = 0; i < nparts; i++)
+		strata_pq_table_free(&parts[i]);
+	free(parts);
+	free(srcs);
+	free(refs);
+	return rc ? strata_error_wrap(rc, "item %s", item) : 0;
+}
+
+/* One attempt at reading the current version. */
+static int read_once(const item_paths *p, const char *const *columns, int64_t start, int64_t end,
+                     strata_pq_table *out)
+{
+	char vdir[PATH_SZ];
+	colspec *cols = NULL;
+	size_t ncols = 0;
+	unsigned cur;
+	manifest m;
+	int rc;
+
+	if ((rc = current_version(p, &cur)))
+		return rc;
+	if (!cur)
+		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
+		                        p->coldir);
+	version_dir(p, cur, vdir);
+	if ((rc = manifest_load(vdir, &m)))
+		return rc;
+	if (!(rc = read_schema(p->name, &m, columns, &cols, &ncols))) {
+		rc = read_version(p->name, vdir, &m, cols, ncols, start, end, out);
+		free(cols);
+	}
+	manifest_free(&m);
+	return rc;
+}
+
+int strata_store_read(const char *root, const char *store, const char *collection, const char *item,
+                      const char *const *columns, int64_t start, int64_t end, strata_pq_table *out)
+{
+	item_paths p;
+	int rc;
+
+	strata_pq_table_init(out, 0);
+	if ((rc = paths_init(&p, root, store, collection, item)))
+		return rc;
+	/* A writer may remove the version we resolved: resolve again. */
+	for (int i = 0; i < READ_RETRIES; i++) {
+		rc = read_once(&p, columns, start, end, out);
+		if (rc != STRATA_ENOTFOUND || i + 1 == READ_RETRIES)
+			break;
+		if (access(p.link, F_OK) != 0)
+			break;
+	}
+	return rc;
+}
+
+/* ---- delete and list ---------------------------------------------------- */
+
+static int delete_locked(const item_paths *p)
+{
+	struct stat st;
+	int rc;
+
+	if (lstat(p->link, &st) != 0) {
+		(void)rmtree(p->vroot); /* versions of a crashed first write */
+		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
+		                        p->coldir);
+	}
+	if (S_ISLNK(st.st_mode) ? unlink(p->link) != 0 : rmtree(p->link) != 0)
+		return strata_error_set_errno("item %s: cannot remove %s", p->name, p->link);
+	if ((rc = strata_fsync_dir(p->coldir)))
+		return rc;
+	(void)unlink(p->tmp_link);
+	return rmtree(p->vroot);
+}
+
+int strata_store_delete(const char *root, const char *store, const char *collection,
+                        const char *item)
+{
+	strata_file_lock lock;
+	item_paths p;
+	int rc;
+
+	if ((rc = paths_init(&p, root, store, collection, item)) || (rc = lock_item(&p, 0, &lock)))
+		return rc;
+	rc = delete_locked(&p);
+	strata_file_lock_release(&lock);
+	return rc;
+}
+
+/* Drop from names[0..*count) the items whose metadata does not match. */
+static int filter_names(const char *coldir, const json_t *filter, char **names, size_t *count)
+{
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < *count; i++) {
+		char dir[PATH_SZ];
+		json_t *meta = NULL;
+		snprintf(dir, sizeof dir, "%s/%s", coldir, names[i]);
+		if (!rc)
+			rc = store_metadata_read(dir, &meta);
+		if (!rc && store_metadata_matches(meta, filter))
+			names[n++] = names[i];
+		else
+			free(names[i]);
+		json_decref(meta);
+	}
+	names[n] = NULL;
+	*count = n;
+	return rc;
+}
+
+int strata_store_list_items(const char *root, const char *store, const char *collection,
+                            const char *filter_json, char ***names, size_t *count)
+{
+	char coldir[PATH_SZ];
+	json_t *filter = NULL;
+	int rc;
+
+	*names = NULL;
+	*count = 0;
+	if (!root || (rc = store_check_name("store", store)) ||
+	    (rc = store_check_name("collection", collection)))
+		return root ? rc : strata_error_set(STRATA_EINVAL, "store root is empty");
+	snprintf(coldir, sizeof coldir, "%s/%s/%s", root, store, collection);
+	if ((rc = parse_meta(collection, filter_json, &filter)) ||
+	    (rc = store_list_dirs(coldir, names, count)))
+		return rc;
+	if (filter)
+		rc = filter_names(coldir, filter, *names, count);
+	json_decref(filter);
+	if (rc) {
+		store_names_free(*names);
+		*names = NULL;
+		*count = 0;
+	}
+	return rc;
+}
+
+void strata_store_names_free(char **names)
+{
+	store_names_free(names);
+}
