@@ -2,12 +2,15 @@
 #include "strata/app.h"
 #include "strata/cmd.h"
 
+#include "cli.h"
+
 static const strata_cmd store_commands[] = {
-    {"write", NULL, "write a new item from CSV or Parquet (--overwrite to replace)", "issue #5"},
-    {"append", NULL, "append rows to an item, newest row wins per timestamp", "issue #5"},
-    {"read", NULL, "read an item or a time range of it", "issue #5"},
-    {"delete", NULL, "delete an item, collection or store", "issue #5"},
-    {"list", NULL, "list stores, collections or items; filter items by metadata", "issue #5"},
+    {"write", store_cmd_write, "write a new item from CSV (--overwrite to replace)", NULL},
+    {"append", store_cmd_append, "append rows to an item, newest row wins per timestamp", NULL},
+    {"read", store_cmd_read, "read an item or a time range of it as CSV or JSON lines", NULL},
+    {"delete", store_cmd_delete, "delete an item", NULL},
+    {"list", store_cmd_list, "list stores, collections or items; filter items by metadata", NULL},
+    {"info", store_cmd_info, "show an item's schema, rows, key range, parts and size", NULL},
     {"snapshot", NULL, "create, list or restore collection snapshots", "issue #5"},
     {NULL, NULL, NULL, NULL},
 };

@@ -20,7 +20,7 @@ for app in store noise drill relays sky; do
 	expect_status 0
 	expect_stdout_contains "usage: strata $app <command>"
 done
-run "$STRATA" store write
+run "$STRATA" store snapshot
 expect_status 2
 expect_stderr_contains "not available yet (issue #5)"
 run "$STRATA" nosuchapp

@@ -1,0 +1,924 @@
+/*
+ * cli.c - `strata store write|append|read|list|delete|info`: the command
+ * line over the item engine (strata/store.h) and CSV input (csv.h).
+ *
+ * Every failure is one stderr line "strata store <cmd>: <message>" and exit
+ * status 1; a usage error exits 2.
+ */
+#include "cli.h"
+#include "csv.h"
+#include "layout.h"
+#include "parquet.h"
+
+#include "strata/buf.h"
+#include "strata/cmd.h"
+#include "strata/error.h"
+#include "strata/file.h"
+#include "strata/store.h"
+#include "strata/time.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PATH_SZ 4096
+
+/* Parsed command line of one command. */
+typedef struct cli_args {
+	const char *cmd;
+	const char *root;
+	const char *pos[2];
+	size_t npos;
+	const char *key, *metadata, *dup, *columns, *start, *end, *format, *head, *tail, *filter;
+	int overwrite, json;
+	char root_buf[PATH_SZ];
+} cli_args;
+
+/* An item path split into its names. */
+typedef struct item_ref {
+	char store[STORE_NAME_MAX + 1];
+	char coll[STORE_NAME_MAX + 1];
+	char item[STORE_NAME_MAX + 1];
+} item_ref;
+
+static int usage_error(const char *cmd, const char *msg, const char *arg)
+{
+	fprintf(stderr, "strata store %s: %s%s%s\n", cmd, msg, arg ? " " : "", arg ? arg : "");
+	return STRATA_EXIT_USAGE;
+}
+
+static int fail(const cli_args *a)
+{
+	fprintf(stderr, "strata store %s: %s\n", a->cmd, strata_error_message());
+	return STRATA_EXIT_FAILURE;
+}
+
+/* The field of a that option name (without "--") sets, or NULL. */
+static const char **value_slot(cli_args *a, const char *name)
+{
+	static const char *const names[] = {"root",    "key",   "metadata", "duplicates",
+	                                    "columns", "start", "end",      "format",
+	                                    "head",    "tail",  "filter"};
+	const char **slots[] = {&a->root,    &a->key,   &a->metadata, &a->dup,
+	                        &a->columns, &a->start, &a->end,      &a->format,
+	                        &a->head,    &a->tail,  &a->filter};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return slots[i];
+	return NULL;
+}
+
+/* Whether option name is in the comma-separated list allowed. */
+static int allowed_opt(const char *allowed, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = allowed; (p = strstr(p, name)); p += n)
+		if ((p == allowed || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Parse argv[1..] into a: options in allowed (plus --root), at most maxpos
+ * positional arguments. Returns 0 or an exit status. */
+static int parse_args(int argc, char **argv, const char *allowed, size_t minpos, size_t maxpos,
+                      cli_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->cmd = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
+			if (a->npos == maxpos)
+				return usage_error(a->cmd, "unexpected argument", arg);
+			a->pos[a->npos++] = arg;
+			continue;
+		}
+		const char *name = arg + 2;
+		if (!strcmp(name, "root") || allowed_opt(allowed, name)) {
+			const char **slot = value_slot(a, name);
+			if (!slot) {
+				*(!strcmp(name, "json") ? &a->json : &a->overwrite) = 1;
+				continue;
+			}
+			if (i + 1 == argc)
+				return usage_error(a->cmd, "missing value for", arg);
+			*slot = argv[++i];
+			continue;
+		}
+		return usage_error(a->cmd, "unknown option", arg);
+	}
+	if (a->npos < minpos)
+		return usage_error(a->cmd, "missing argument; see --help", NULL);
+	if (a->root) {
+		snprintf(a->root_buf, sizeof(a->root_buf), "%s", a->root);
+	} else if (store_root(a->root_buf, sizeof(a->root_buf))) {
+		fail(a);
+		return STRATA_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* Split "STORE/COLLECTION/ITEM" (nparts 3) or a prefix of it (nparts 1 or
+ * 2) into r, checking every name. */
+static int split_path(const char *path, size_t nparts, item_ref *r)
+{
+	char *dst[3] = {r->store, r->coll, r->item};
+	static const char *const kinds[3] = {"store", "collection", "item"};
+	const char *p = path;
+	size_t n = 0;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	for (; n < 3; n++) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len > STORE_NAME_MAX)
+			len = STORE_NAME_MAX + 1; /* too long: let the check say so */
+		if ((rc = store_check_name_len(kinds[n], p, len)))
+			return strata_error_wrap(rc, "item path \"%s\"", path);
+		memcpy(dst[n], p, len < STORE_NAME_MAX ? len : STORE_NAME_MAX);
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	if (n + 1 != nparts)
+		return strata_error_set(STRATA_EINVAL, "item path \"%s\": expected %s", path,
+		                        nparts == 3 ? "STORE/COLLECTION/ITEM"
+		                                    : "STORE or STORE/COLLECTION");
+	return 0;
+}
+
+/* ---- CSV to table ------------------------------------------------------- */
+
+enum { COL_INT, COL_DOUBLE, COL_BOOL, COL_STRING, COL_EMPTY };
+
+/* s is a whole decimal integer that fits int64. */
+static int parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	if (!(*s == '-' || *s == '+' || (*s >= '0' && *s <= '9')))
+		return 0;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* s is a whole finite decimal number (no hex, no "nan"/"inf"). */
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	if (!(*s == '-' || *s == '+' || *s == '.' || (*s >= '0' && *s <= '9')) ||
+	    strpbrk(s, "xXnNiI"))
+		return 0;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int parse_bool(const char *s, uint8_t *out)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+		*out = 0;
+	else
+		return 0;
+	return 1;
+}
+
+/* The narrowest type that holds every non-empty cell of column j. */
+static int infer_type(const store_csv *c, size_t j)
+{
+	int can_int = 1, can_dbl = 1, can_bool = 1, any = 0;
+	int64_t i64;
+	double d;
+	uint8_t b;
+
+	for (size_t i = 0; i < c->nrows; i++) {
+		const char *s = store_csv_cell(c, i, j);
+		if (!*s)
+			continue;
+		any = 1;
+		can_int = can_int && parse_int(s, &i64);
+		can_dbl = can_dbl && parse_double(s, &d);
+		can_bool = can_bool && parse_bool(s, &b);
+	}
+	if (!any)
+		return COL_EMPTY;
+	return can_int ? COL_INT : can_dbl ? COL_DOUBLE : can_bool ? COL_BOOL : COL_STRING;
+}
+
+/* The type an append batch's column should have: the item's column type
+ * (from its manifest's "columns", or NULL) where the cells allow it (an int
+ * column of a double item column, an empty column, numbers of a string
+ * column), else the inferred one. */
+static int column_kind(const store_csv *c, size_t j, const json_t *schema)
+{
+	static const char *const names[] = {"INT64", "DOUBLE", "BOOL", "STRING"};
+	int kind = infer_type(c, j), hint = -1;
+	const json_t *col;
+	size_t i;
+
+	json_array_foreach(schema, i, col)
+	{
+		if (strcmp(json_string_value(json_object_get(col, "name")) ?: "", c->cells[j]) != 0)
+			continue;
+		for (int k = 0; k < 4; k++)
+			if (!strcmp(json_string_value(json_object_get(col, "type")) ?: "",
+			            names[k]))
+				hint = k;
+	}
+	if (hint == COL_STRING || (kind == COL_EMPTY && hint >= 0) ||
+	    (hint == COL_DOUBLE && kind == COL_INT))
+		return hint;
+	return kind == COL_EMPTY ? COL_STRING : kind;
+}
+
+/* Add column j of c to t as a typed, nullable column (see column_kind). */
+static int add_typed(strata_pq_table *t, const store_csv *c, size_t j, const json_t *schema)
+{
+	static const strata_pq_type types[] = {STRATA_PQ_INT64, STRATA_PQ_DOUBLE, STRATA_PQ_BOOL};
+	int kind = column_kind(c, j, schema);
+	size_t n = c->nrows;
+	const char *name = c->cells[j];
+	int rc, nulls = 0;
+
+	if (kind == COL_STRING) {
+		const char **strs = calloc(n ? n : 1, sizeof(*strs));
+		if (!strs)
+			return strata_error_set(STRATA_ENOMEM, "column %s: out of memory", name);
+		for (size_t i = 0; i < n; i++) {
+			const char *s = store_csv_cell(c, i, j);
+			strs[i] = *s ? s : NULL;
+		}
+		rc = strata_pq_table_add_strings(t, name, strs, 1);
+		free(strs);
+		return rc;
+	}
+	uint8_t *valid = calloc(n / 8 + 1, 1);
+	void *vals = calloc(n ? n : 1, 8);
+	int64_t *ints = vals;
+	double *dbls = vals;
+	uint8_t *bools = vals;
+	if (!valid || !vals) {
+		free(valid);
+		free(vals);
+		return strata_error_set(STRATA_ENOMEM, "column %s: out of memory", name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = store_csv_cell(c, i, j);
+		if (!*s) {
+			nulls = 1;
+			continue;
+		}
+		valid[i / 8] |= (uint8_t)(1u << (i % 8));
+		if (kind == COL_INT)
+			parse_int(s, ints + i);
+		else if (kind == COL_DOUBLE)
+			parse_double(s, dbls + i);
+		else
+			parse_bool(s, bools + i);
+	}
+	rc = strata_pq_table_add(t, name, types[kind], vals, nulls ? valid : NULL, NULL);
+	free(valid);
+	free(vals);
+	return rc;
+}
+
+/* The index of the key column: --key, else "index"/"timestamp"/"time",
+ * else the first column. */
+static int find_key(const char *file, const store_csv *c, const char *key, size_t *out)
+{
+	static const char *const defaults[] = {"index", "timestamp", "time"};
+
+	for (size_t j = 0; key && j < c->ncols; j++)
+		if (!strcmp(c->cells[j], key))
+			return (int)(*out = j, 0);
+	if (key)
+		return strata_error_set(STRATA_ENOTFOUND, "%s: no column named %s", file, key);
+	*out = 0;
+	for (size_t d = 0; d < 3; d++)
+		for (size_t j = 0; j < c->ncols; j++)
+			if (!strcmp(c->cells[j], defaults[d]))
+				return (int)(*out = j, 0);
+	return 0;
+}
+
+/* Add the key column (j) parsed as ISO 8601 timestamps. */
+static int add_key(strata_pq_table *t, const char *file, const store_csv *c, size_t j)
+{
+	int64_t *keys = calloc(c->nrows ? c->nrows : 1, sizeof(*keys));
+	int rc = 0;
+
+	if (!keys)
+		return strata_error_set(STRATA_ENOMEM, "%s: out of memory", file);
+	for (size_t i = 0; i < c->nrows && !rc; i++) {
+		size_t cell = (i + 1) * c->ncols + j;
+		if ((rc = strata_time_parse_iso8601(c->cells[cell], &keys[i])))
+			strata_error_wrap(rc, "%s:%u:%u: key column %s", file,
+			                  (unsigned)c->line[cell], (unsigned)c->col[cell],
+			                  c->cells[j]);
+	}
+	if (!rc)
+		rc = strata_pq_table_add(t, c->cells[j], STRATA_PQ_TIMESTAMP, keys, NULL, NULL);
+	free(keys);
+	return rc;
+}
+
+/* Refuse empty and repeated column names. */
+static int check_header(const char *file, const store_csv *c)
+{
+	for (size_t j = 0; j < c->ncols; j++) {
+		if (!*c->cells[j])
+			return strata_error_set(STRATA_EPARSE, "%s:1:%u: empty column name", file,
+			                        (unsigned)c->col[j]);
+		for (size_t k = 0; k < j; k++)
+			if (!strcmp(c->cells[j], c->cells[k]))
+				return strata_error_set(STRATA_EPARSE,
+				                        "%s:1:%u: repeated column name %s", file,
+				                        (unsigned)c->col[j], c->cells[j]);
+	}
+	return 0;
+}
+
+/* Read file (CSV) into t, typing columns as column_kind says; *key_name is
+ * a copy of the key column's name. */
+static int load_csv(const char *file, const char *key, const json_t *schema, strata_pq_table *t,
+                    char **key_name)
+{
+	store_csv c;
+	char *data = NULL;
+	size_t len = 0, kj = 0;
+	int rc;
+
+	*key_name = NULL;
+	if ((rc = strata_file_read_all(file, 0, &data, &len)))
+		return rc;
+	rc = store_csv_parse(file, data, len, 0, &c);
+	free(data);
+	if (rc)
+		return rc;
+	strata_pq_table_init(t, c.nrows);
+	if (!(rc = check_header(file, &c)) && !(rc = find_key(file, &c, key, &kj)) &&
+	    !(rc = add_key(t, file, &c, kj)))
+		for (size_t j = 0; j < c.ncols && !rc; j++)
+			if (j != kj)
+				rc = add_typed(t, &c, j, schema);
+	if (!rc && !(*key_name = strdup(c.cells[kj])))
+		rc = strata_error_set(STRATA_ENOMEM, "%s: out of memory", file);
+	store_csv_free(&c);
+	if (rc)
+		strata_pq_table_free(t);
+	return rc;
+}
+
+/* ---- write, append ------------------------------------------------------ */
+
+/* Load the manifest.json of the item folder dir (path names it). */
+static int load_manifest(const char *dir, const char *path, json_t **out)
+{
+	char file[PATH_SZ * 2 + 32];
+	json_error_t jerr;
+	struct stat st;
+
+	*out = NULL;
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return strata_error_set(STRATA_ENOTFOUND, "item %s not found", path);
+	snprintf(file, sizeof(file), "%s/manifest.json", dir);
+	if (!(*out = json_load_file(file, 0, &jerr)) || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return strata_error_set(STRATA_EUNSUPPORTED, "item %s: no strata manifest (%s: %s)",
+		                        path, file, jerr.text);
+	}
+	return 0;
+}
+
+int store_cmd_write(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	strata_pq_table t;
+	char *key = NULL;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf(
+		    "usage: strata store write STORE/COLLECTION/ITEM FILE.csv [--key COLUMN]\n"
+		    "                          [--overwrite] [--metadata JSON] [--root DIR]\n"
+		    "Write a new item from a CSV file with a header row. The key column\n"
+		    "(--key, else index/timestamp/time, else the first) holds ISO 8601 times;\n"
+		    "other columns become int64, double, bool or string; empty cells are null.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "key,overwrite,metadata", 2, 2, &a)))
+		return rc;
+	if (split_path(a.pos[0], 3, &r) || load_csv(a.pos[1], a.key, NULL, &t, &key))
+		return fail(&a);
+	rc = strata_store_write(a.root_buf, r.store, r.coll, r.item, &t, key, a.metadata,
+	                        a.overwrite, NULL);
+	strata_pq_table_free(&t);
+	free(key);
+	return rc ? fail(&a) : 0;
+}
+
+/* Map a --duplicates value. */
+static int parse_dup(const char *s, strata_store_dup *out)
+{
+	static const char *const names[] = {"keep_last", "keep_first", "keep_all", "error"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return (int)(*out = (strata_store_dup)i, 1);
+	return 0;
+}
+
+int store_cmd_append(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	strata_pq_table t;
+	strata_store_dup dup = STRATA_STORE_KEEP_LAST;
+	char dir[PATH_SZ * 2], *key = NULL;
+	json_t *m = NULL;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf(
+		    "usage: strata store append STORE/COLLECTION/ITEM FILE.csv\n"
+		    "          [--key COLUMN] [--duplicates keep_last|keep_first|keep_all|error]\n"
+		    "          [--root DIR]\n"
+		    "Append CSV rows to an item; rows are matched by key (default keep_last).\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "key,duplicates", 2, 2, &a)))
+		return rc;
+	if (a.dup && !parse_dup(a.dup, &dup))
+		return usage_error(a.cmd, "unknown --duplicates mode", a.dup);
+	if (split_path(a.pos[0], 3, &r))
+		return fail(&a);
+	/* Type the batch like the item; a missing item is reported by the append. */
+	snprintf(dir, sizeof(dir), "%s/%s/%s/%s", a.root_buf, r.store, r.coll, r.item);
+	if (load_manifest(dir, a.pos[0], &m))
+		strata_error_clear();
+	rc = load_csv(a.pos[1], a.key, json_object_get(m, "columns"), &t, &key);
+	json_decref(m);
+	if (rc)
+		return fail(&a);
+	rc = strata_store_append(a.root_buf, r.store, r.coll, r.item, &t, dup, NULL);
+	strata_pq_table_free(&t);
+	free(key);
+	return rc ? fail(&a) : 0;
+}
+
+/* ---- read --------------------------------------------------------------- */
+
+/* Output options of read. */
+typedef struct read_out {
+	int json;
+	strata_buf scratch; /* a NUL-terminated copy of one string value */
+} read_out;
+
+/* Append s as a CSV field, quoted when it holds a separator or quote. */
+static int csv_field(strata_buf *b, const char *s, size_t len)
+{
+	int rc = 0;
+	if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\n', len) &&
+	    !memchr(s, '\r', len))
+		return strata_buf_append(b, s, len);
+	rc = strata_buf_putc(b, '"');
+	for (size_t i = 0; i < len && !rc; i++)
+		rc = s[i] == '"' ? strata_buf_puts(b, "\"\"") : strata_buf_putc(b, s[i]);
+	return rc ? rc : strata_buf_putc(b, '"');
+}
+
+/* Append a double: shortest round-trip; in CSV always with a '.' or an
+ * exponent so that it reads back as a double. */
+static int put_double(strata_buf *b, double v, int json)
+{
+	size_t start = b->len;
+	int rc;
+
+	if (!json && !isfinite(v))
+		return strata_buf_puts(b, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+	if ((rc = strata_buf_json_double(b, v)))
+		return rc;
+	if (!json && !strpbrk(b->data + start, ".e"))
+		rc = strata_buf_puts(b, ".0");
+	return rc;
+}
+
+/* Append a timestamp of column c (any unit) as ISO 8601 with 9 digits. */
+static int put_time(strata_buf *b, const strata_pq_column *c, int64_t v, int json)
+{
+	static const int64_t scale[] = {1, 1000, 1000000};
+	char text[40];
+
+	if (v > INT64_MAX / scale[c->unit] || v < INT64_MIN / scale[c->unit] ||
+	    strata_time_format_iso8601(v * scale[c->unit], 9, text, sizeof(text)) < 0)
+		snprintf(text, sizeof(text), "%" PRId64, v);
+	return json ? strata_buf_printf(b, "\"%s\"", text) : strata_buf_puts(b, text);
+}
+
+/* Append a string value. */
+static int put_string(strata_buf *b, const strata_pq_column *c, size_t i, read_out *o)
+{
+	const char *s = c->bytes + c->offsets[i];
+	size_t len = (size_t)(c->offsets[i + 1] - c->offsets[i]);
+	int rc;
+
+	if (!o->json)
+		return csv_field(b, s, len);
+	strata_buf_reset(&o->scratch);
+	if ((rc = strata_buf_append(&o->scratch, s, len)))
+		return rc;
+	return strata_buf_json_string(b, strata_buf_cstr(&o->scratch));
+}
+
+/* Append row i of column c; nulls are empty (CSV) or null (JSON). */
+static int put_value(strata_buf *b, const strata_pq_column *c, size_t i, read_out *o)
+{
+	if (!strata_pq_is_valid(c, i))
+		return o->json ? strata_buf_puts(b, "null") : 0;
+	switch (c->type) {
+	case STRATA_PQ_UINT32:
+		return strata_buf_printf(b, "%" PRIu32, (uint32_t)((int32_t *)c->values)[i]);
+	case STRATA_PQ_INT64: return strata_buf_printf(b, "%" PRId64, ((int64_t *)c->values)[i]);
+	case STRATA_PQ_UINT64:
+		return strata_buf_printf(b, "%" PRIu64, (uint64_t)((int64_t *)c->values)[i]);
+	case STRATA_PQ_TIMESTAMP: return put_time(b, c, ((int64_t *)c->values)[i], o->json);
+	case STRATA_PQ_FLOAT: return put_double(b, ((float *)c->values)[i], o->json);
+	case STRATA_PQ_DOUBLE: return put_double(b, ((double *)c->values)[i], o->json);
+	case STRATA_PQ_BOOL:
+		return strata_buf_puts(b, ((uint8_t *)c->values)[i] ? "true" : "false");
+	case STRATA_PQ_STRING: return put_string(b, c, i, o);
+	default: return strata_buf_printf(b, "%" PRId32, ((int32_t *)c->values)[i]);
+	}
+}
+
+/* Append row i of t as a CSV record or a JSON object line. */
+static int put_row(strata_buf *b, const strata_pq_table *t, size_t i, read_out *o)
+{
+	int rc = o->json ? strata_buf_putc(b, '{') : 0;
+
+	for (size_t j = 0; j < t->ncols && !rc; j++) {
+		if (j && (rc = strata_buf_putc(b, ',')))
+			break;
+		if (o->json && ((rc = strata_buf_json_string(b, t->cols[j].name)) ||
+		                (rc = strata_buf_putc(b, ':'))))
+			break;
+		rc = put_value(b, &t->cols[j], i, o);
+	}
+	if (!rc && o->json)
+		rc = strata_buf_putc(b, '}');
+	return rc ? rc : strata_buf_putc(b, '\n');
+}
+
+/* Write rows [lo, hi) of t to stdout (CSV with a header, or JSON lines). */
+static int print_rows(const strata_pq_table *t, size_t lo, size_t hi, int json)
+{
+	read_out o = {json, STRATA_BUF_INIT};
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = 0;
+
+	for (size_t j = 0; !json && j < t->ncols && !rc; j++)
+		if (!(rc = j ? strata_buf_putc(&b, ',') : 0))
+			rc = csv_field(&b, t->cols[j].name, strlen(t->cols[j].name));
+	if (!json && !rc)
+		rc = strata_buf_putc(&b, '\n');
+	for (size_t i = lo; i < hi && !rc; i++) {
+		rc = put_row(&b, t, i, &o);
+		if (!rc && (b.len >= 65536 || i + 1 == hi)) {
+			if (fwrite(b.data, 1, b.len, stdout) != b.len)
+				rc = strata_error_set_errno("stdout");
+			strata_buf_reset(&b);
+		}
+	}
+	if (!rc && b.len && fwrite(b.data, 1, b.len, stdout) != b.len)
+		rc = strata_error_set_errno("stdout");
+	if (!rc && fflush(stdout))
+		rc = strata_error_set_errno("stdout");
+	strata_buf_free(&b);
+	strata_buf_free(&o.scratch);
+	return rc;
+}
+
+/* Parse a non-negative row count. */
+static int parse_count(const char *s, size_t *out)
+{
+	int64_t v;
+	if (!parse_int(s, &v) || v < 0)
+		return 0;
+	*out = (size_t)v;
+	return 1;
+}
+
+/* Split "a,b,c" into a NULL-terminated array pointing into a copy. */
+static char **split_columns(const char *list, char **copy)
+{
+	size_t n = 2;
+	char **cols;
+
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	*copy = strdup(list);
+	cols = calloc(n, sizeof(*cols));
+	if (!*copy || !cols) {
+		free(*copy);
+		free(cols);
+		return NULL;
+	}
+	n = 0;
+	for (char *save = NULL, *tok = strtok_r(*copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		cols[n++] = tok;
+	return cols;
+}
+
+/* Check read's option values: times, counts and format. */
+static int read_options(cli_args *a, int64_t *start, int64_t *end, size_t *head, size_t *tail)
+{
+	*start = INT64_MIN;
+	*end = INT64_MAX;
+	*head = *tail = SIZE_MAX;
+	if (a->format && strcmp(a->format, "csv") != 0 && strcmp(a->format, "jsonl") != 0)
+		return usage_error(a->cmd, "--format must be csv or jsonl, not", a->format);
+	if ((a->head && !parse_count(a->head, head)) || (a->tail && !parse_count(a->tail, tail)))
+		return usage_error(a->cmd, "--head/--tail need a row count, not",
+		                   a->head && !parse_count(a->head, head) ? a->head : a->tail);
+	if ((a->start && strata_time_parse_iso8601(a->start, start)) ||
+	    (a->end && strata_time_parse_iso8601(a->end, end))) {
+		fprintf(stderr, "strata store %s: %s\n", a->cmd, strata_error_message());
+		return STRATA_EXIT_USAGE;
+	}
+	a->json = a->format && !strcmp(a->format, "jsonl");
+	return 0;
+}
+
+int store_cmd_read(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	strata_pq_table t;
+	int64_t start, end;
+	size_t head, tail, lo = 0, hi;
+	char *copy = NULL, **cols = NULL;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf(
+		    "usage: strata store read STORE/COLLECTION/ITEM [--columns a,b] [--start TS]\n"
+		    "          [--end TS] [--format csv|jsonl] [--head N] [--tail N]\n"
+		    "Print an item's rows with start <= key <= end to stdout.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "columns,start,end,format,head,tail", 1, 1, &a)) ||
+	    (rc = read_options(&a, &start, &end, &head, &tail)))
+		return rc;
+	if (split_path(a.pos[0], 3, &r))
+		return fail(&a);
+	if (a.columns && !(cols = split_columns(a.columns, &copy)))
+		return usage_error(a.cmd, "out of memory", NULL);
+	rc = strata_store_read(a.root_buf, r.store, r.coll, r.item, (const char *const *)cols,
+	                       start, end, &t);
+	free(cols);
+	free(copy);
+	if (rc)
+		return fail(&a);
+	hi = head < t.nrows ? head : t.nrows;
+	if (tail < hi)
+		lo = hi - tail;
+	rc = print_rows(&t, lo, hi, a.json);
+	strata_pq_table_free(&t);
+	return rc ? fail(&a) : 0;
+}
+
+/* ---- list, delete, info ------------------------------------------------- */
+
+/* Print names one a line. */
+static void print_names(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		printf("%s\n", names[i]);
+}
+
+/* List the folders of dir (stores or collections); what names the thing
+ * listed for the "not found" message. */
+static int list_dirs(const char *dir, const char *what)
+{
+	struct stat st;
+	char **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return strata_error_set(STRATA_ENOTFOUND, "%s not found (%s)", what, dir);
+	if ((rc = store_list_dirs(dir, &names, &n)))
+		return rc;
+	print_names(names);
+	store_names_free(names);
+	return 0;
+}
+
+/* Check that --filter is a JSON object (the engine reads it again). */
+static int check_filter(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+	int ok = json_is_object(j), parsed = j != NULL;
+
+	json_decref(j);
+	if (ok)
+		return 0;
+	return strata_error_set(STRATA_EINVAL, "--filter: expected a JSON object%s%s",
+	                        parsed ? "" : ": ", parsed ? "" : jerr.text);
+}
+
+int store_cmd_list(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	char dir[PATH_SZ * 2], what[STORE_NAME_MAX + 16];
+	char **names = NULL;
+	size_t n = 0, depth = 0;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store list [STORE[/COLLECTION]] [--filter JSON]\n"
+		       "List stores, a store's collections or a collection's items; --filter\n"
+		       "keeps the items whose metadata holds every key of the JSON object.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "filter", 0, 1, &a)))
+		return rc;
+	memset(&r, 0, sizeof(r));
+	if (a.npos)
+		depth = strchr(a.pos[0], '/') ? 2 : 1;
+	if (a.filter && depth != 2)
+		return usage_error(a.cmd, "--filter needs STORE/COLLECTION", NULL);
+	if (depth && split_path(a.pos[0], depth, &r))
+		return fail(&a);
+	if (depth == 2) {
+		if ((a.filter && check_filter(a.filter)) ||
+		    strata_store_list_items(a.root_buf, r.store, r.coll, a.filter, &names, &n))
+			return fail(&a);
+		print_names(names);
+		strata_store_names_free(names);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s%s%s", a.root_buf, depth ? "/" : "", r.store);
+	snprintf(what, sizeof(what), depth ? "store %s" : "root%s", r.store);
+	return list_dirs(dir, what) ? fail(&a) : 0;
+}
+
+int store_cmd_delete(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store delete STORE/COLLECTION/ITEM\n"
+		       "Delete an item and all its versions.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "", 1, 1, &a)))
+		return rc;
+	if (split_path(a.pos[0], 3, &r) || strata_store_delete(a.root_buf, r.store, r.coll, r.item))
+		return fail(&a);
+	return 0;
+}
+
+/* Summarize manifest m of item path into a JSON object (new reference). */
+static json_t *info_json(const char *path, json_t *m, json_t *meta)
+{
+	json_t *parts = json_object_get(m, "parts"), *cols = json_array(), *part;
+	json_t *out = json_object(), *col;
+	json_int_t rows = 0, size = 0, lo = INT64_MAX, hi = INT64_MIN;
+	size_t i;
+
+	json_array_foreach(parts, i, part)
+	{
+		json_int_t pmin = json_integer_value(json_object_get(part, "min"));
+		json_int_t pmax = json_integer_value(json_object_get(part, "max"));
+		rows += json_integer_value(json_object_get(part, "rows"));
+		size += json_integer_value(json_object_get(part, "size"));
+		lo = pmin < lo ? pmin : lo;
+		hi = pmax > hi ? pmax : hi;
+	}
+	json_array_foreach(json_object_get(m, "columns"), i, col)
+	{
+		json_array_append_new(cols,
+		                      json_pack("{s:O, s:O}", "name", json_object_get(col, "name"),
+		                                "type", json_object_get(col, "type")));
+	}
+	json_object_set_new(out, "item", json_string(path));
+	json_object_set(out, "key", json_object_get(m, "key"));
+	json_object_set_new(out, "columns", cols);
+	json_object_set_new(out, "rows", json_integer(rows));
+	json_object_set_new(out, "start", rows ? json_integer(lo) : json_null());
+	json_object_set_new(out, "end", rows ? json_integer(hi) : json_null());
+	json_object_set_new(out, "parts", json_integer((json_int_t)json_array_size(parts)));
+	json_object_set_new(out, "size", json_integer(size));
+	json_object_set(out, "metadata", meta);
+	return out;
+}
+
+/* Replace the integer times "start"/"end" of info by ISO 8601 strings. */
+static void info_times(json_t *info)
+{
+	static const char *const keys[] = {"start", "end"};
+	char text[40];
+
+	for (int k = 0; k < 2; k++) {
+		json_t *v = json_object_get(info, keys[k]);
+		if (!json_is_integer(v))
+			continue;
+		strata_time_format_iso8601(json_integer_value(v), 9, text, sizeof(text));
+		json_object_set_new(info, keys[k], json_string(text));
+	}
+}
+
+/* Print info as text, one "field value" a line. */
+static void print_info(json_t *info)
+{
+	json_t *col;
+	size_t i;
+
+	printf("item     %s\n", json_string_value(json_object_get(info, "item")));
+	printf("key      %s\n", json_string_value(json_object_get(info, "key")));
+	printf("columns ");
+	json_array_foreach(json_object_get(info, "columns"), i, col)
+	{
+		printf(" %s:%s", json_string_value(json_object_get(col, "name")),
+		       json_string_value(json_object_get(col, "type")));
+	}
+	printf("\nrows     %" JSON_INTEGER_FORMAT "\n",
+	       json_integer_value(json_object_get(info, "rows")));
+	printf("start    %s\n", json_string_value(json_object_get(info, "start")) ?: "-");
+	printf("end      %s\n", json_string_value(json_object_get(info, "end")) ?: "-");
+	printf("parts    %" JSON_INTEGER_FORMAT "\n",
+	       json_integer_value(json_object_get(info, "parts")));
+	printf("size     %" JSON_INTEGER_FORMAT "\n",
+	       json_integer_value(json_object_get(info, "size")));
+}
+
+/* Load the manifest and metadata of item r under root. */
+static int load_info(const char *root, const item_ref *r, const char *path, json_t **out)
+{
+	char dir[PATH_SZ * 2];
+	json_t *m, *meta = NULL;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/%s/%s/%s", root, r->store, r->coll, r->item);
+	if ((rc = load_manifest(dir, path, &m)))
+		return rc;
+	if ((rc = store_metadata_read(dir, &meta))) {
+		json_decref(m);
+		return strata_error_wrap(rc, "item %s", path);
+	}
+	*out = info_json(path, m, meta);
+	json_decref(m);
+	json_decref(meta);
+	return 0;
+}
+
+int store_cmd_info(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	json_t *info = NULL;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store info STORE/COLLECTION/ITEM [--json]\n"
+		       "Show an item's schema, row count, key range, parts, size and metadata.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "json", 1, 1, &a)))
+		return rc;
+	if (split_path(a.pos[0], 3, &r) || load_info(a.root_buf, &r, a.pos[0], &info))
+		return fail(&a);
+	info_times(info);
+	if (a.json) {
+		char *text = json_dumps(info, JSON_COMPACT);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+	} else {
+		print_info(info);
+	}
+	json_decref(info);
+	return 0;
+}
