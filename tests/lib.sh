@@ -2,6 +2,7 @@
 #   run CMD...                 run, capturing $OUT, $ERR and $STATUS
 #   expect_status N
 #   expect_stdout_contains S / expect_stderr_contains S
+#   expect_stdout_is FORMAT    stdout is exactly printf FORMAT (no newline added)
 #   expect_one_line_error S... stderr is exactly one line containing each S
 #   fail MSG                   record a failure
 #   finish                     print "N passed, N failed" and exit
@@ -36,6 +37,15 @@ expect_status() {
 
 expect_stdout_contains() {
 	if grep -qF -- "$1" "$OUT"; then pass; else fail "stdout lacks '$1'"; fi
+}
+
+expect_stdout_is() {
+	# shellcheck disable=SC2059 # the argument is a printf format on purpose
+	printf "$1" >"$OUT.expected"
+	if cmp -s "$OUT.expected" "$OUT"; then pass; else
+		fail "stdout differs:$(diff "$OUT.expected" "$OUT" | head -10)"
+	fi
+	rm -f "$OUT.expected"
 }
 
 expect_stderr_contains() {

@@ -11,14 +11,6 @@ trap 'rm -rf "$tmp"' EXIT
 root="$tmp/root"
 S() { "$STRATA" store "$@" --root "$root"; }
 
-# expect_stdout_is TEXT: stdout is exactly TEXT (printf format, no newline added).
-expect_stdout_is() {
-	printf "$1" >"$tmp/expected"
-	if cmp -s "$tmp/expected" "$OUT"; then pass; else
-		fail "stdout differs:$(diff "$tmp/expected" "$OUT" | head -10)"
-	fi
-}
-
 # --- write and read back -----------------------------------------------------
 printf 'index,n,x,s,b\r\n' >"$tmp/w.csv"
 printf '2024-01-01T00:00:00Z,1,1.5,"a,""q""",true\r\n' >>"$tmp/w.csv"
