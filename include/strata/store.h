@@ -94,6 +94,24 @@ int strata_store_list_items(const char *root, const char *store, const char *col
                             const char *filter_json, char ***names, size_t *count);
 void strata_store_names_free(char **names);
 
+/*
+ * Snapshots of a collection, in PyStore's place (<collection>/_snapshots/
+ * <snapshot>/<item>/): every item's current version hard-linked, so creating
+ * one copies no data and later writes never change it. Creation is atomic
+ * (built under a hidden name, then renamed). Items that are not strata
+ * versions (plain PyStore folders) make creation fail.
+ */
+int strata_store_snapshot_create(const char *root, const char *store, const char *collection,
+                                 const char *snapshot);
+int strata_store_snapshot_list(const char *root, const char *store, const char *collection,
+                               char ***names, size_t *count);
+int strata_store_snapshot_delete(const char *root, const char *store, const char *collection,
+                                 const char *snapshot);
+/* Read item as it was in snapshot (same selection as strata_store_read). */
+int strata_store_read_snapshot(const char *root, const char *store, const char *collection,
+                               const char *item, const char *snapshot, const char *const *columns,
+                               int64_t start, int64_t end, struct strata_pq_table *out);
+
 #ifdef __cplusplus
 }
 #endif

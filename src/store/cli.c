@@ -33,9 +33,10 @@
 typedef struct cli_args {
 	const char *cmd;
 	const char *root;
-	const char *pos[2];
+	const char *pos[3];
 	size_t npos;
 	const char *key, *metadata, *dup, *columns, *start, *end, *format, *head, *tail, *filter;
+	const char *snapshot;
 	int overwrite, json;
 	char root_buf[PATH_SZ];
 } cli_args;
@@ -64,10 +65,10 @@ static const char **value_slot(cli_args *a, const char *name)
 {
 	static const char *const names[] = {"root",    "key",   "metadata", "duplicates",
 	                                    "columns", "start", "end",      "format",
-	                                    "head",    "tail",  "filter"};
+	                                    "head",    "tail",  "filter",   "snapshot"};
 	const char **slots[] = {&a->root,    &a->key,   &a->metadata, &a->dup,
 	                        &a->columns, &a->start, &a->end,      &a->format,
-	                        &a->head,    &a->tail,  &a->filter};
+	                        &a->head,    &a->tail,  &a->filter,   &a->snapshot};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return slots[i];
@@ -679,19 +680,26 @@ int store_cmd_read(int argc, char **argv)
 	if (strata_cmd_wants_help(argc, argv)) {
 		printf(
 		    "usage: strata store read STORE/COLLECTION/ITEM [--columns a,b] [--start TS]\n"
-		    "          [--end TS] [--format csv|jsonl] [--head N] [--tail N]\n"
-		    "Print an item's rows with start <= key <= end to stdout.\n");
+		    "          [--end TS] [--format csv|jsonl] [--head N] [--tail N] [--snapshot "
+		    "S]\n"
+		    "Print an item's rows with start <= key <= end to stdout (as of snapshot "
+		    "S).\n");
 		return 0;
 	}
-	if ((rc = parse_args(argc, argv, "columns,start,end,format,head,tail", 1, 1, &a)) ||
+	if ((rc =
+	         parse_args(argc, argv, "columns,start,end,format,head,tail,snapshot", 1, 1, &a)) ||
 	    (rc = read_options(&a, &start, &end, &head, &tail)))
 		return rc;
 	if (split_path(a.pos[0], 3, &r))
 		return fail(&a);
 	if (a.columns && !(cols = split_columns(a.columns, &copy)))
 		return usage_error(a.cmd, "out of memory", NULL);
-	rc = strata_store_read(a.root_buf, r.store, r.coll, r.item, (const char *const *)cols,
-	                       start, end, &t);
+	if (a.snapshot)
+		rc = strata_store_read_snapshot(a.root_buf, r.store, r.coll, r.item, a.snapshot,
+		                                (const char *const *)cols, start, end, &t);
+	else
+		rc = strata_store_read(a.root_buf, r.store, r.coll, r.item,
+		                       (const char *const *)cols, start, end, &t);
 	free(cols);
 	free(copy);
 	if (rc)
@@ -798,6 +806,42 @@ int store_cmd_delete(int argc, char **argv)
 	if (split_path(a.pos[0], 3, &r) || strata_store_delete(a.root_buf, r.store, r.coll, r.item))
 		return fail(&a);
 	return 0;
+}
+
+int store_cmd_snapshot(int argc, char **argv)
+{
+	const char *action;
+	cli_args a;
+	item_ref r;
+	char **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store snapshot create|delete STORE/COLLECTION NAME\n"
+		       "       strata store snapshot list STORE/COLLECTION\n"
+		       "Snapshots hard-link every item's current version (no data is copied);\n"
+		       "read one with 'strata store read ITEM --snapshot NAME'.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "", 2, 3, &a)))
+		return rc;
+	action = a.pos[0];
+	if (split_path(a.pos[1], 2, &r))
+		return fail(&a);
+	if (!strcmp(action, "list") && a.npos == 2) {
+		if (strata_store_snapshot_list(a.root_buf, r.store, r.coll, &names, &n))
+			return fail(&a);
+		print_names(names);
+		strata_store_names_free(names);
+		return 0;
+	}
+	if (a.npos != 3 || (strcmp(action, "create") != 0 && strcmp(action, "delete") != 0))
+		return usage_error(a.cmd, "expected create|delete PATH NAME or list PATH", NULL);
+	rc = !strcmp(action, "create")
+	         ? strata_store_snapshot_create(a.root_buf, r.store, r.coll, a.pos[2])
+	         : strata_store_snapshot_delete(a.root_buf, r.store, r.coll, a.pos[2]);
+	return rc ? fail(&a) : 0;
 }
 
 /* Summarize manifest m of item path into a JSON object (new reference). */

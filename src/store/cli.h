@@ -8,5 +8,6 @@ int store_cmd_read(int argc, char **argv);
 int store_cmd_list(int argc, char **argv);
 int store_cmd_delete(int argc, char **argv);
 int store_cmd_info(int argc, char **argv);
+int store_cmd_snapshot(int argc, char **argv);
 
 #endif

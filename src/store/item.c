@@ -10,6 +10,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "strata/store.h"
 
+#include "store/item_internal.h"
 #include "store/layout.h"
 #include "store/parquet.h"
 #include "strata/error.h"
@@ -1246,6 +1247,8 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 		return 0;
 	keycol = find_col(&c->batch, c->m.key);
 	k = c->batch.cols[keycol].values;
+	/* append_prepare sorted the batch: brefs holds t->nrows > 0 entries */
+	/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript,clang-analyzer-core.NullDereference) */
 	touched_range(c, k[c->brefs[0].row], k[c->brefs[t->nrows - 1].row]);
 	/* The batch's refs point at source b - a (after the touched parts). */
 	for (size_t i = 0; i < t->nrows; i++)
@@ -1381,15 +1384,49 @@ static int read_version(const char *item, const char *vdir, const manifest *m, c
 	return rc ? strata_error_wrap(rc, "item %s", item) : 0;
 }
 
+int store_item_read_dir(const char *name, const char *vdir, const char *const *columns,
+                        int64_t start, int64_t end, strata_pq_table *out)
+{
+	colspec *cols = NULL;
+	size_t ncols = 0;
+	manifest m = {0};
+	int rc;
+
+	if ((rc = manifest_load(vdir, &m)))
+		return rc;
+	if (!(rc = read_schema(name, &m, columns, &cols, &ncols))) {
+		/* manifest_load zeroes m when it fails */
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
+		rc = read_version(name, vdir, &m, cols, ncols, start, end, out);
+		free(cols);
+	}
+	manifest_free(&m);
+	return rc;
+}
+
+int store_item_version_dir(const char *root, const char *store, const char *collection,
+                           const char *item, char out[STORE_PATH_MAX])
+{
+	item_paths p = {0};
+	unsigned cur;
+	int rc;
+
+	if ((rc = paths_init(&p, root, store, collection, item)) ||
+	    (rc = current_version(&p, &cur)))
+		return rc;
+	if (!cur)
+		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", item,
+		                        p.coldir);
+	version_dir(&p, cur, out);
+	return 0;
+}
+
 /* One attempt at reading the current version. */
 static int read_once(const item_paths *p, const char *const *columns, int64_t start, int64_t end,
                      strata_pq_table *out)
 {
 	char vdir[PATH_SZ];
-	colspec *cols = NULL;
-	size_t ncols = 0;
 	unsigned cur;
-	manifest m = {0};
 	int rc;
 
 	if ((rc = current_version(p, &cur)))
@@ -1398,16 +1435,7 @@ static int read_once(const item_paths *p, const char *const *columns, int64_t st
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
 		                        p->coldir);
 	version_dir(p, cur, vdir);
-	if ((rc = manifest_load(vdir, &m)))
-		return rc;
-	if (!(rc = read_schema(p->name, &m, columns, &cols, &ncols))) {
-		/* manifest_load zeroes m when it fails */
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
-		rc = read_version(p->name, vdir, &m, cols, ncols, start, end, out);
-		free(cols);
-	}
-	manifest_free(&m);
-	return rc;
+	return store_item_read_dir(p->name, vdir, columns, start, end, out);
 }
 
 int strata_store_read(const char *root, const char *store, const char *collection, const char *item,

@@ -11,7 +11,7 @@ static const strata_cmd store_commands[] = {
     {"delete", store_cmd_delete, "delete an item", NULL},
     {"list", store_cmd_list, "list stores, collections or items; filter items by metadata", NULL},
     {"info", store_cmd_info, "show an item's schema, rows, key range, parts and size", NULL},
-    {"snapshot", NULL, "create, list or restore collection snapshots", "issue #5"},
+    {"snapshot", store_cmd_snapshot, "create, list or delete collection snapshots", NULL},
     {NULL, NULL, NULL, NULL},
 };
 

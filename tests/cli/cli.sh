@@ -20,9 +20,9 @@ for app in store noise drill relays sky; do
 	expect_status 0
 	expect_stdout_contains "usage: strata $app <command>"
 done
-run "$STRATA" store snapshot
+run "$STRATA" sky serve
 expect_status 2
-expect_stderr_contains "not available yet (issue #5)"
+expect_stderr_contains "not available yet (issue #4)"
 run "$STRATA" nosuchapp
 expect_status 2
 expect_stderr_contains "unknown command 'nosuchapp'"

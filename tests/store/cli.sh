@@ -187,4 +187,33 @@ expect_status 1
 expect_one_line_error "strata store list:" "--filter: expected a JSON object"
 [ ! -e "$root/s/c/bad" ] || fail "a failed write left an item"
 
+# --- snapshots: cheap, and untouched by later writes -----------------------
+printf 'index,v\n2024-01-01T00:00:00Z,1\n2024-01-02T00:00:00Z,2\n' >"$tmp/s1.csv"
+printf 'index,v\n2024-01-02T00:00:00Z,20\n' >"$tmp/s2.csv"
+run S write s/snap/item "$tmp/s1.csv"
+expect_status 0
+run S snapshot create s/snap monday
+expect_status 0
+run S append s/snap/item "$tmp/s2.csv"
+expect_status 0
+run S read s/snap/item --format jsonl --columns v
+expect_stdout_contains '"v":20'
+run S read s/snap/item --snapshot monday --format jsonl --columns v
+expect_status 0
+expect_stdout_contains '"v":2}'
+run S snapshot list s/snap
+expect_stdout_is 'monday\n'
+run S list s/snap
+expect_stdout_is 'item\n'
+run S snapshot create s/snap monday
+expect_status 1
+expect_one_line_error "strata store snapshot:" "already exists"
+run S snapshot delete s/snap monday
+expect_status 0
+run S read s/snap/item --snapshot monday
+expect_status 1
+expect_one_line_error "strata store read:" "not in snapshot monday"
+run S snapshot rename s/snap x
+expect_status 2
+
 finish

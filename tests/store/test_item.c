@@ -819,10 +819,72 @@ static void test_crash_safety(void **state)
 	print_message("crash test: %zu of %d appends finished before the kill\n", completed, ITER);
 }
 
+/* Read item as of snapshot and check its keys and "v" values. */
+static void expect_snapshot(const char *item, const char *snap, size_t n, const int64_t *keys,
+                            const double *vals)
+{
+	strata_pq_table t;
+
+	assert_ok(
+	    strata_store_read_snapshot(root, ST, COL, item, snap, NULL, INT64_MIN, INT64_MAX, &t));
+	assert_int_equal(t.nrows, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(((int64_t *)t.cols[0].values)[i], keys[i]);
+		assert_true(((double *)t.cols[1].values)[i] == vals[i]);
+	}
+	strata_pq_table_free(&t);
+}
+
+static void test_snapshots(void **state)
+{
+	const int64_t k1[] = {10, 20, 30}, k2[] = {20, 40};
+	const double v1[] = {1, 2, 3}, v2[] = {9, 4};
+	const int64_t after_k[] = {10, 20, 30, 40};
+	const double after_v[] = {1, 9, 3, 4};
+	char **names;
+	size_t n;
+	(void)state;
+
+	put("snapA", 3, k1, v1, 2);
+	put("snapB", 2, k2, v2, 0);
+	assert_ok(strata_store_snapshot_create(root, ST, COL, "before"));
+	assert_int_equal(strata_store_snapshot_create(root, ST, COL, "before"), STRATA_EEXIST);
+	assert_int_equal(strata_store_snapshot_create(root, ST, COL, "_bad"), STRATA_EINVAL);
+	assert_int_equal(strata_store_snapshot_create(root, ST, "nocol", "x"), STRATA_ENOTFOUND);
+
+	/* Later writes change the item, never the snapshot. */
+	assert_ok(append("snapA", 2, k2, v2, STRATA_STORE_KEEP_LAST, 2));
+	expect("snapA", 4, after_k, after_v);
+	expect_snapshot("snapA", "before", 3, k1, v1);
+	assert_ok(strata_store_delete(root, ST, COL, "snapB"));
+	expect_snapshot("snapB", "before", 2, k2, v2);
+
+	/* Snapshots are listed, and hidden from the item listing. */
+	assert_ok(strata_store_snapshot_list(root, ST, COL, &names, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "before");
+	strata_store_names_free(names);
+	assert_ok(strata_store_list_items(root, ST, COL, NULL, &names, &n));
+	for (size_t i = 0; i < n; i++)
+		assert_string_not_equal(names[i], "_snapshots");
+	strata_store_names_free(names);
+
+	assert_int_equal(strata_store_read_snapshot(root, ST, COL, "nope", "before", NULL,
+	                                            INT64_MIN, INT64_MAX, &(strata_pq_table){0}),
+	                 STRATA_ENOTFOUND);
+	assert_ok(strata_store_snapshot_delete(root, ST, COL, "before"));
+	assert_int_equal(strata_store_snapshot_delete(root, ST, COL, "before"), STRATA_ENOTFOUND);
+	assert_ok(strata_store_snapshot_list(root, ST, COL, &names, &n));
+	assert_int_equal(n, 0);
+	strata_store_names_free(names);
+	expect("snapA", 4, after_k, after_v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_snapshots),
 	    cmocka_unit_test(test_range_skips_parts),
 	    cmocka_unit_test(test_keep_last),
 	    cmocka_unit_test(test_keep_first),
