@@ -39,6 +39,10 @@ int strata_file_read_all(const char *path, size_t max_size, char **data, size_t 
 /* mkdir -p with mode for the created directories. */
 int strata_mkdir_p(const char *path, int mode);
 
+/* rm -rf: remove path and everything below it, not following symlinks. A
+ * missing path is not an error. */
+int strata_remove_tree(const char *path);
+
 /* fsync a directory so a rename or create inside it is durable. */
 int strata_fsync_dir(const char *dir);
 

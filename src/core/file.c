@@ -1,10 +1,12 @@
 /* file.c - atomic writes, directories and locks; see include/strata/file.h. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "strata/file.h"
 
 #include "strata/error.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +223,26 @@ int strata_mkdir_p(const char *path, int mode)
 		rc = strata_error_set(STRATA_EEXIST, "%s exists and is not a directory", path);
 	free(copy);
 	return rc;
+}
+
+/* nftw callback: remove one entry (children come first). */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+int strata_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return strata_error_set_errno("cannot remove %s", path);
+	return 0;
 }
 
 int strata_file_lock_acquire(strata_file_lock *lock, const char *path, int exclusive, int wait)

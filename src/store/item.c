@@ -7,7 +7,6 @@
  * build the next version (hard-linking unchanged parts), fsync it, swap the
  * symlink atomically and remove older versions. See include/strata/store.h.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "strata/store.h"
 
 #include "store/item_internal.h"
@@ -20,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,27 +114,6 @@ static int paths_init(item_paths *p, const char *root, const char *store, const 
 	    (rc = fmt_path(p->lock, "%s/" STRATA_DIR "/.%s.lock", p->coldir, item)))
 		return rc;
 	return fmt_path(p->vprefix, "%s/%s/", STRATA_DIR, item);
-}
-
-/* nftw callback: remove one entry (children first). */
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) != 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -rf path (a missing path is fine). */
-static int rmtree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) != 0)
-		return 0;
-	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		return strata_error_set_errno("cannot remove %s", path);
-	return 0;
 }
 
 static void key_iso(int64_t t, char buf[48])
@@ -590,7 +567,7 @@ static int clean_strays(const item_paths *p, unsigned keep)
 		    (keep && !strcmp(e->d_name, name)))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", p->vroot, e->d_name);
-		rc = rmtree(path);
+		rc = strata_remove_tree(path);
 	}
 	closedir(d);
 	return rc;
@@ -794,7 +771,7 @@ static int vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
 	if (!old)
 		return 0;
 	version_dir(p, old, olddir);
-	return rmtree(olddir);
+	return strata_remove_tree(olddir);
 }
 
 /* ---- locking and folders ------------------------------------------------ */
@@ -894,7 +871,7 @@ static int move_legacy(const item_paths *p)
 	int rc;
 
 	snprintf(aside, sizeof aside, "%s/legacy", p->vroot);
-	if ((rc = rmtree(aside)))
+	if ((rc = strata_remove_tree(aside)))
 		return rc;
 	if (rename(p->link, aside) != 0)
 		return strata_error_set_errno("item %s: cannot move %s", p->name, p->link);
@@ -1234,7 +1211,7 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 	if ((rc = current_version(c->p, &c->cur)))
 		return rc;
 	if (!c->cur) {
-		(void)rmtree(c->p->vroot); /* versions of a crashed first write */
+		(void)strata_remove_tree(c->p->vroot); /* versions of a crashed first write */
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s",
 		                        c->p->name, c->p->coldir);
 	}
@@ -1466,16 +1443,16 @@ static int delete_locked(const item_paths *p)
 	int rc;
 
 	if (lstat(p->link, &st) != 0) {
-		(void)rmtree(p->vroot); /* versions of a crashed first write */
+		(void)strata_remove_tree(p->vroot); /* versions of a crashed first write */
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
 		                        p->coldir);
 	}
-	if (S_ISLNK(st.st_mode) ? unlink(p->link) != 0 : rmtree(p->link) != 0)
+	if (S_ISLNK(st.st_mode) ? unlink(p->link) != 0 : strata_remove_tree(p->link) != 0)
 		return strata_error_set_errno("item %s: cannot remove %s", p->name, p->link);
 	if ((rc = strata_fsync_dir(p->coldir)))
 		return rc;
 	(void)unlink(p->tmp_link);
-	return rmtree(p->vroot);
+	return strata_remove_tree(p->vroot);
 }
 
 int strata_store_delete(const char *root, const char *store, const char *collection,

@@ -81,31 +81,6 @@ static int snapshot_item(const char *root, const char *store, const char *collec
 	return rc ? strata_error_wrap(rc, "snapshot of item %s", item) : 0;
 }
 
-/* rm -rf of a snapshot tree (two levels: items, then files). */
-static int remove_tree(const char *dir)
-{
-	char path[STORE_PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return errno == ENOENT ? 0 : strata_error_set_errno("cannot remove %s", dir);
-	while ((e = readdir(d))) {
-		struct stat st;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	if (rmdir(dir) != 0 && errno != ENOENT)
-		return strata_error_set_errno("cannot remove %s", dir);
-	return 0;
-}
-
 /* Link every item of the collection into tmp. */
 static int snapshot_items(const char *root, const char *store, const char *collection,
                           const char *coldir, const char *tmp)
@@ -141,7 +116,7 @@ int strata_store_snapshot_create(const char *root, const char *store, const char
 		return strata_error_set(STRATA_EEXIST,
 		                        "snapshot %s of collection %s already exists", snapshot,
 		                        collection);
-	if ((rc = strata_mkdir_p(sdir, 0755)) || (rc = remove_tree(tmp)))
+	if ((rc = strata_mkdir_p(sdir, 0755)) || (rc = strata_remove_tree(tmp)))
 		return rc;
 	if (mkdir(tmp, 0755) != 0)
 		return strata_error_set_errno("cannot create %s", tmp);
@@ -149,7 +124,7 @@ int strata_store_snapshot_create(const char *root, const char *store, const char
 	if (!rc && rename(tmp, final) != 0)
 		rc = strata_error_set_errno("cannot create snapshot %s", final);
 	if (rc) {
-		remove_tree(tmp);
+		strata_remove_tree(tmp);
 		return rc;
 	}
 	return strata_fsync_dir(sdir);
@@ -190,7 +165,7 @@ int strata_store_snapshot_delete(const char *root, const char *store, const char
 		                              "snapshot %s of collection %s does not exist",
 		                              snapshot, collection)
 		           : strata_error_set_errno("cannot delete snapshot %s", final);
-	return remove_tree(doomed);
+	return strata_remove_tree(doomed);
 }
 
 int strata_store_read_snapshot(const char *root, const char *store, const char *collection,

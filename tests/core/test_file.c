@@ -163,6 +163,25 @@ static void test_locks(void **state)
 	strata_file_lock_release(&b);
 }
 
+static void test_remove_tree(void **state)
+{
+	char top[300], path[400], link_path[400];
+	struct stat st;
+	(void)state;
+	snprintf(top, sizeof top, "%s/tree", dir);
+	snprintf(path, sizeof path, "%s/a/b", top);
+	assert_ok(strata_mkdir_p(path, 0755));
+	snprintf(path, sizeof path, "%s/a/b/file", top);
+	strata_test_write_file(path, "x");
+	/* A symlink inside is removed, not followed. */
+	snprintf(link_path, sizeof link_path, "%s/outside", top);
+	assert_int_equal(symlink(dir, link_path), 0);
+	assert_ok(strata_remove_tree(top));
+	assert_int_not_equal(lstat(top, &st), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_ok(strata_remove_tree(top)); /* missing is fine */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +192,7 @@ int main(void)
 	    cmocka_unit_test(test_read_limit),
 	    cmocka_unit_test(test_mkdir_p),
 	    cmocka_unit_test(test_locks),
+	    cmocka_unit_test(test_remove_tree),
 	};
 	return cmocka_run_group_tests_name("core/file", tests, strata_test_dir_setup,
 	                                   strata_test_dir_teardown);
