@@ -59,6 +59,10 @@ void strata_time_to_year_doy(strata_time t, int *year, int *doy);
 int strata_time_from_year_doy(int year, int doy, strata_time *out);
 
 int strata_is_leap_year(int year);
+/* Days in month (1..12) of year; days since 1970-01-01 of a civil date
+ * (proleptic Gregorian; no range check). */
+int strata_days_in_month(int year, int month);
+int64_t strata_days_from_civil(int64_t year, int month, int day);
 /* Midnight UTC at or before t. */
 strata_time strata_time_floor_day(strata_time t);
 

@@ -18,6 +18,7 @@
 #include "core/conf_internal.h"
 #include "strata/buf.h"
 #include "strata/error.h"
+#include "strata/time.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -701,26 +702,6 @@ static int fixed_digits(const struct toml *t, size_t off, size_t n)
 	return v;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian civil date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* YYYY-MM-DD at p; *days receives days since the epoch. */
 static int parse_date(struct toml *t, int64_t *days)
 {
@@ -728,10 +709,10 @@ static int parse_date(struct toml *t, int64_t *days)
 
 	if (y < 0 || m < 0 || d < 0 || peek(t, 4) != '-' || peek(t, 7) != '-')
 		return perr(t, "malformed date (expected YYYY-MM-DD)");
-	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	if (m < 1 || m > 12 || d < 1 || d > strata_days_in_month(y, m))
 		return perr(t, "invalid date %04d-%02d-%02d", y, m, d);
 	t->p += 10;
-	*days = days_from_civil(y, m, d);
+	*days = strata_days_from_civil(y, m, d);
 	return 0;
 }
 

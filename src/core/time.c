@@ -11,7 +11,7 @@
 #define SECONDS_PER_DAY INT64_C(86400)
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t strata_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -23,7 +23,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Inverse of days_from_civil. */
+/* Inverse of strata_days_from_civil. */
 static void civil_from_days(int64_t z, int *year, int *month, int *day)
 {
 	int64_t era, doe, yoe, y, doy, mp;
@@ -45,7 +45,7 @@ int strata_is_leap_year(int year)
 	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }
 
-static int days_in_month(int year, int month)
+int strata_days_in_month(int year, int month)
 {
 	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	return month == 2 && strata_is_leap_year(year) ? 29 : days[month - 1];
@@ -85,7 +85,7 @@ int strata_time_from_civil(const strata_civil *c, strata_time *out)
 
 	if (c->month < 1 || c->month > 12)
 		return strata_error_set(STRATA_EINVAL, "month %d out of range 1..12", c->month);
-	if (c->day < 1 || c->day > days_in_month(c->year, c->month))
+	if (c->day < 1 || c->day > strata_days_in_month(c->year, c->month))
 		return strata_error_set(STRATA_EINVAL, "day %d out of range for %04d-%02d", c->day,
 		                        c->year, c->month);
 	if (c->hour < 0 || c->hour > 23 || c->minute < 0 || c->minute > 59 || c->second < 0 ||
@@ -94,7 +94,7 @@ int strata_time_from_civil(const strata_civil *c, strata_time *out)
 		                        c->hour, c->minute, c->second);
 	if (c->nanosecond < 0 || c->nanosecond > 999999999)
 		return strata_error_set(STRATA_EINVAL, "nanosecond %d out of range", c->nanosecond);
-	days = days_from_civil(c->year, c->month, c->day);
+	days = strata_days_from_civil(c->year, c->month, c->day);
 	return seconds_to_ns(days * SECONDS_PER_DAY + c->hour * 3600 + c->minute * 60 + c->second,
 	                     c->nanosecond, out);
 }
@@ -316,8 +316,9 @@ void strata_time_to_year_doy(strata_time t, int *year, int *doy)
 	strata_civil cv;
 	strata_time_to_civil(t, &cv);
 	*year = cv.year;
-	*doy =
-	    (int)(days_from_civil(cv.year, cv.month, cv.day) - days_from_civil(cv.year, 1, 1)) + 1;
+	*doy = (int)(strata_days_from_civil(cv.year, cv.month, cv.day) -
+	             strata_days_from_civil(cv.year, 1, 1)) +
+	       1;
 }
 
 int strata_time_from_year_doy(int year, int doy, strata_time *out)
@@ -327,5 +328,6 @@ int strata_time_from_year_doy(int year, int doy, strata_time *out)
 	if (doy < 1 || doy > ndays)
 		return strata_error_set(STRATA_EINVAL, "day of year %d out of range 1..%d for %d",
 		                        doy, ndays, year);
-	return seconds_to_ns((days_from_civil(year, 1, 1) + doy - 1) * SECONDS_PER_DAY, 0, out);
+	return seconds_to_ns((strata_days_from_civil(year, 1, 1) + doy - 1) * SECONDS_PER_DAY, 0,
+	                     out);
 }
