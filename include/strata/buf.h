@@ -31,6 +31,11 @@ int strata_buf_puts(strata_buf *b, const char *s);
 int strata_buf_putc(strata_buf *b, char c);
 int strata_buf_printf(strata_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Length (1..4) of the valid UTF-8 sequence at s, of which n bytes are
+ * available; 0 when it is invalid (truncated, overlong, a surrogate or above
+ * U+10FFFF). */
+size_t strata_utf8_length(const unsigned char *s, size_t n);
+
 /* Append s as a JSON string literal, quotes included. Control characters and
  * invalid UTF-8 bytes are escaped (\u00XX / U+FFFD) so the output is valid. */
 int strata_buf_json_string(strata_buf *b, const char *s);

@@ -78,40 +78,32 @@ int strata_buf_printf(strata_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is invalid. */
-static size_t utf8_sequence_length(const unsigned char *s)
+size_t strata_utf8_length(const unsigned char *s, size_t n)
 {
-	size_t n, i;
-	uint32_t cp;
+	size_t len, i;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
-	if ((s[0] & 0xE0) == 0xC0) {
-		n = 2;
-		cp = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3;
-		cp = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
+	if (s[0] < 0xC2 || s[0] > 0xF4)
 		return 0;
-	}
-	for (i = 1; i < n; i++) {
+	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++)
 		if ((s[i] & 0xC0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
+	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
+		return 0; /* overlong, surrogate or above U+10FFFF */
+	return len;
 }
 
 int strata_buf_json_string(strata_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	int rc = strata_buf_putc(b, '"');
 
 	while (!rc && *p) {
@@ -144,7 +136,7 @@ int strata_buf_json_string(strata_buf *b, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_sequence_length(p);
+		n = strata_utf8_length(p, (size_t)(end - p));
 		if (n == 0) {
 			rc = strata_buf_puts(b, "\\ufffd");
 			p++;

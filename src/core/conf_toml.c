@@ -201,27 +201,6 @@ static int expect_eol(struct toml *t)
 
 /* --- UTF-8 ------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
-	    (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
-		return 0; /* overlong, surrogate or above U+10FFFF */
-	return len;
-}
-
 /* Reject invalid UTF-8 anywhere, naming its line and column. */
 static int check_utf8(const struct toml *t)
 {
@@ -230,7 +209,7 @@ static int check_utf8(const struct toml *t)
 	size_t n;
 
 	while (s < end) {
-		n = utf8_seq(s, (size_t)(end - s));
+		n = strata_utf8_length(s, (size_t)(end - s));
 		if (!n)
 			return perr_at(t, (const char *)s, STRATA_EPARSE, "invalid UTF-8");
 		s += n;

@@ -28,22 +28,6 @@ int store_root(char *out, size_t outlen)
 	return 0;
 }
 
-/* Length of the UTF-8 sequence starting at s (within len), or 0 if invalid. */
-static size_t utf8_length(const unsigned char *s, size_t len)
-{
-	size_t n = s[0] < 0x80             ? 1
-	           : (s[0] & 0xE0) == 0xC0 ? 2
-	           : (s[0] & 0xF0) == 0xE0 ? 3
-	           : (s[0] & 0xF8) == 0xF0 ? 4
-	                                   : 0;
-	if (n == 0 || n > len || (n == 2 && s[0] < 0xC2))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* Why name (len bytes) is not a valid store name, or NULL when it is. */
 static const char *name_problem(const char *name, size_t len)
 {
@@ -56,7 +40,7 @@ static const char *name_problem(const char *name, size_t len)
 	if (name[0] == '.' || name[0] == '_')
 		return "must not start with '.' or '_'";
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_length(p + i, len - i);
+		size_t n = strata_utf8_length(p + i, len - i);
 		if (p[i] == '/')
 			return "must not contain '/'";
 		if (p[i] < 0x20 || p[i] == 0x7F)

@@ -104,6 +104,21 @@ static void test_buf_json_string(void **state)
 	strata_buf_free(&b);
 }
 
+static void test_utf8_length(void **state)
+{
+	(void)state;
+	assert_int_equal(strata_utf8_length((const unsigned char *)"a", 1), 1);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xc3\xa9", 2), 2);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xe2\x82\xac", 3), 3);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xe2\x82\xac", 2), 0);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xc0\xaf", 2), 0);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xed\xa0\x80", 3), 0);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"\x80", 1), 0);
+	assert_int_equal(strata_utf8_length((const unsigned char *)"", 0), 0);
+}
+
 static void test_buf_json_double(void **state)
 {
 	strata_buf b = STRATA_BUF_INIT;
@@ -131,6 +146,7 @@ int main(void)
 	    cmocka_unit_test(test_buf_basic),
 	    cmocka_unit_test(test_buf_json_string),
 	    cmocka_unit_test(test_buf_json_double),
+	    cmocka_unit_test(test_utf8_length),
 	};
 	return cmocka_run_group_tests_name("core/error", tests, NULL, NULL);
 }
