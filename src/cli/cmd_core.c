@@ -114,7 +114,7 @@ static void conf_to_json(const strata_conf *node, strata_buf *out)
 		break;
 	case STRATA_CONF_FLOAT:
 		strata_conf_as_double(node, &d);
-		strata_buf_printf(out, "%.17g", d);
+		strata_buf_json_double(out, d); /* TOML's inf and nan become null */
 		break;
 	case STRATA_CONF_BOOL:
 		strata_conf_as_bool(node, &b);
