@@ -558,6 +558,26 @@ static int32_t physical_type(strata_pq_type t)
 	}
 }
 
+/* Write the chunk's one data page (values encoded with encoding, already in
+ * w->body) and record it in cm: PLAIN values and RLE levels always, plus
+ * RLE_DICTIONARY for a dictionary-encoded chunk. */
+static int write_data_page(pq_writer *w, const strata_pq_column *c, size_t nrows, int32_t encoding,
+                           st_pq_chunk_meta *cm)
+{
+	st_pq_page_header h = {0};
+
+	h.type = ST_PQ_DATA_PAGE;
+	h.num_values = (int32_t)nrows;
+	h.encoding = encoding;
+	cm->data_page_offset = w->pos;
+	cm->encodings[0] = ST_PQ_ENC_PLAIN;
+	cm->encodings[1] = ST_PQ_ENC_RLE;
+	cm->nencodings = 2;
+	if (encoding == ST_PQ_ENC_RLE_DICT)
+		cm->encodings[cm->nencodings++] = ST_PQ_ENC_RLE_DICT;
+	return write_page(w, &h, cm, c->name);
+}
+
 /* Write the dictionary page (PLAIN entries) and the index data page. */
 static int write_dict_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
                             pq_dict *d, st_pq_chunk_meta *cm)
@@ -591,22 +611,12 @@ static int write_dict_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, 
 		rc = put_bitpacked(&w->body, d->idx, d->nidx, bw);
 	if (rc != 0)
 		return strata_error_set(STRATA_ENOMEM, "parquet writer: out of memory");
-	memset(&h, 0, sizeof h);
-	h.type = ST_PQ_DATA_PAGE;
-	h.num_values = (int32_t)(r1 - r0);
-	h.encoding = ST_PQ_ENC_RLE_DICT;
-	cm->data_page_offset = w->pos;
-	cm->encodings[0] = ST_PQ_ENC_PLAIN;
-	cm->encodings[1] = ST_PQ_ENC_RLE;
-	cm->encodings[2] = ST_PQ_ENC_RLE_DICT;
-	cm->nencodings = 3;
-	return write_page(w, &h, cm, c->name);
+	return write_data_page(w, c, r1 - r0, ST_PQ_ENC_RLE_DICT, cm);
 }
 
 static int write_plain_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
                              st_pq_chunk_meta *cm)
 {
-	st_pq_page_header h = {0};
 	int rc = 0;
 
 	strata_buf_reset(&w->body);
@@ -616,14 +626,7 @@ static int write_plain_chunk(pq_writer *w, const strata_pq_column *c, size_t r0,
 		rc = put_plain(&w->body, c, r0, r1);
 	if (rc != 0)
 		return strata_error_set(STRATA_ENOMEM, "parquet writer: out of memory");
-	h.type = ST_PQ_DATA_PAGE;
-	h.num_values = (int32_t)(r1 - r0);
-	h.encoding = ST_PQ_ENC_PLAIN;
-	cm->data_page_offset = w->pos;
-	cm->encodings[0] = ST_PQ_ENC_PLAIN;
-	cm->encodings[1] = ST_PQ_ENC_RLE;
-	cm->nencodings = 2;
-	return write_page(w, &h, cm, c->name);
+	return write_data_page(w, c, r1 - r0, ST_PQ_ENC_PLAIN, cm);
 }
 
 /* Write one column chunk (rows r0..r1) and fill its metadata. */
