@@ -1,0 +1,88 @@
+/*
+ * hole.h - one hole, from its raw MQTT messages to the payloads the service
+ * publishes.
+ *
+ * The service's ingest thread wraps every received message in a
+ * drill_raw_msg, extracts its correlation key with drill_msg_key (cheap: the
+ * result id and SourceTimestamp only, never the samples) and hands it to the
+ * correlator. A completed set (payloads are drill_raw_msg) goes to a worker,
+ * which calls drill_hole_process: it parses the messages, runs the keypoint
+ * estimators and builds the keypoints and depth-estimation publications with
+ * exactly the original service's JSON fields (SourceTimestamp, MachineId,
+ * ResultId, HeadId, Value, AlgoVersion; Error: true and a message on failure).
+ *
+ * A hole whose messages cannot be parsed or estimated still gets its two
+ * publications, with Error: true and a reason naming the message, the field
+ * and the problem. drill_hole_process fails (negative strata_error) only when
+ * it cannot produce publications at all (out of memory).
+ */
+#ifndef STRATA_DRILL_HOLE_H
+#define STRATA_DRILL_HOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drill/config.h"
+#include "drill/correlate.h"
+
+/* A message as it came off the wire. data[len] is always '\0'. */
+typedef struct drill_raw_msg {
+	char *topic;
+	char *data;
+	size_t len;
+} drill_raw_msg;
+
+/* Copy topic and len bytes of data into a new message. */
+int drill_raw_msg_new(const char *topic, const void *data, size_t len, drill_raw_msg **out);
+/* Free a message (signature of drill_msg.payload_free). NULL is fine. */
+void drill_raw_msg_free(void *msg);
+
+/*
+ * The correlation key of a message of the given kind: its result id (NULL
+ * for Heads, malloc'd otherwise) and its SourceTimestamp in ns. Reads only
+ * what the key needs. An error (message not JSON, key missing) names the
+ * topic, the key and the reason; such a message cannot be attributed to a
+ * hole and is rejected with a log line.
+ */
+int drill_msg_key(const drill_config *cfg, drill_msg_kind kind, const drill_raw_msg *m,
+                  char **result_id, int64_t *timestamp);
+
+/* One MQTT publication. */
+typedef struct drill_publication {
+	char *topic;
+	char *payload;
+	size_t len;
+} drill_publication;
+
+enum { DRILL_PUB_KEYPOINTS = 0, DRILL_PUB_DEPTH = 1, DRILL_PUBS = 2 };
+
+typedef struct drill_hole_result {
+	drill_publication pub[DRILL_PUBS]; /* keypoints, depth estimation */
+	int error;                         /* 1: the payloads carry Error: true */
+	char *reason;                      /* why, when error (else NULL) */
+	double depth_mm;                   /* the published depth; NaN when error */
+	const char *algo;                  /* AlgoVersion of the estimator used (static) */
+} drill_hole_result;
+
+/* Process a completed set whose payloads are drill_raw_msg (Heads may be
+ * absent). The set is not modified. */
+int drill_hole_process(const drill_config *cfg, const drill_corr_set *set, drill_hole_result *out);
+void drill_hole_result_free(drill_hole_result *r);
+
+/*
+ * Consecutive negative depths (mqtt.depth_validation): note each hole's
+ * depth at time now (ns); returns 1 when this hole makes `threshold`
+ * negative depths in a row within `window` (the service then logs a
+ * warning), else 0. A non-negative depth resets the run.
+ */
+typedef struct drill_negative_run {
+	int threshold;
+	int64_t window_ns;
+	int count;
+	int64_t first_ns;
+} drill_negative_run;
+
+void drill_negative_run_init(drill_negative_run *run, const drill_config *cfg);
+int drill_negative_run_note(drill_negative_run *run, double depth_mm, int64_t now);
+
+#endif
