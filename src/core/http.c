@@ -1,0 +1,343 @@
+/* http.c - embedded HTTP server over CivetWeb; see include/strata/http.h. */
+#include "strata/http.h"
+
+#include "strata/error.h"
+#include "strata/log.h"
+
+#include <civetweb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct http_route {
+	struct http_route *next;
+	char *path;
+	size_t path_len;
+	int prefix;
+	strata_http_handler fn;
+	void *user;
+} http_route;
+
+struct strata_http_server {
+	struct mg_context *ctx;
+	int port;
+	size_t max_body;
+	pthread_rwlock_t lock; /* guards routes */
+	http_route *routes;
+};
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void library_init(void)
+{
+	mg_init_library(0);
+}
+
+void strata_http_options_default(strata_http_options *o)
+{
+	o->host = "127.0.0.1";
+	o->port = 0;
+	o->threads = 4;
+	o->max_body = (size_t)1 << 20;
+	o->request_timeout_ms = 10000;
+}
+
+/* CivetWeb's own messages (bind failures, bad requests) go to the log. */
+static int log_civetweb(const struct mg_connection *conn, const char *message)
+{
+	strata_log(STRATA_LOG_DEBUG, "http server", "detail", message);
+	return 1;
+}
+
+/* The route for path: an exact route, else the longest matching prefix.
+ * Called with the read lock held. */
+static const http_route *route_find(const strata_http_server *s, const char *path)
+{
+	const http_route *best = NULL;
+	size_t len = strlen(path);
+
+	for (const http_route *r = s->routes; r; r = r->next) {
+		if (!r->prefix && r->path_len == len && !memcmp(r->path, path, len))
+			return r;
+		if (r->prefix && r->path_len <= len && !memcmp(r->path, path, r->path_len) &&
+		    (!best || r->path_len > best->path_len))
+			best = r;
+	}
+	return best;
+}
+
+static const char *status_text(int status)
+{
+	const char *t = mg_get_response_code_text(NULL, status);
+	return t ? t : "";
+}
+
+/* Send resp on conn (headers + body). */
+static void send_response(struct mg_connection *conn, const strata_http_response *resp,
+                          int head_only)
+{
+	size_t len = resp->body.len;
+
+	mg_printf(conn,
+	          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	          "Cache-Control: no-store\r\n%sConnection: close\r\n\r\n",
+	          resp->status, status_text(resp->status), resp->content_type, len,
+	          resp->extra_headers);
+	if (len && !head_only)
+		mg_write(conn, strata_buf_cstr(&resp->body), len);
+}
+
+static void response_init(strata_http_response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	resp->status = 200;
+	snprintf(resp->content_type, sizeof resp->content_type, "text/plain; charset=utf-8");
+}
+
+/* Send a short plain-text status reply. */
+static int send_plain(struct mg_connection *conn, int status, const char *text)
+{
+	strata_http_response resp;
+
+	response_init(&resp);
+	strata_http_respond(&resp, status, NULL, text, strlen(text));
+	send_response(conn, &resp, 0);
+	strata_buf_free(&resp.body);
+	return status;
+}
+
+/* Read the whole body into *out (NUL-terminated). Returns 0, 413 when it is
+ * over max, or 400 when the connection breaks. */
+static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, size_t max,
+                     strata_buf *out)
+{
+	char chunk[8192];
+	int n;
+
+	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
+		return 413;
+	while ((n = mg_read(conn, chunk, sizeof chunk)) > 0) {
+		if (out->len + (size_t)n > max)
+			return 413;
+		if (strata_buf_append(out, chunk, (size_t)n))
+			return 500;
+	}
+	if (n < 0)
+		return 400;
+	return 0;
+}
+
+/* The one CivetWeb handler: read the body, route, call, answer. */
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+	strata_http_server *s = cbdata;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	strata_http_header headers[64];
+	strata_buf body = {0};
+	strata_http_response resp;
+	strata_http_request req;
+	const http_route *route;
+	int rc, status;
+
+	if ((status = read_body(conn, ri, s->max_body, &body))) {
+		strata_buf_free(&body);
+		return send_plain(conn, status,
+		                  status == 413 ? "request body too large\n"
+		                                : "bad request body\n");
+	}
+	int nh = ri->num_headers < 64 ? ri->num_headers : 64;
+	for (int i = 0; i < nh; i++)
+		headers[i] =
+		    (strata_http_header){ri->http_headers[i].name, ri->http_headers[i].value};
+	req = (strata_http_request){ri->request_method,
+	                            ri->local_uri ? ri->local_uri : "/",
+	                            ri->query_string ? ri->query_string : "",
+	                            ri->remote_addr,
+	                            headers,
+	                            nh,
+	                            strata_buf_cstr(&body),
+	                            body.len};
+	response_init(&resp);
+	pthread_rwlock_rdlock(&s->lock);
+	route = route_find(s, req.path);
+	if (!route) {
+		pthread_rwlock_unlock(&s->lock);
+		strata_buf_free(&body);
+		return send_plain(conn, 404, "not found\n");
+	}
+	strata_error_clear();
+	rc = route->fn(&req, &resp, route->user);
+	pthread_rwlock_unlock(&s->lock);
+	if (rc < 0) {
+		strata_buf_reset(&resp.body);
+		strata_http_respond(&resp, 500, "text/plain; charset=utf-8", strata_error_message(),
+		                    strlen(strata_error_message()));
+		strata_buf_putc(&resp.body, '\n');
+		strata_log(STRATA_LOG_WARN, "http handler failed", "path", req.path, "error",
+		           strata_error_message());
+	}
+	send_response(conn, &resp, !strcmp(req.method, "HEAD"));
+	status = resp.status;
+	strata_buf_free(&resp.body);
+	strata_buf_free(&body);
+	return status;
+}
+
+/* The bound port: the first listening port CivetWeb reports. */
+static int bound_port(struct mg_context *ctx)
+{
+	struct mg_server_port ports[4];
+	int n = mg_get_server_ports(ctx, 4, ports);
+
+	return n > 0 ? ports[0].port : -1;
+}
+
+static int check_options(const strata_http_options *o)
+{
+	if (!o->host || !*o->host || strchr(o->host, ',') || strchr(o->host, ':'))
+		return strata_error_set(STRATA_EINVAL, "http: invalid host '%s'",
+		                        o->host ? o->host : "");
+	if (o->port < 0 || o->port > 65535)
+		return strata_error_set(STRATA_EINVAL, "http: port %d out of range 0..65535",
+		                        o->port);
+	if (o->threads < 1 || o->threads > 1024)
+		return strata_error_set(STRATA_EINVAL, "http: threads %d out of range 1..1024",
+		                        o->threads);
+	if (o->request_timeout_ms < 1)
+		return strata_error_set(STRATA_EINVAL, "http: request timeout must be positive");
+	return 0;
+}
+
+int strata_http_start(const strata_http_options *o, strata_http_server **out)
+{
+	char ports[300], threads[16], timeout[16];
+	struct mg_callbacks cb;
+	strata_http_server *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_options(o)))
+		return rc;
+	pthread_once(&library_once, library_init);
+	if (!(s = calloc(1, sizeof *s)))
+		return strata_error_set(STRATA_ENOMEM, "http: out of memory");
+	s->max_body = o->max_body;
+	pthread_rwlock_init(&s->lock, NULL);
+	snprintf(ports, sizeof ports, "%s:%d", o->host, o->port);
+	snprintf(threads, sizeof threads, "%d", o->threads);
+	snprintf(timeout, sizeof timeout, "%d", o->request_timeout_ms);
+	const char *options[] = {"listening_ports",    ports,   "num_threads", threads,
+	                         "request_timeout_ms", timeout, NULL};
+	memset(&cb, 0, sizeof cb);
+	cb.log_message = log_civetweb;
+	s->ctx = mg_start(&cb, s, options);
+	if (!s->ctx) {
+		pthread_rwlock_destroy(&s->lock);
+		free(s);
+		return strata_error_set(STRATA_EIO, "http: cannot listen on %s:%d", o->host,
+		                        o->port);
+	}
+	s->port = bound_port(s->ctx);
+	mg_set_request_handler(s->ctx, "/", dispatch, s);
+	*out = s;
+	return 0;
+}
+
+int strata_http_port(const strata_http_server *s)
+{
+	return s->port;
+}
+
+int strata_http_route(strata_http_server *s, const char *path, int prefix, strata_http_handler fn,
+                      void *user)
+{
+	http_route *r;
+
+	if (!path || path[0] != '/' || !fn)
+		return strata_error_set(STRATA_EINVAL,
+		                        "http: a route needs a path starting with '/'");
+	pthread_rwlock_wrlock(&s->lock);
+	for (r = s->routes; r; r = r->next)
+		if (r->prefix == !!prefix && !strcmp(r->path, path))
+			break;
+	if (!r) {
+		if (!(r = calloc(1, sizeof *r)) || !(r->path = strdup(path))) {
+			free(r);
+			pthread_rwlock_unlock(&s->lock);
+			return strata_error_set(STRATA_ENOMEM, "http: out of memory");
+		}
+		r->path_len = strlen(path);
+		r->prefix = !!prefix;
+		r->next = s->routes;
+		s->routes = r;
+	}
+	r->fn = fn;
+	r->user = user;
+	pthread_rwlock_unlock(&s->lock);
+	return 0;
+}
+
+void strata_http_stop(strata_http_server *s)
+{
+	if (!s)
+		return;
+	mg_stop(s->ctx); /* joins the worker threads */
+	for (http_route *r = s->routes, *next; r; r = next) {
+		next = r->next;
+		free(r->path);
+		free(r);
+	}
+	pthread_rwlock_destroy(&s->lock);
+	free(s);
+}
+
+const char *strata_http_header_get(const strata_http_request *req, const char *name)
+{
+	for (int i = 0; i < req->n_headers; i++)
+		if (!strcasecmp(req->headers[i].name, name))
+			return req->headers[i].value;
+	return NULL;
+}
+
+int strata_http_query_get(const strata_http_request *req, const char *name, char *buf,
+                          size_t buflen)
+{
+	int n = mg_get_var(req->query, strlen(req->query), name, buf, buflen);
+
+	if (n == -1)
+		return STRATA_ENOTFOUND;
+	if (n < 0)
+		return strata_error_set(STRATA_ELIMIT, "http: query parameter %s too long", name);
+	return 0;
+}
+
+int strata_http_respond(strata_http_response *resp, int status, const char *content_type,
+                        const char *body, size_t len)
+{
+	if (status < 100 || status > 999)
+		return strata_error_set(STRATA_EINVAL, "http: status %d out of range", status);
+	if (content_type) {
+		if (strpbrk(content_type, "\r\n") ||
+		    strlen(content_type) >= sizeof resp->content_type)
+			return strata_error_set(STRATA_EINVAL, "http: invalid content type");
+		snprintf(resp->content_type, sizeof resp->content_type, "%s", content_type);
+	}
+	resp->status = status;
+	strata_buf_reset(&resp->body);
+	return len ? strata_buf_append(&resp->body, body, len) : 0;
+}
+
+int strata_http_header_add(strata_http_response *resp, const char *name, const char *value)
+{
+	size_t used = strlen(resp->extra_headers);
+
+	if (!*name || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return strata_error_set(STRATA_EINVAL, "http: invalid header %s", name);
+	if (used + strlen(name) + strlen(value) + 5 > sizeof resp->extra_headers)
+		return strata_error_set(STRATA_ELIMIT, "http: response headers too long");
+	snprintf(resp->extra_headers + used, sizeof resp->extra_headers - used, "%s: %s\r\n", name,
+	         value);
+	return 0;
+}
