@@ -1,0 +1,524 @@
+"""strata_store: PyStore's API over strata store (libstrata.so via ctypes).
+
+    import strata_store as pystore
+    pystore.set_path("~/pystore")
+    collection = pystore.store("mydatastore").collection("NASDAQ")
+    collection.write("AAPL", df, metadata={"source": "Quandl"})
+    collection.append("AAPL", new_rows)               # keep_last by key
+    df = collection.item("AAPL").to_pandas()
+
+Items are pandas DataFrames with a DatetimeIndex (any time zone, kept), a
+MultiIndex (timestamp, string) or a RangeIndex. Data moves as numpy buffers;
+strings cost Python work per distinct value only. See docs/store.md.
+"""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from . import _frame, _lib
+from ._lib import StrataError
+
+__all__ = [
+    "StrataError",
+    "set_path",
+    "get_path",
+    "list_stores",
+    "store",
+    "delete_store",
+    "delete_stores",
+    "Store",
+    "Collection",
+    "Item",
+]
+
+_path = None
+
+
+def set_path(path=None):
+    """Set the root folder (None: $PYSTORE_PATH, else ~/pystore)."""
+    global _path
+    if path is None:
+        path = os.environ.get("PYSTORE_PATH") or "~/pystore"
+    _path = os.path.abspath(os.path.expanduser(str(path)))
+    return _path
+
+
+def get_path():
+    """The root folder in use."""
+    return _path if _path is not None else set_path()
+
+
+def list_stores():
+    """The stores under the root, sorted."""
+    if not os.path.isdir(get_path()):
+        return []
+    return _lib.take_names(_lib.lib.strata_abi_list, _lib.enc(get_path()), None, None, None)
+
+
+def store(name):
+    """The store name (created when missing)."""
+    return Store(name)
+
+
+def delete_store(name):
+    """Remove a store and everything in it."""
+    _lib.check(_lib.lib.strata_abi_delete_store(_lib.enc(get_path()), _lib.enc(name)))
+    return True
+
+
+def delete_stores():
+    """Remove every store under the root."""
+    for name in list_stores():
+        delete_store(name)
+    return True
+
+
+class Store:
+    """A store: a folder of collections."""
+
+    def __init__(self, datastore):
+        self.datastore = datastore
+        self.root = get_path()
+        _lib.check(_lib.lib.strata_abi_create(_lib.enc(self.root), _lib.enc(datastore), None))
+        self.collections = self.list_collections()
+
+    def __repr__(self):
+        return f"PyStore.datastore <{self.datastore}>"
+
+    def list_collections(self):
+        return _lib.take_names(
+            _lib.lib.strata_abi_list, _lib.enc(self.root), _lib.enc(self.datastore), None, None
+        )
+
+    def collection(self, collection, overwrite=False):
+        """The collection (created when missing; emptied when overwrite)."""
+        if overwrite and collection in self.list_collections():
+            self.delete_collection(collection)
+        return Collection(collection, self)
+
+    def delete_collection(self, collection):
+        _lib.check(
+            _lib.lib.strata_abi_delete_collection(
+                _lib.enc(self.root), _lib.enc(self.datastore), _lib.enc(collection)
+            )
+        )
+        self.collections = self.list_collections()
+        return True
+
+    def item(self, collection, item):
+        return self.collection(collection).item(item)
+
+
+class Collection:
+    """A collection: items and snapshots."""
+
+    def __init__(self, collection, datastore):
+        self.collection = collection
+        self.datastore = datastore.datastore if isinstance(datastore, Store) else datastore
+        self.root = get_path()
+        _lib.check(
+            _lib.lib.strata_abi_create(*self._args())
+        )
+        self.items = self.list_items()
+        self.snapshots = self.list_snapshots()
+
+    def __repr__(self):
+        return f"PyStore.collection <{self.collection}>"
+
+    def _args(self, *more):
+        return (_lib.enc(self.root), _lib.enc(self.datastore), _lib.enc(self.collection)) + tuple(
+            _lib.enc(m) for m in more
+        )
+
+    # --- items -------------------------------------------------------------
+
+    def list_items(self, **metadata):
+        """Item names whose metadata holds every given key with an equal value."""
+        flt = json.dumps(metadata) if metadata else None
+        return set(_lib.take_names(_lib.lib.strata_abi_list, *self._args(), _lib.enc(flt)))
+
+    def item(self, item, snapshot=None, filters=None, columns=None, start=None, end=None):
+        """An item (as of snapshot), read with the given selection on access."""
+        return Item(self, item, snapshot=snapshot, filters=filters, columns=columns, start=start, end=end)
+
+    def write(self, item, data, metadata=None, overwrite=False, part_rows=None, **kwargs):
+        """Write a DataFrame (or Series) as a new item (or replace it: overwrite)."""
+        metadata = dict(metadata or {})
+        if _frame.HINTS_KEY in metadata:
+            raise ValueError(f"metadata key {_frame.HINTS_KEY} is reserved")
+        frame = _as_frame(data)
+        batch, key, hints = _encode(frame)
+        metadata[_frame.HINTS_KEY] = hints
+        _lib.check(
+            _lib.lib.strata_abi_write(
+                *self._args(item),
+                batch.array(),
+                len(batch.columns),
+                len(frame),
+                _lib.enc(key),
+                _lib.enc(json.dumps(metadata, ensure_ascii=False)),
+                1 if overwrite else 0,
+                part_rows or 0,
+            )
+        )
+        self.items = self.list_items()
+
+    def append(self, item, data, duplicate_handling="keep_last", part_rows=None, **kwargs):
+        """Append rows: matched by the full key; duplicate_handling is
+        keep_last (default), keep_first, keep_all or error."""
+        if duplicate_handling not in _lib.DUPLICATE_HANDLING:
+            raise ValueError(f"duplicate_handling must be one of {sorted(_lib.DUPLICATE_HANDLING)}")
+        frame = _as_frame(data)
+        if len(frame) == 0:
+            return
+        hints = self.item(item)._hints()
+        kind = hints.get("index", {}).get("kind", "datetime")
+        dup = duplicate_handling
+        if kind == "range":
+            frame = _renumber(self, item, frame)
+        elif kind == "multi":
+            frame = _merge_composite(self, item, frame, hints, dup)
+            if frame is None:
+                return
+            dup = "keep_last"
+        batch, _, _ = _encode(frame, hints)
+        _lib.check(
+            _lib.lib.strata_abi_append(
+                *self._args(item),
+                batch.array(),
+                len(batch.columns),
+                len(frame),
+                _lib.DUPLICATE_HANDLING[dup],
+                part_rows or 0,
+            )
+        )
+
+    def delete_item(self, item, reload_items=False):
+        _lib.check(_lib.lib.strata_store_delete(*self._args(item)))
+        self.items = self.list_items()
+        return True
+
+    # --- snapshots -----------------------------------------------------------
+
+    def create_snapshot(self, snapshot=None):
+        """Snapshot every item (hard links, no data copy); default name: now."""
+        if snapshot is None:
+            snapshot = pd.Timestamp.now("UTC").strftime("%Y%m%dT%H%M%S%f")
+        _lib.check(_lib.lib.strata_store_snapshot_create(*self._args(snapshot)))
+        self.snapshots = self.list_snapshots()
+        return True
+
+    def list_snapshots(self):
+        return set(_lib.take_names(_lib.lib.strata_store_snapshot_list, *self._args()))
+
+    def delete_snapshot(self, snapshot):
+        _lib.check(_lib.lib.strata_store_snapshot_delete(*self._args(snapshot)))
+        self.snapshots = self.list_snapshots()
+        return True
+
+    def delete_snapshots(self):
+        for snapshot in self.list_snapshots():
+            self.delete_snapshot(snapshot)
+        return True
+
+
+class Item:
+    """One item; data is read when first asked for."""
+
+    def __init__(self, collection, item, snapshot=None, filters=None, columns=None, start=None, end=None):
+        self.collection = collection
+        self.item = item
+        self.snapshot = snapshot
+        self.filters = filters
+        self.columns = columns
+        self.start = start
+        self.end = end
+        self._meta = None
+        self._data = None
+
+    def __repr__(self):
+        return f"PyStore.item <{self.collection.collection}/{self.item}>"
+
+    def _metadata_all(self):
+        if self._meta is None:
+            out = _lib.ctypes.c_void_p()
+            _lib.check(
+                _lib.lib.strata_abi_item_metadata(
+                    *self.collection._args(self.item), _lib.enc(self.snapshot), _lib.ctypes.byref(out)
+                )
+            )
+            try:
+                self._meta = json.loads(_lib.ctypes.string_at(out.value).decode("utf-8"))
+            finally:
+                _lib.lib.strata_abi_free(out)
+        return self._meta
+
+    def _hints(self):
+        return self._metadata_all().get(_frame.HINTS_KEY) or {}
+
+    @property
+    def metadata(self):
+        """The user's metadata plus _updated."""
+        return {k: v for k, v in self._metadata_all().items() if k != _frame.HINTS_KEY}
+
+    @property
+    def data(self):
+        if self._data is None:
+            self._data = self._read()
+        return self._data
+
+    def to_pandas(self, parse_dates=True):
+        return self.data
+
+    def head(self, n=5):
+        return self.data.head(n)
+
+    def tail(self, n=5):
+        return self.data.tail(n)
+
+    def _read(self):
+        hints = self._hints()
+        index = hints.get("index", {})
+        names = _filter_columns(self.filters)
+        columns = None
+        if self.columns is not None:
+            columns = list(self.columns)
+            if index.get("kind") == "multi":
+                columns.append(index["columns"][1])
+            columns += [n for n in names if n not in columns]
+        table = _read_table(self, columns)
+        frame = _decode(table, hints)
+        if self.filters:
+            frame = frame[_filter_mask(frame, self.filters)]
+        if self.columns is not None:
+            frame = frame[[c for c in self.columns if c in frame.columns]]
+        return frame
+
+
+# --- frames -------------------------------------------------------------------
+
+
+def _as_frame(data):
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame or Series")
+    return data
+
+
+def _index_layout(frame):
+    """The item key of a frame's index: kind, stored column names, names."""
+    idx = frame.index
+    if isinstance(idx, pd.MultiIndex):
+        if idx.nlevels != 2 or not isinstance(idx.levels[0], pd.DatetimeIndex):
+            raise TypeError("a MultiIndex must be (timestamp, string)")
+        cols = [idx.names[0] or "index", idx.names[1] or "level_1"]
+        return "multi", cols, list(idx.names)
+    if isinstance(idx, pd.DatetimeIndex):
+        return "datetime", [idx.name or "index"], [idx.name]
+    if isinstance(idx, pd.RangeIndex):
+        return "range", [_frame.ROW_KEY], [idx.name]
+    raise TypeError(f"the index must be a DatetimeIndex, a (timestamp, string) MultiIndex or a RangeIndex, not {type(idx).__name__}")
+
+
+def _encode(frame, hints=None):
+    """Column buffers for frame: the key first. Returns (batch, key, hints)."""
+    kind, keycols, names = _index_layout(frame)
+    if hints and hints.get("index", {}).get("kind", kind) != kind:
+        raise TypeError(f"the item's index is {hints['index']['kind']}, the data's {kind}")
+    if hints and "columns" in hints.get("index", {}):
+        keycols = hints["index"]["columns"]  # an append names the key as the item does
+    batch = _frame.Batch()
+    dtypes, index_dtypes, cats = {}, [], {}
+    for i, col in enumerate(keycols):
+        if col in frame.columns:
+            raise ValueError(f"column {col} collides with the index")
+        level = frame.index.get_level_values(i) if kind == "multi" else frame.index
+        if kind == "range":
+            level = pd.Series(np.arange(len(frame), dtype=np.int64).view("M8[ns]"))
+            if "_rows" in frame.attrs:
+                level = pd.Series(frame.attrs["_rows"].view("M8[ns]"))
+        index_dtypes.append(_frame.add_series(batch, col, pd.Series(level)))
+    for col in frame.columns:
+        if not isinstance(col, str):
+            raise TypeError(f"column names must be str, not {col!r}")
+        dtypes[col] = _frame.add_series(batch, col, frame[col])
+        if dtypes[col] == "category":
+            cats[col] = {
+                "categories": list(frame[col].cat.categories),
+                "ordered": bool(frame[col].cat.ordered),
+            }
+    new_hints = {
+        "index": {"kind": kind, "names": names, "columns": keycols, "dtypes": index_dtypes},
+        "columns": dtypes,
+        "categories": cats,
+        "order": list(frame.columns),
+    }
+    return batch, keycols[0], new_hints
+
+
+def _read_table(item, columns, start=None, end=None):
+    """Read item's columns (None: all) in [start, end] into {name: column}."""
+    coll = item.collection
+    start = item.start if start is None else start
+    end = item.end if end is None else end
+    handle = _lib.ctypes.c_void_p()
+    _lib.check(
+        _lib.lib.strata_abi_read(
+            *coll._args(item.item),
+            _lib.enc(item.snapshot),
+            _lib.names_array(columns),
+            _key_ns(start, _lib.INT64_MIN),
+            _key_ns(end, _lib.INT64_MAX),
+            _lib.ctypes.byref(handle),
+        )
+    )
+    try:
+        n = _lib.lib.strata_abi_table_rows(handle)
+        cols = []
+        for i in range(_lib.lib.strata_abi_table_columns(handle)):
+            c = _lib.Column()
+            _lib.check(_lib.lib.strata_abi_table_column(handle, i, _lib.ctypes.byref(c)))
+            cols.append(c)
+        return n, cols, handle
+    except BaseException:
+        _lib.lib.strata_abi_table_free(handle)
+        raise
+
+
+def _key_ns(t, default):
+    if t is None:
+        return default
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return int(ts.value)
+
+
+def _decode(table, hints):
+    """A DataFrame from a read table and the item's hints."""
+    n, cols, handle = table
+    try:
+        idx_hint = hints.get("index", {})
+        dtypes = hints.get("columns", {})
+        cats = hints.get("categories", {})
+        kind = idx_hint.get("kind", "datetime")
+        keycols = idx_hint.get("columns", [cols[0].name.decode("utf-8")])
+        names = idx_hint.get("names", keycols[:1])
+        index_dtypes = idx_hint.get("dtypes", [None, None])
+        data = {}
+        for c in cols:
+            name = c.name.decode("utf-8")
+            if name == keycols[0]:
+                key_values = _frame.read_column(c, n, index_dtypes[0] if kind != "range" else "datetime64[ns]")
+                continue
+            hint = index_dtypes[1] if kind == "multi" and name == keycols[1] else dtypes.get(name)
+            data[name] = _frame.read_column(c, n, hint, cats.get(name))
+    finally:
+        _lib.lib.strata_abi_table_free(handle)
+    if kind == "range":
+        rows = np.asarray(key_values).view(np.int64)
+        if n and rows[-1] - rows[0] == n - 1:
+            index = pd.RangeIndex(rows[0], rows[0] + n, name=names[0])
+        else:
+            index = pd.Index(rows, name=names[0])
+    elif kind == "multi":
+        index = pd.MultiIndex.from_arrays([key_values, data.pop(keycols[1])], names=names)
+    else:
+        index = pd.DatetimeIndex(key_values, name=names[0])
+    order = [c for c in hints.get("order", []) if c in data] + [c for c in data if c not in hints.get("order", [])]
+    return pd.DataFrame({c: data[c] for c in order}, index=index, columns=order)
+
+
+def _renumber(coll, item, frame):
+    """A batch for an item without a key: rows numbered after the last row."""
+    n, cols, handle = _read_table(Item(coll, item), [])
+    try:
+        last = _frame._copy(cols[0].values, np.int64, n)[-1] if n else -1
+    finally:
+        _lib.lib.strata_abi_table_free(handle)
+    frame = frame.reset_index(drop=True)
+    frame.attrs["_rows"] = np.arange(last + 1, last + 1 + len(frame), dtype=np.int64)
+    return frame
+
+
+def _merge_composite(coll, item, frame, hints, dup):
+    """A batch that replaces the item's rows in the batch's time range with
+    those rows merged with frame by the full (timestamp, string) key: the
+    engine matches by timestamp only, so keep_last of this batch gives the
+    composite-key result. None: nothing to append."""
+    frame = frame.sort_index(level=0, sort_remaining=False, kind="stable")
+    times = frame.index.get_level_values(0)
+    old = Item(coll, item, start=times.min(), end=times.max()).data
+    if not len(old):
+        return frame
+    new_keys = frame.index
+    old_in_new = old.index.isin(new_keys)
+    new_in_old = new_keys.isin(old.index)
+    if dup == "error" and old_in_new.any():
+        key = old.index[old_in_new][0]
+        raise StrataError(-1, f"item {item}: key {key} already exists (duplicate_handling='error')")
+    if dup == "keep_last":
+        old = old[~old_in_new]
+    elif dup == "keep_first":
+        frame = frame[~new_in_old]
+        if not len(frame):
+            return None
+    merged = pd.concat([old, frame])
+    order = np.argsort(merged.index.get_level_values(0).asi8, kind="stable")
+    return merged.iloc[order]
+
+
+def _filter_columns(filters):
+    """The column names a filter uses."""
+    if not filters:
+        return []
+    groups = filters if isinstance(filters[0], list) else [filters]
+    return sorted({cond[0] for group in groups for cond in group})
+
+
+def _filter_values(frame, name):
+    if name in frame.columns:
+        return frame[name]
+    if name in frame.index.names:
+        return pd.Series(frame.index.get_level_values(name), index=frame.index)
+    raise KeyError(f"filter column {name} is not in the item")
+
+
+def _condition(frame, cond):
+    name, op, value = cond
+    s = _filter_values(frame, name)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) and not isinstance(value, (list, tuple, set)):
+        value = pd.Timestamp(value)
+        if value.tzinfo is None and getattr(s.dt, "tz", None) is not None:
+            value = value.tz_localize("UTC")
+    ops = {
+        "=": lambda: s == value,
+        "==": lambda: s == value,
+        "!=": lambda: s != value,
+        "<": lambda: s < value,
+        "<=": lambda: s <= value,
+        ">": lambda: s > value,
+        ">=": lambda: s >= value,
+        "in": lambda: s.isin(list(value)),
+        "not in": lambda: ~s.isin(list(value)),
+    }
+    if op not in ops:
+        raise ValueError(f"filter on {name}: unknown operator {op!r}")
+    # A null never satisfies a condition (as in the C library's filters).
+    return np.asarray(ops[op]().fillna(False), dtype=bool) & np.asarray(s.notna())
+
+
+def _filter_mask(frame, filters):
+    """Rows matching PyStore's filters: conditions ANDed, lists of them ORed."""
+    groups = filters if isinstance(filters[0], list) else [filters]
+    mask = np.zeros(len(frame), dtype=bool)
+    for group in groups:
+        m = np.ones(len(frame), dtype=bool)
+        for cond in group:
+            m &= _condition(frame, cond)
+        mask |= m
+    return mask
