@@ -458,6 +458,8 @@ typedef struct chunk_ctx {
 	/* scratch */
 	uint8_t *page_owned;
 	uint32_t *levels, *idx;
+	uint64_t *wide, *prefix;   /* delta-decoded values / string prefix lengths */
+	size_t prev_off, prev_len; /* DELTA_BYTE_ARRAY: the previous string */
 } chunk_ctx;
 
 static int cfail(const chunk_ctx *c, int code, const char *fmt, ...)
@@ -523,6 +525,40 @@ static int decompress(chunk_ctx *c, const uint8_t *src, size_t n, int64_t ulen, 
 	return 0;
 }
 
+/* The bw-bit (0..64) little-endian bit field at bit position pos of p; the
+ * caller has checked that its bytes lie inside the buffer. */
+static uint64_t bits_at(const uint8_t *p, uint64_t pos, int bw)
+{
+	const uint8_t *b = p + (pos >> 3);
+	int sh = (int)(pos & 7), need = (sh + bw + 7) >> 3;
+	uint64_t v;
+
+	if (bw == 0)
+		return 0;
+	v = (uint64_t)b[0] >> sh;
+	for (int k = 1; k < need; k++)
+		if (8 * k - sh < 64)
+			v |= (uint64_t)b[k] << (8 * k - sh);
+	return bw == 64 ? v : v & (((uint64_t)1 << bw) - 1);
+}
+
+/* An unsigned LEB128 varint at *p (< end); *p advances. */
+static int uleb(chunk_ctx *c, const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	*out = 0;
+	do {
+		if (*p >= end || shift > 63)
+			return cfail(c, STRATA_EPARSE, "truncated varint");
+		v |= (uint64_t)(**p & 0x7f) << shift;
+		shift += 7;
+	} while (*(*p)++ & 0x80);
+	*out = v;
+	return 0;
+}
+
 /* Decode n values of the RLE/bit-packed hybrid with bit width bw. */
 static int rle_decode(chunk_ctx *c, const uint8_t *p, size_t len, int bw, uint32_t *out, size_t n)
 {
@@ -533,26 +569,15 @@ static int rle_decode(chunk_ctx *c, const uint8_t *p, size_t len, int bw, uint32
 		return cfail(c, STRATA_EPARSE, "bit width %d out of range", bw);
 	while (got < n) {
 		uint64_t h = 0;
-		int shift = 0;
-		do {
-			if (p >= end || shift > 63)
-				return cfail(c, STRATA_EPARSE, "truncated RLE data");
-			h |= (uint64_t)(*p & 0x7f) << shift;
-			shift += 7;
-		} while (*p++ & 0x80);
+		if (uleb(c, &p, end, &h) != 0)
+			return cfail(c, STRATA_EPARSE, "truncated RLE data");
 		if (h & 1) {
 			uint64_t groups = h >> 1;
 			if (bw > 0 && groups > (uint64_t)(end - p) / (uint64_t)bw)
 				return cfail(c, STRATA_EPARSE, "bit-packed run beyond the page");
 			uint64_t cnt = groups * 8 < n - got ? groups * 8 : n - got;
-			for (uint64_t k = 0; k < cnt; k++) {
-				uint32_t v = 0;
-				for (int b = 0; b < bw; b++) {
-					uint64_t bit = k * (uint64_t)bw + (uint64_t)b;
-					v |= (uint32_t)(p[bit / 8] >> (bit % 8) & 1) << b;
-				}
-				out[got++] = v;
-			}
+			for (uint64_t k = 0; k < cnt; k++)
+				out[got++] = (uint32_t)bits_at(p, k * (uint64_t)bw, bw);
 			p += groups * (uint64_t)bw;
 		} else {
 			size_t vb = ((size_t)bw + 7) / 8;
@@ -590,6 +615,65 @@ static int rle_prefixed(chunk_ctx *c, const uint8_t **p, const uint8_t *end, uin
 	return rc;
 }
 
+/* One block of DELTA_BINARY_PACKED: its miniblocks' deltas added to *last
+ * and stored in out[*got..n); *p advances past the block. */
+static int delta_block(chunk_ctx *c, const uint8_t **p, const uint8_t *end, uint64_t minis,
+                       uint64_t per_mini, uint64_t *last, uint64_t *out, size_t *got, size_t n)
+{
+	const uint8_t *widths;
+	uint64_t zz = 0;
+	int rc = uleb(c, p, end, &zz);
+
+	if (rc != 0)
+		return rc;
+	uint64_t min_delta = (zz >> 1) ^ (~(zz & 1) + 1); /* zigzag, modulo 2^64 */
+	if ((uint64_t)(end - *p) < minis)
+		return cfail(c, STRATA_EPARSE, "truncated delta block");
+	widths = *p;
+	*p += minis;
+	for (uint64_t m = 0; m < minis && *got < n; m++) {
+		int bw = widths[m];
+		if (bw > 64)
+			return cfail(c, STRATA_EPARSE, "delta bit width %d", bw);
+		uint64_t bytes = per_mini / 8 * (uint64_t)bw;
+		if (bytes > (uint64_t)(end - *p))
+			return cfail(c, STRATA_EPARSE, "delta miniblock beyond the page");
+		for (uint64_t k = 0; k < per_mini && *got < n; k++) {
+			*last += min_delta + bits_at(*p, k * (uint64_t)bw, bw);
+			out[(*got)++] = *last;
+		}
+		*p += bytes;
+	}
+	return 0;
+}
+
+/* Decode n values of DELTA_BINARY_PACKED at *p into out (two's complement,
+ * modulo 2^64); *p advances to the end of the encoded run. */
+static int delta_decode(chunk_ctx *c, const uint8_t **p, const uint8_t *end, uint64_t *out,
+                        size_t n)
+{
+	uint64_t block = 0, minis = 0, total = 0, first = 0;
+	size_t got = 0;
+	int rc;
+
+	if ((rc = uleb(c, p, end, &block)) || (rc = uleb(c, p, end, &minis)) ||
+	    (rc = uleb(c, p, end, &total)) || (rc = uleb(c, p, end, &first)))
+		return rc;
+	if (block == 0 || block % 128 || minis == 0 || block % minis || (block / minis) % 32 ||
+	    block > ((uint64_t)1 << 20))
+		return cfail(c, STRATA_EPARSE, "bad delta header (block %llu, miniblocks %llu)",
+		             (unsigned long long)block, (unsigned long long)minis);
+	if (total < n)
+		return cfail(c, STRATA_EPARSE, "delta run of %llu values, page needs %zu",
+		             (unsigned long long)total, n);
+	uint64_t last = (first >> 1) ^ (~(first & 1) + 1);
+	if (n > 0)
+		out[got++] = last;
+	while (rc == 0 && got < n)
+		rc = delta_block(c, p, end, minis, block / minis, &last, out, &got, n);
+	return rc;
+}
+
 /* Append one string value to the output row. */
 static int put_string(chunk_ctx *c, const uint8_t *s, size_t len)
 {
@@ -607,97 +691,264 @@ typedef struct value_src {
 	size_t k; /* values taken */
 } value_src;
 
-/* Take the next value into row r. */
-static int take_value(chunk_ctx *c, value_src *v, size_t r)
+/* Gather count dictionary entries of size bytes by c->idx into dst. */
+static int dict_gather(chunk_ctx *c, uint8_t *dst, size_t count, size_t size)
 {
-	size_t size = strata_pq_type_size(c->out->type);
-	uint8_t sink[8]; /* STRING columns have no value array */
-	uint8_t *dst = c->out->values ? (uint8_t *)c->out->values + r * size : sink;
-
-	if (v->enc == ST_PQ_ENC_RLE_DICT || v->enc == ST_PQ_ENC_PLAIN_DICT) {
-		uint32_t ix = c->idx[v->k++];
-		if (ix >= c->dict_n)
-			return cfail(c, STRATA_EPARSE, "dictionary index %u of %zu", ix, c->dict_n);
-		if (c->phys == ST_PQ_BYTE_ARRAY)
-			return put_string(c, c->dict_str[ix].p, c->dict_str[ix].len);
-		memcpy(dst, c->dict_vals + (size_t)ix * size, size);
-		return 0;
+	for (size_t k = 0; k < count; k++)
+		if (c->idx[k] >= c->dict_n)
+			return cfail(c, STRATA_EPARSE, "dictionary index %u of %zu", c->idx[k],
+			             c->dict_n);
+	if (size == 8) {
+		uint64_t *o = (uint64_t *)(void *)dst;
+		for (size_t k = 0; k < count; k++)
+			memcpy(&o[k], c->dict_vals + (size_t)c->idx[k] * 8, 8);
+	} else if (size == 4) {
+		uint32_t *o = (uint32_t *)(void *)dst;
+		for (size_t k = 0; k < count; k++)
+			memcpy(&o[k], c->dict_vals + (size_t)c->idx[k] * 4, 4);
+	} else {
+		for (size_t k = 0; k < count; k++)
+			memcpy(dst + k * size, c->dict_vals + (size_t)c->idx[k] * size, size);
 	}
-	if (v->enc == ST_PQ_ENC_RLE) { /* booleans */
-		*dst = (uint8_t)c->idx[v->k++];
-		return 0;
-	}
-	if (c->phys == ST_PQ_BOOLEAN) {
-		if (v->k / 8 >= (size_t)(v->end - v->p))
-			return cfail(c, STRATA_EPARSE, "PLAIN booleans beyond the page");
-		*dst = v->p[v->k / 8] >> (v->k % 8) & 1;
-		v->k++;
-		return 0;
-	}
-	if (c->phys == ST_PQ_BYTE_ARRAY) {
-		if (v->end - v->p < 4)
-			return cfail(c, STRATA_EPARSE, "truncated string length");
-		uint32_t len = le32(v->p);
-		v->p += 4;
-		if (len > (size_t)(v->end - v->p))
-			return cfail(c, STRATA_EPARSE, "string of %u bytes beyond the page", len);
-		v->p += len;
-		return put_string(c, v->p - len, len);
-	}
-	if ((size_t)(v->end - v->p) < size)
-		return cfail(c, STRATA_EPARSE, "PLAIN values beyond the page");
-	memcpy(dst, v->p, size);
-	v->p += size;
 	return 0;
 }
 
-/* Prepare the value section: dictionary indices or RLE booleans are decoded
- * up front (count values). */
-static int values_begin(chunk_ctx *c, value_src *v, size_t count)
+/* Decode the dictionary indices (or RLE booleans) of count values. */
+static int decode_indices(chunk_ctx *c, value_src *v, size_t count)
+{
+	if (v->enc == ST_PQ_ENC_RLE)
+		return rle_prefixed(c, &v->p, v->end, c->idx, count);
+	if (!c->has_dict)
+		return cfail(c, STRATA_EPARSE, "dictionary-encoded page without dictionary");
+	if (count == 0)
+		return 0;
+	if (v->p >= v->end)
+		return cfail(c, STRATA_EPARSE, "truncated dictionary indices");
+	/* analyzer false positive: the page bytes are filled by the decompressor */
+	int bw = *v->p++; // NOLINT(clang-analyzer-core.uninitialized.Assign)
+	return rle_decode(c, v->p, (size_t)(v->end - v->p), bw, c->idx, count);
+}
+
+/* Decode count fixed-size values (size bytes each) densely into dst. */
+static int decode_fixed(chunk_ctx *c, value_src *v, size_t count, uint8_t *dst, size_t size)
+{
+	size_t avail = (size_t)(v->end - v->p);
+	int rc = 0;
+
+	switch (v->enc) {
+	case ST_PQ_ENC_PLAIN:
+		if (c->phys == ST_PQ_BOOLEAN) {
+			if ((count + 7) / 8 > avail)
+				return cfail(c, STRATA_EPARSE, "PLAIN booleans beyond the page");
+			for (size_t k = 0; k < count; k++)
+				dst[k] = v->p[k / 8] >> (k % 8) & 1;
+			return 0;
+		}
+		if (count > avail / size)
+			return cfail(c, STRATA_EPARSE, "PLAIN values beyond the page");
+		if (count)
+			memcpy(dst, v->p, count * size);
+		return 0;
+	case ST_PQ_ENC_RLE:
+		if (c->phys != ST_PQ_BOOLEAN)
+			break;
+		rc = decode_indices(c, v, count);
+		for (size_t k = 0; rc == 0 && k < count; k++)
+			dst[k] = c->idx[k] != 0;
+		return rc;
+	case ST_PQ_ENC_PLAIN_DICT:
+	case ST_PQ_ENC_RLE_DICT:
+		if ((rc = decode_indices(c, v, count)) != 0)
+			return rc;
+		return dict_gather(c, dst, count, size);
+	case ST_PQ_ENC_DELTA_BINARY:
+		if (c->phys != ST_PQ_INT32 && c->phys != ST_PQ_INT64)
+			break;
+		if ((rc = delta_decode(c, &v->p, v->end, c->wide, count)) != 0)
+			return rc;
+		for (size_t k = 0; k < count; k++) {
+			if (size == 8) {
+				memcpy(dst + k * 8, &c->wide[k], 8);
+			} else {
+				uint32_t lo = (uint32_t)c->wide[k];
+				memcpy(dst + k * 4, &lo, 4);
+			}
+		}
+		return 0;
+	case ST_PQ_ENC_BYTE_STREAM_SPLIT:
+		if (c->phys == ST_PQ_BOOLEAN || c->phys == ST_PQ_BYTE_ARRAY)
+			break;
+		if (count > avail / size)
+			return cfail(c, STRATA_EPARSE, "BYTE_STREAM_SPLIT values beyond the page");
+		/* the page holds exactly count values; streams are avail / size long */
+		for (size_t b = 0; b < size; b++)
+			for (size_t k = 0; k < count; k++)
+				dst[k * size + b] = v->p[b * (avail / size) + k];
+		return 0;
+	default: break;
+	}
+	return cfail(c, STRATA_EUNSUPPORTED, "unsupported encoding %d", (int)v->enc);
+}
+
+/* Mark rows [row, row+n) per levels (NULL: all present) and move the count
+ * dense values at dst[0..count) to their rows; null rows are zeroed. */
+static void spread_fixed(chunk_ctx *c, const uint32_t *levels, size_t n, size_t count, uint8_t *dst,
+                         size_t size)
+{
+	uint8_t *validity = c->out->validity;
+	size_t row = c->row;
+
+	if (validity)
+		for (size_t i = 0; i < n; i++)
+			if (!levels || levels[i])
+				validity[(row + i) / 8] |= (uint8_t)(1u << ((row + i) % 8));
+	if (!levels || count == n)
+		return;
+	for (size_t i = n, j = count; i-- > 0;) {
+		if (levels[i])
+			memmove(dst + i * size, dst + --j * size, size);
+		else
+			memset(dst + i * size, 0, size);
+	}
+}
+
+/* Take the next string of a PLAIN or DELTA_LENGTH_BYTE_ARRAY page. */
+static int take_string(chunk_ctx *c, value_src *v)
+{
+	size_t len;
+
+	if (v->enc == ST_PQ_ENC_PLAIN) {
+		if (v->end - v->p < 4)
+			return cfail(c, STRATA_EPARSE, "truncated string length");
+		len = le32(v->p);
+		v->p += 4;
+	} else if (v->enc == ST_PQ_ENC_RLE_DICT || v->enc == ST_PQ_ENC_PLAIN_DICT) {
+		uint32_t ix = c->idx[v->k++];
+		if (ix >= c->dict_n)
+			return cfail(c, STRATA_EPARSE, "dictionary index %u of %zu", ix, c->dict_n);
+		return put_string(c, c->dict_str[ix].p, c->dict_str[ix].len);
+	} else {
+		len = (size_t)c->wide[v->k++];
+	}
+	if (len > (size_t)(v->end - v->p))
+		return cfail(c, STRATA_EPARSE, "string of %zu bytes beyond the page", len);
+	v->p += len;
+	return put_string(c, v->p - len, len);
+}
+
+/* Take the next DELTA_BYTE_ARRAY string: prefix bytes of the previous one
+ * (c->prev_off, c->prev_len in the column's bytes) and then a suffix. */
+static int take_delta_string(chunk_ctx *c, value_src *v)
+{
+	uint64_t prefix = c->prefix[v->k], len = c->wide[v->k];
+	strata_buf *b = c->strbytes;
+	size_t start = b->len;
+
+	v->k++;
+	if (prefix > c->prev_len || len > (uint64_t)(v->end - v->p))
+		return cfail(c, STRATA_EPARSE, "DELTA_BYTE_ARRAY value beyond its data");
+	if (prefix + len > c->f->max_bytes - b->len)
+		return cfail(c, STRATA_ELIMIT, "strings larger than %zu bytes", c->f->max_bytes);
+	if (strata_buf_grow(b, (size_t)(prefix + len)) != 0)
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	/* the previous value lies wholly before b->len: no overlap */
+	if (prefix)
+		memcpy(b->data + b->len, b->data + c->prev_off, (size_t)prefix);
+	b->len += (size_t)prefix;
+	if (len)
+		memcpy(b->data + b->len, v->p, (size_t)len);
+	b->len += (size_t)len;
+	b->data[b->len] = '\0';
+	v->p += len;
+	c->prev_off = start;
+	c->prev_len = (size_t)(prefix + len);
+	return 0;
+}
+
+/* Allocate the 64-bit scratch arrays a delta encoding needs. */
+static int need_wide(chunk_ctx *c, int prefix_too)
+{
+	size_t rows = c->row_end - c->row;
+
+	if (!c->wide && !(c->wide = malloc((rows + 1) * sizeof *c->wide)))
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	if (prefix_too && !c->prefix && !(c->prefix = malloc((rows + 1) * sizeof *c->prefix)))
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Prepare a string page's value section for count values. */
+static int strings_begin(chunk_ctx *c, value_src *v, size_t count)
 {
 	int rc;
 
-	if (v->enc == ST_PQ_ENC_RLE_DICT || v->enc == ST_PQ_ENC_PLAIN_DICT) {
-		if (!c->has_dict)
-			return cfail(c, STRATA_EPARSE,
-			             "dictionary-encoded page without dictionary");
-		if (count == 0)
-			return 0;
-		if (v->p >= v->end)
-			return cfail(c, STRATA_EPARSE, "truncated dictionary indices");
-		int bw = *v->p++;
-		return rle_decode(c, v->p, (size_t)(v->end - v->p), bw, c->idx, count);
+	c->prev_len = 0;
+	switch (v->enc) {
+	case ST_PQ_ENC_PLAIN:
+		/* at most the page's bytes are appended */
+		if (strata_buf_grow(c->strbytes, (size_t)(v->end - v->p)) != 0)
+			return cfail(c, STRATA_ENOMEM, "out of memory");
+		return 0;
+	case ST_PQ_ENC_PLAIN_DICT:
+	case ST_PQ_ENC_RLE_DICT: return decode_indices(c, v, count);
+	case ST_PQ_ENC_DELTA_LENGTH:
+		if ((rc = need_wide(c, 0)) != 0)
+			return rc;
+		return delta_decode(c, &v->p, v->end, c->wide, count);
+	case ST_PQ_ENC_DELTA_BYTE_ARRAY:
+		if ((rc = need_wide(c, 1)) != 0 ||
+		    (rc = delta_decode(c, &v->p, v->end, c->prefix, count)) != 0)
+			return rc;
+		return delta_decode(c, &v->p, v->end, c->wide, count);
+	default:
+		return cfail(c, STRATA_EUNSUPPORTED, "unsupported string encoding %d", (int)v->enc);
 	}
-	if (v->enc == ST_PQ_ENC_RLE && c->phys == ST_PQ_BOOLEAN) {
-		rc = rle_prefixed(c, &v->p, v->end, c->idx, count);
-		return rc;
+}
+
+/* Rows of one string page: levels (NULL: all present) and count values. */
+static int string_rows(chunk_ctx *c, const uint32_t *levels, size_t n, size_t count, value_src *v)
+{
+	int rc = strings_begin(c, v, count);
+
+	for (size_t i = 0; rc == 0 && i < n; i++, c->row++) {
+		if (!levels || levels[i]) {
+			if (c->out->validity)
+				c->out->validity[c->row / 8] |= (uint8_t)(1u << (c->row % 8));
+			rc = v->enc == ST_PQ_ENC_DELTA_BYTE_ARRAY ? take_delta_string(c, v)
+			                                          : take_string(c, v);
+		}
+		c->out->offsets[c->row + 1] = (int64_t)c->strbytes->len;
 	}
-	if (v->enc != ST_PQ_ENC_PLAIN)
-		return cfail(c, STRATA_EUNSUPPORTED, "unsupported encoding %d", (int)v->enc);
-	return 0;
+	return rc;
 }
 
 /* Rows of one data page: levels (NULL: all present) and values. */
 static int page_rows(chunk_ctx *c, const uint32_t *levels, size_t n, value_src *v)
 {
-	size_t count = 0;
+	size_t count = 0, size;
+	uint8_t *dst;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		if (levels && levels[i] > 1)
-			return cfail(c, STRATA_EPARSE, "definition level %u above 1", levels[i]);
-		count += !levels || levels[i];
-	}
-	rc = values_begin(c, v, count);
-	for (size_t i = 0; rc == 0 && i < n; i++, c->row++) {
-		if (!levels || levels[i]) {
-			if (c->out->validity)
-				c->out->validity[c->row / 8] |= (uint8_t)(1u << (c->row % 8));
-			rc = take_value(c, v, c->row);
+	if (levels) {
+		for (size_t i = 0; i < n; i++) {
+			if (levels[i] > 1)
+				return cfail(c, STRATA_EPARSE, "definition level %u above 1",
+				             levels[i]);
+			count += levels[i];
 		}
-		if (rc == 0 && c->out->type == STRATA_PQ_STRING)
-			c->out->offsets[c->row + 1] = (int64_t)c->strbytes->len;
+	} else {
+		count = n;
 	}
+	if (c->out->type == STRATA_PQ_STRING)
+		return string_rows(c, levels, n, count, v);
+	if (v->enc == ST_PQ_ENC_DELTA_BINARY && (rc = need_wide(c, 0)) != 0)
+		return rc;
+	size = strata_pq_type_size(c->out->type);
+	dst = (uint8_t *)c->out->values + c->row * size;
+	rc = decode_fixed(c, v, count, dst, size);
+	if (rc == 0)
+		spread_fixed(c, levels, n, count, dst, size);
+	c->row += n;
 	return rc;
 }
 
@@ -888,6 +1139,8 @@ static int read_chunk(strata_pq_file *f, size_t rg, size_t col, strata_pq_column
 		rc = read_pages(&c, m);
 	free(c.levels);
 	free(c.idx);
+	free(c.wide);
+	free(c.prefix);
 	free(c.dict_owned);
 	free(c.dict_str);
 	return rc;
