@@ -1,10 +1,15 @@
 /* drill.c - `strata drill`: drilling depth estimation over MQTT. */
 #include "drill/estimate.h"
+#include "drill/replay.h"
+#include "drill/service.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
 
 static const strata_cmd drill_commands[] = {
-    {"serve", NULL, "run the MQTT depth-estimation service (--config FILE)", "issue #7"},
+    {"listen", drill_cmd_listen, "run the MQTT depth-estimation service (--config FILE)", NULL},
+    {"serve", drill_cmd_listen, "alias of listen", NULL},
+    {"replay", drill_cmd_replay, "publish captured holes to a broker (DIR... --host H --port P)",
+     NULL},
     {"estimate", drill_cmd_estimate, "estimate the keypoints of Setitec exports (--json)", NULL},
     {"convert", NULL, "convert OPC UA PubSub JSON to a Setitec-like table", "issue #7"},
     {NULL, NULL, NULL, NULL},
