@@ -43,6 +43,13 @@ typedef enum strata_store_dup {
 
 typedef struct strata_store_options {
 	size_t part_rows; /* most rows per part file; 0: STRATA_STORE_PART_ROWS */
+	/* Waiting for another writer's lock on the item: 0 waits as long as it
+	 * takes, > 0 at most this many milliseconds, < 0 not at all; then the
+	 * call fails with STRATA_EBUSY naming the item and its lock file. */
+	long lock_timeout_ms;
+	/* Most rows per row group inside a part; 0: the writer's default
+	 * (1,048,576). Smaller row groups let filtered reads skip more. */
+	size_t row_group_rows;
 } strata_store_options;
 
 /*
@@ -80,6 +87,90 @@ int strata_store_append(const char *root, const char *store, const char *collect
 int strata_store_read(const char *root, const char *store, const char *collection, const char *item,
                       const char *const *columns, int64_t start, int64_t end,
                       struct strata_pq_table *out);
+
+/*
+ * Filters, as PyStore's (pyarrow's) read filters: a list of conditions
+ * (column, op, value) that all must hold, or a list of such lists of which
+ * one must hold. ops: = == != < <= > >= in "not in". Applied row by row,
+ * exactly; a null never satisfies a condition (not even != or not in); NaN
+ * compares as IEEE 754 says (NaN != x holds). Values are bound to the
+ * column's type when the item is read: numbers for numeric columns (a JSON
+ * string holding a number is accepted), strings for string columns,
+ * true/false (or 1/0) for bool columns, ISO 8601 strings or integer
+ * nanoseconds for timestamp columns; in / not in take a list.
+ */
+typedef struct strata_store_filter strata_store_filter;
+
+/* Parse a JSON filter: [["col", ">=", 3], ["sym", "in", ["A", "B"]]] (AND)
+ * or [[[...], ...], [[...]]] (OR of ANDs). */
+int strata_store_filter_parse_json(const char *json, strata_store_filter **out);
+/* Add one condition in text form ("px>=3", "sym in (A,B)", "sym not in
+ * (A, 'B,C')", "flag = true") ANDed to every group of *f (created when
+ * *f is NULL). Values may be quoted with ' or " (needed for , ) or spaces
+ * at the ends). */
+int strata_store_filter_add_expr(strata_store_filter **f, const char *expr);
+void strata_store_filter_free(strata_store_filter *f);
+
+/* What a read touched: parts of the version, parts opened, row groups in
+ * the opened parts and row groups decoded. Parts and row groups are skipped
+ * by the key range and by the filter against their min/max statistics and
+ * null counts (the manifest's for parts, the footer's for row groups). */
+typedef struct strata_store_read_stats {
+	size_t parts_total, parts_read;
+	size_t row_groups_total, row_groups_read;
+	size_t rows_read; /* rows decoded, before the range and the filter */
+} strata_store_read_stats;
+
+/* A read's selection. Initialize with strata_store_read_options_init. */
+typedef struct strata_store_read_options {
+	const char *const *columns;        /* NULL-terminated names; NULL: all */
+	int64_t start, end;                /* inclusive key range */
+	const strata_store_filter *filter; /* NULL: every row */
+	size_t head;                       /* first rows only; SIZE_MAX: all */
+	size_t tail;                       /* then the last rows only; SIZE_MAX: all */
+	const char *snapshot;              /* read the item as in this snapshot */
+	strata_store_read_stats *stats;    /* filled when not NULL */
+} strata_store_read_options;
+
+/* Everything: all columns, INT64_MIN..INT64_MAX, no filter, no limits. */
+void strata_store_read_options_init(strata_store_read_options *o);
+
+/*
+ * Read item with the selection of opts (NULL: everything) into out: the key
+ * column first, then the selected columns, rows in key order. head and tail
+ * stop reading parts as soon as they have their rows: head(n) reads parts
+ * from the first, tail(n) from the last.
+ */
+int strata_store_read_ex(const char *root, const char *store, const char *collection,
+                         const char *item, const strata_store_read_options *opts,
+                         struct strata_pq_table *out);
+
+/* The item's first and last keys and row count, from its manifest (no part
+ * is opened). An empty item gives rows 0 and first = last = INT64_MIN. */
+int strata_store_key_range(const char *root, const char *store, const char *collection,
+                           const char *item, int64_t *first, int64_t *last, size_t *rows);
+
+/*
+ * Compact the item: runs of neighbouring parts smaller than half of
+ * part_rows are merged into parts of at most part_rows rows, in a new
+ * version swapped atomically like any write (other parts are hard-linked).
+ * *merged (may be NULL) is the number of parts replaced (0: nothing to do,
+ * no new version).
+ */
+int strata_store_compact(const char *root, const char *store, const char *collection,
+                         const char *item, const strata_store_options *opts, size_t *merged);
+
+/*
+ * Check every file of the item's current version against its manifest:
+ * present, size, CRC-32C (when recorded), a readable Parquet footer, row
+ * count, schema and key range; files the manifest does not name are also
+ * reported. *report (malloc'd, free it) holds one line per problem,
+ * "<file>: <reason>", or is empty. Returns 0 when the item is sound,
+ * STRATA_EPARSE when a problem was found (the message names the item, the
+ * first file and its reason), or another error when it cannot be checked.
+ */
+int strata_store_verify(const char *root, const char *store, const char *collection,
+                        const char *item, char **report);
 
 /* Delete an item (its link and all its versions) under the writer lock. */
 int strata_store_delete(const char *root, const char *store, const char *collection,

@@ -27,54 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PATH_SZ       4096
-#define MANIFEST_FILE "manifest.json"
-#define STRATA_DIR    ".strata"
-#define PART_NAME_SZ  40
-#define READ_RETRIES  5
-
-/* One row of one of several source tables. */
-typedef struct rowref {
-	size_t src;
-	size_t row;
-} rowref;
-
-/* A column's schema (name owned). */
-typedef struct colspec {
-	char *name;
-	strata_pq_type type;
-	strata_pq_unit unit;
-	int utc;
-} colspec;
-
-/* One part file of a version. */
-typedef struct part {
-	char file[PART_NAME_SZ];
-	size_t rows;
-	int64_t min, max, size;
-} part;
-
-/* manifest.json: key column, schema and parts (sorted by key). */
-typedef struct manifest {
-	char *key;
-	colspec *cols;
-	size_t ncols;
-	part *parts;
-	size_t nparts;
-} manifest;
-
-/* The paths of one item. */
-typedef struct item_paths {
-	const char *name;
-	char store[PATH_SZ];    /* root/store */
-	char coldir[PATH_SZ];   /* root/store/collection */
-	char link[PATH_SZ];     /* coldir/item */
-	char tmp_link[PATH_SZ]; /* coldir/.item.strata-tmp */
-	char sdir[PATH_SZ];     /* coldir/.strata */
-	char vroot[PATH_SZ];    /* coldir/.strata/item */
-	char lock[PATH_SZ];     /* coldir/.strata/.item.lock */
-	char vprefix[PATH_SZ];  /* ".strata/item/" (link targets) */
-} item_paths;
+#define PATH_SZ      STORE_PATH_MAX
+#define STRATA_DIR   ".strata"
+#define LOCK_POLL_US 10000
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -93,8 +48,8 @@ __attribute__((format(printf, 2, 3))) static int fmt_path(char *out, const char 
 }
 
 /* Check the names and build the item's paths. */
-static int paths_init(item_paths *p, const char *root, const char *store, const char *collection,
-                      const char *item)
+int store_paths_init(item_paths *p, const char *root, const char *store, const char *collection,
+                     const char *item)
 {
 	int rc;
 
@@ -124,7 +79,7 @@ static void key_iso(int64_t t, char buf[48])
 
 /* ---- tables ------------------------------------------------------------- */
 
-static long find_col(const strata_pq_table *t, const char *name)
+long store_find_col(const strata_pq_table *t, const char *name)
 {
 	for (size_t i = 0; i < t->ncols; i++)
 		if (!strcmp(t->cols[i].name, name))
@@ -187,15 +142,14 @@ static int gather_column(const strata_pq_table *const *srcs, size_t col, const r
 	return size ? 0 : gather_strings(srcs, col, refs, n, c);
 }
 
-/* Build out from rows refs[0..n) of srcs[], which share srcs[0]'s schema.
- * Every column gets a validity bitmap, so all parts have one schema. */
-static int gather(const strata_pq_table *const *srcs, const rowref *refs, size_t n,
-                  strata_pq_table *out)
+/* Every column gets a validity bitmap, so all parts have one schema. */
+int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref *refs, size_t n,
+                 strata_pq_table *out)
 {
 	int rc;
 
 	strata_pq_table_init(out, n);
-	for (size_t col = 0; col < srcs[0]->ncols; col++) {
+	for (size_t col = 0; col < ncols; col++) {
 		if ((rc = gather_column(srcs, col, refs, n, out))) {
 			strata_pq_table_free(out);
 			return rc;
@@ -257,27 +211,20 @@ static int cast_column(const strata_pq_column *s, const colspec *spec, strata_pq
 
 /* Copy in into out with schema cols[0..ncols): columns are found by name and
  * widened; missing ones are all null. */
-static int cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
-                      strata_pq_table *out)
+int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
+                     strata_pq_table *out)
 {
 	int rc;
 
 	strata_pq_table_init(out, in->nrows);
 	for (size_t i = 0; i < ncols; i++) {
-		long j = find_col(in, cols[i].name);
+		long j = store_find_col(in, cols[i].name);
 		if ((rc = cast_column(j < 0 ? NULL : &in->cols[j], &cols[i], out))) {
 			strata_pq_table_free(out);
 			return rc;
 		}
 	}
 	return 0;
-}
-
-static void cols_free(colspec *cols, size_t n)
-{
-	for (size_t i = 0; cols && i < n; i++)
-		free(cols[i].name);
-	free(cols);
 }
 
 /* The schema of table t. */
@@ -292,7 +239,7 @@ static int schema_of(const strata_pq_table *t, colspec **cols, size_t *ncols)
 		(*cols)[i].unit = t->cols[i].unit;
 		(*cols)[i].utc = t->cols[i].utc;
 		if (!((*cols)[i].name = strdup(t->cols[i].name))) {
-			cols_free(*cols, *ncols);
+			store_cols_free(*cols, *ncols);
 			return strata_error_set(STRATA_ENOMEM, "out of memory");
 		}
 	}
@@ -314,7 +261,7 @@ static int check_table(const char *item, const strata_pq_table *t, const char *k
 				return strata_error_set(STRATA_EINVAL,
 				                        "item %s: column %s repeated", item,
 				                        t->cols[i].name);
-	if ((*keycol = find_col(t, key)) < 0)
+	if ((*keycol = store_find_col(t, key)) < 0)
 		return strata_error_set(STRATA_ESCHEMA, "item %s: no key column %s", item, key);
 	k = &t->cols[*keycol];
 	if (k->type != STRATA_PQ_TIMESTAMP || k->unit != STRATA_PQ_NANOS)
@@ -366,155 +313,11 @@ static int sort_rows(const strata_pq_table *t, long keycol, size_t src, rowref *
 	return 0;
 }
 
-/* ---- manifest ----------------------------------------------------------- */
-
-static void manifest_free(manifest *m)
-{
-	free(m->key);
-	cols_free(m->cols, m->ncols);
-	free(m->parts);
-	memset(m, 0, sizeof *m);
-}
-
-static json_t *manifest_json(const manifest *m)
-{
-	json_t *root = json_object(), *cols = json_array(), *parts = json_array();
-
-	json_object_set_new(root, "format", json_integer(1));
-	json_object_set_new(root, "key", json_string(m->key));
-	for (size_t i = 0; i < m->ncols; i++)
-		json_array_append_new(cols, json_pack("{s:s, s:s, s:i, s:b}", "name",
-		                                      m->cols[i].name, "type",
-		                                      strata_pq_type_name(m->cols[i].type), "unit",
-		                                      (int)m->cols[i].unit, "utc", m->cols[i].utc));
-	for (size_t i = 0; i < m->nparts; i++)
-		json_array_append_new(parts, json_pack("{s:s, s:I, s:I, s:I, s:I}", "file",
-		                                       m->parts[i].file, "rows",
-		                                       (json_int_t)m->parts[i].rows, "min",
-		                                       (json_int_t)m->parts[i].min, "max",
-		                                       (json_int_t)m->parts[i].max, "size",
-		                                       (json_int_t)m->parts[i].size));
-	json_object_set_new(root, "columns", cols);
-	json_object_set_new(root, "parts", parts);
-	return root;
-}
-
-/* Write vdir/manifest.json atomically. */
-static int manifest_save(const char *vdir, const manifest *m)
-{
-	char path[PATH_SZ];
-	json_t *j = manifest_json(m);
-	char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(1)) : NULL;
-	int rc;
-
-	json_decref(j);
-	if (!text)
-		return strata_error_set(STRATA_ENOMEM, "%s: cannot encode manifest", vdir);
-	snprintf(path, sizeof path, "%s/%s", vdir, MANIFEST_FILE);
-	rc = strata_file_write_atomic(path, text, strlen(text), 0644);
-	free(text);
-	return rc;
-}
-
-static int type_from_name(const char *name, strata_pq_type *out)
-{
-	for (int t = STRATA_PQ_INT8; t <= STRATA_PQ_STRING; t++)
-		if (!strcmp(strata_pq_type_name((strata_pq_type)t), name)) {
-			*out = (strata_pq_type)t;
-			return 0;
-		}
-	return -1;
-}
-
-static int load_cols(const char *path, json_t *arr, manifest *m)
-{
-	size_t i;
-	json_t *c;
-
-	m->ncols = json_array_size(arr);
-	if (!(m->cols = calloc(m->ncols ? m->ncols : 1, sizeof *m->cols)))
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	json_array_foreach(arr, i, c)
-	{
-		const char *name, *type;
-		int unit, utc;
-		if (json_unpack(c, "{s:s, s:s, s:i, s:b}", "name", &name, "type", &type, "unit",
-		                &unit, "utc", &utc) ||
-		    type_from_name(type, &m->cols[i].type) || unit < 0 || unit > STRATA_PQ_MILLIS)
-			return strata_error_set(STRATA_EPARSE, "%s: column %zu: bad entry", path,
-			                        i);
-		m->cols[i].unit = (strata_pq_unit)unit;
-		m->cols[i].utc = utc;
-		if (!(m->cols[i].name = strdup(name)))
-			return strata_error_set(STRATA_ENOMEM, "out of memory");
-	}
-	return 0;
-}
-
-static int load_parts(const char *path, json_t *arr, manifest *m)
-{
-	size_t i;
-	json_t *p;
-
-	m->nparts = json_array_size(arr);
-	if (!(m->parts = calloc(m->nparts ? m->nparts : 1, sizeof *m->parts)))
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	json_array_foreach(arr, i, p)
-	{
-		const char *file;
-		json_int_t rows, min, max, size;
-		if (json_unpack(p, "{s:s, s:I, s:I, s:I, s:I}", "file", &file, "rows", &rows, "min",
-		                &min, "max", &max, "size", &size) ||
-		    strlen(file) >= PART_NAME_SZ || strchr(file, '/') || rows < 0)
-			return strata_error_set(STRATA_EPARSE, "%s: part %zu: bad entry", path, i);
-		snprintf(m->parts[i].file, PART_NAME_SZ, "%s", file);
-		m->parts[i].rows = (size_t)rows;
-		m->parts[i].min = min;
-		m->parts[i].max = max;
-		m->parts[i].size = size;
-	}
-	return 0;
-}
-
-/* Read vdir/manifest.json. */
-static int manifest_load(const char *vdir, manifest *m)
-{
-	char path[PATH_SZ], *text;
-	json_error_t err;
-	json_t *j, *cols, *parts;
-	const char *key;
-	size_t len;
-	int rc;
-
-	memset(m, 0, sizeof *m);
-	snprintf(path, sizeof path, "%s/%s", vdir, MANIFEST_FILE);
-	if ((rc = strata_file_read_all(path, 256u << 20, &text, &len)))
-		return rc;
-	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	free(text);
-	if (!j)
-		return strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s", path, err.line, err.column,
-		                        err.text);
-	if (json_unpack(j, "{s:s, s:o, s:o}", "key", &key, "columns", &cols, "parts", &parts) ||
-	    !json_is_array(cols) || !json_is_array(parts)) {
-		json_decref(j);
-		return strata_error_set(STRATA_EPARSE, "%s: not a strata manifest", path);
-	}
-	if (!(m->key = strdup(key)))
-		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
-	else if (!(rc = load_cols(path, cols, m)))
-		rc = load_parts(path, parts, m);
-	json_decref(j);
-	if (rc)
-		manifest_free(m);
-	return rc;
-}
-
 /* ---- versions ----------------------------------------------------------- */
 
 /* The current version number of the item (0: the item does not exist). A
  * plain directory (an item written by PyStore) is EUNSUPPORTED. */
-static int current_version(const item_paths *p, unsigned *version)
+int store_current_version(const item_paths *p, unsigned *version)
 {
 	char target[PATH_SZ];
 	struct stat st;
@@ -544,13 +347,13 @@ static int current_version(const item_paths *p, unsigned *version)
 	return 0;
 }
 
-static void version_dir(const item_paths *p, unsigned v, char out[PATH_SZ])
+void store_version_dir(const item_paths *p, unsigned v, char out[PATH_SZ])
 {
 	snprintf(out, PATH_SZ, "%s/v%08u", p->vroot, v);
 }
 
 /* Remove everything in vroot except version keep, and a stray temp link. */
-static int clean_strays(const item_paths *p, unsigned keep)
+int store_clean_strays(const item_paths *p, unsigned keep)
 {
 	char name[32], path[PATH_SZ];
 	struct dirent *e;
@@ -573,15 +376,6 @@ static int clean_strays(const item_paths *p, unsigned keep)
 	return rc;
 }
 
-/* A version being built: its folder and parts so far. */
-typedef struct vbuild {
-	const item_paths *paths;
-	unsigned version;
-	char dir[PATH_SZ];
-	manifest m; /* key and cols borrowed; parts owned */
-	size_t cap;
-} vbuild;
-
 static int vbuild_push(vbuild *b, part **out)
 {
 	if (b->m.nparts == b->cap) {
@@ -593,13 +387,14 @@ static int vbuild_push(vbuild *b, part **out)
 		b->cap = cap;
 	}
 	*out = &b->m.parts[b->m.nparts];
-	snprintf((*out)->file, PART_NAME_SZ, "part.%zu.parquet", b->m.nparts);
+	memset(*out, 0, sizeof **out);
+	snprintf((*out)->file, STORE_PART_NAME_SZ, "part.%zu.parquet", b->m.nparts);
 	b->m.nparts++;
 	return 0;
 }
 
 /* Hard-link part old (of folder from) into the new version. */
-static int vbuild_link(vbuild *b, const char *from, const part *old)
+int store_vbuild_link(vbuild *b, const char *from, const part *old)
 {
 	char src[PATH_SZ], dst[PATH_SZ];
 	part *np = NULL;
@@ -607,8 +402,14 @@ static int vbuild_link(vbuild *b, const char *from, const part *old)
 
 	if ((rc = vbuild_push(b, &np)) || !np)
 		return rc ? rc : strata_error_set(STRATA_ENOMEM, "out of memory");
-	*np = (part){.rows = old->rows, .min = old->min, .max = old->max, .size = old->size};
-	snprintf(np->file, PART_NAME_SZ, "part.%zu.parquet", b->m.nparts - 1);
+	*np = (part){.rows = old->rows,
+	             .min = old->min,
+	             .max = old->max,
+	             .size = old->size,
+	             .crc = old->crc,
+	             .has_crc = old->has_crc,
+	             .stats = json_incref(old->stats)};
+	snprintf(np->file, STORE_PART_NAME_SZ, "part.%zu.parquet", b->m.nparts - 1);
 	snprintf(src, sizeof src, "%s/%s", from, old->file);
 	snprintf(dst, sizeof dst, "%s/%s", b->dir, np->file);
 	if (link(src, dst) != 0)
@@ -677,18 +478,35 @@ static char *pandas_metadata(const strata_pq_table *t, const char *key)
 	return text;
 }
 
-/* Write t (sorted by key column keycol) as the next part. */
-static int vbuild_write(vbuild *b, const strata_pq_table *t, long keycol)
+/* Record the size, CRC-32C and column statistics of the part just written
+ * from t at path. */
+static int part_describe(const char *item, const char *path, const strata_pq_table *t, part *np)
 {
-	const int64_t *k = t->cols[keycol].values;
+	int rc = store_file_crc(path, &np->crc, &np->size);
+
+	if (rc)
+		return strata_error_wrap(rc, "item %s", item);
+	np->has_crc = 1;
+	if (!(np->stats = store_table_stats(t)))
+		return strata_error_set(STRATA_ENOMEM, "item %s: out of memory", item);
+	return 0;
+}
+
+int store_vbuild_write(vbuild *b, const strata_pq_table *t)
+{
+	long keycol = store_find_col(t, b->m.key);
+	const int64_t *k = keycol >= 0 && t->nrows ? t->cols[keycol].values : NULL;
 	strata_pq_kv kv = {"pandas", NULL};
 	/* Snappy, as PyStore (pyarrow) writes by default. */
-	strata_pq_write_options opts = {.codec = STRATA_PQ_SNAPPY, .kv = &kv, .nkv = 1};
+	strata_pq_write_options opts = {
+	    .codec = STRATA_PQ_SNAPPY, .row_group_rows = b->row_group_rows, .kv = &kv, .nkv = 1};
 	char path[PATH_SZ];
-	struct stat st;
 	part *np;
 	int rc;
 
+	if (!k)
+		return strata_error_set(STRATA_EINVAL, "item %s: empty part or no key column %s",
+		                        b->paths->name, b->m.key);
 	if ((rc = vbuild_push(b, &np)))
 		return rc;
 	np->rows = t->nrows;
@@ -701,32 +519,33 @@ static int vbuild_write(vbuild *b, const strata_pq_table *t, long keycol)
 	free(kv.value);
 	if (rc)
 		return strata_error_wrap(rc, "item %s", b->paths->name);
-	if (stat(path, &st) != 0)
-		return strata_error_set_errno("item %s: %s", b->paths->name, path);
-	np->size = (int64_t)st.st_size;
-	return 0;
+	return part_describe(b->paths->name, path, t, np);
+}
+
+static size_t part_rows_of(const strata_store_options *opts)
+{
+	return opts && opts->part_rows ? opts->part_rows : STRATA_STORE_PART_ROWS;
 }
 
 /* Gather refs in chunks of part_rows and write each as a part. */
 static int vbuild_write_refs(vbuild *b, const strata_pq_table *const *srcs, const rowref *refs,
                              size_t n, size_t part_rows)
 {
-	long keycol = find_col(srcs[0], b->m.key);
 	strata_pq_table t;
 	int rc = 0;
 
 	for (size_t off = 0; !rc && off < n; off += part_rows) {
 		size_t len = n - off < part_rows ? n - off : part_rows;
-		if ((rc = gather(srcs, refs + off, len, &t)))
+		if ((rc = store_gather(srcs, srcs[0]->ncols, refs + off, len, &t)))
 			return rc;
-		rc = vbuild_write(b, &t, keycol);
+		rc = store_vbuild_write(b, &t);
 		strata_pq_table_free(&t);
 	}
 	return rc;
 }
 
-static int vbuild_start(vbuild *b, const item_paths *p, unsigned version, const char *key,
-                        colspec *cols, size_t ncols)
+int store_vbuild_start(vbuild *b, const item_paths *p, unsigned version, const char *key,
+                       colspec *cols, size_t ncols)
 {
 	memset(b, 0, sizeof *b);
 	b->paths = p;
@@ -734,28 +553,30 @@ static int vbuild_start(vbuild *b, const item_paths *p, unsigned version, const 
 	b->m.key = (char *)key;
 	b->m.cols = cols;
 	b->m.ncols = ncols;
-	version_dir(p, version, b->dir);
+	store_version_dir(p, version, b->dir);
 	if (mkdir(b->dir, 0755) != 0)
 		return strata_error_set_errno("item %s: cannot create %s", p->name, b->dir);
 	return 0;
 }
 
-static void vbuild_free(vbuild *b)
+void store_vbuild_free(vbuild *b)
 {
+	for (size_t i = 0; i < b->m.nparts; i++)
+		json_decref(b->m.parts[i].stats);
 	free(b->m.parts);
 	b->m.parts = NULL;
 }
 
 /* Finish the version: metadata, manifest, fsync, then swap the link and
  * remove the previous version (old; 0: none). */
-static int vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
+int store_vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
 {
 	const item_paths *p = b->paths;
 	char target[PATH_SZ], olddir[PATH_SZ];
 	int rc;
 
 	if ((rc = store_metadata_write(b->dir, meta, strata_time_now())) ||
-	    (rc = manifest_save(b->dir, &b->m)) || (rc = strata_fsync_dir(b->dir)) ||
+	    (rc = store_manifest_save(b->dir, &b->m)) || (rc = strata_fsync_dir(b->dir)) ||
 	    (rc = strata_fsync_dir(p->vroot)) || (rc = strata_fsync_dir(p->sdir)))
 		return strata_error_wrap(rc, "item %s", p->name);
 	snprintf(target, sizeof target, "%sv%08u", p->vprefix, b->version);
@@ -770,7 +591,7 @@ static int vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
 		return rc;
 	if (!old)
 		return 0;
-	version_dir(p, old, olddir);
+	store_version_dir(p, old, olddir);
 	return strata_remove_tree(olddir);
 }
 
@@ -795,9 +616,30 @@ static int ensure_dir(const char *dir, const char *meta_json)
 	return rc;
 }
 
-/* Create the folders and take the item's writer lock (waiting for it). */
-static int lock_item(const item_paths *p, int create, strata_file_lock *lock)
+/* Take the lock at path, polling until timeout_ms (> 0) has passed. */
+static int lock_with_timeout(const char *item, const char *path, long timeout_ms,
+                             strata_file_lock *lock)
 {
+	int64_t deadline = strata_time_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+	int rc;
+
+	while ((rc = strata_file_lock_acquire(lock, path, 1, 0)) == STRATA_EBUSY) {
+		if (strata_time_monotonic_ns() >= deadline)
+			break;
+		usleep(LOCK_POLL_US);
+	}
+	if (rc == STRATA_EBUSY)
+		return strata_error_set(STRATA_EBUSY,
+		                        "item %s: another writer holds %s (waited %ld ms)", item,
+		                        path, timeout_ms);
+	return rc;
+}
+
+/* Create the folders and take the item's writer lock. */
+int store_lock_item(const item_paths *p, int create, const strata_store_options *opts,
+                    strata_file_lock *lock)
+{
+	long timeout = opts ? opts->lock_timeout_ms : 0;
 	struct stat st;
 	int rc;
 
@@ -809,7 +651,14 @@ static int lock_item(const item_paths *p, int create, strata_file_lock *lock)
 		                        p->coldir);
 	if ((rc = strata_mkdir_p(p->sdir, 0755)) || (rc = strata_mkdir_p(p->vroot, 0755)))
 		return rc;
-	return strata_file_lock_acquire(lock, p->lock, 1, 1);
+	if (timeout > 0)
+		return lock_with_timeout(p->name, p->lock, timeout, lock);
+	if (timeout == 0)
+		return strata_file_lock_acquire(lock, p->lock, 1, 1);
+	if ((rc = strata_file_lock_acquire(lock, p->lock, 1, 0)) == STRATA_EBUSY)
+		return strata_error_set(STRATA_EBUSY, "item %s: another writer holds %s", p->name,
+		                        p->lock);
+	return rc;
 }
 
 /* ---- write -------------------------------------------------------------- */
@@ -833,7 +682,7 @@ static int parse_meta(const char *item, const char *text, json_t **out)
 
 /* Build and commit version cur+1 holding all of t's rows. */
 static int write_all(const item_paths *p, unsigned cur, const strata_pq_table *t, long keycol,
-                     const json_t *meta, size_t part_rows)
+                     const json_t *meta, const strata_store_options *opts)
 {
 	const strata_pq_table *srcs[1] = {t};
 	colspec *cols = NULL;
@@ -846,22 +695,18 @@ static int write_all(const item_paths *p, unsigned cur, const strata_pq_table *t
 		return rc;
 	if ((rc = sort_rows(t, keycol, 0, &refs)))
 		goto out;
-	rc = vbuild_start(&b, p, cur + 1, t->cols[keycol].name, cols, ncols);
+	rc = store_vbuild_start(&b, p, cur + 1, t->cols[keycol].name, cols, ncols);
 	if (!rc) {
-		rc = vbuild_write_refs(&b, srcs, refs, t->nrows, part_rows);
+		b.row_group_rows = opts ? opts->row_group_rows : 0;
+		rc = vbuild_write_refs(&b, srcs, refs, t->nrows, part_rows_of(opts));
 		if (!rc)
-			rc = vbuild_commit(&b, meta, cur);
-		vbuild_free(&b);
+			rc = store_vbuild_commit(&b, meta, cur);
+		store_vbuild_free(&b);
 	}
 out:
 	free(refs);
-	cols_free(cols, ncols);
+	store_cols_free(cols, ncols);
 	return rc;
-}
-
-static size_t part_rows_of(const strata_store_options *opts)
-{
-	return opts && opts->part_rows ? opts->part_rows : STRATA_STORE_PART_ROWS;
 }
 
 /* Replace a plain item folder (PyStore's) by moving it aside. */
@@ -880,21 +725,21 @@ static int move_legacy(const item_paths *p)
 
 /* The locked part of write: check existence, clean, build, swap. */
 static int write_locked(const item_paths *p, const strata_pq_table *t, long keycol,
-                        const json_t *meta, int overwrite, size_t part_rows)
+                        const json_t *meta, int overwrite, const strata_store_options *opts)
 {
 	unsigned cur;
-	int rc = current_version(p, &cur);
+	int rc = store_current_version(p, &cur);
 
-	if (rc == STRATA_EUNSUPPORTED && overwrite && !(rc = clean_strays(p, 0)))
+	if (rc == STRATA_EUNSUPPORTED && overwrite && !(rc = store_clean_strays(p, 0)))
 		rc = move_legacy(p); /* removed by the next writer */
 	else if (!rc && cur && !overwrite)
 		rc = strata_error_set(STRATA_EEXIST, "item %s already exists in %s", p->name,
 		                      p->coldir);
 	else if (!rc)
-		rc = clean_strays(p, cur);
+		rc = store_clean_strays(p, cur);
 	if (rc)
 		return rc;
-	return write_all(p, cur, t, keycol, meta, part_rows);
+	return write_all(p, cur, t, keycol, meta, opts);
 }
 
 int strata_store_write(const char *root, const char *store, const char *collection,
@@ -907,15 +752,15 @@ int strata_store_write(const char *root, const char *store, const char *collecti
 	long keycol;
 	int rc;
 
-	if ((rc = paths_init(&p, root, store, collection, item)))
+	if ((rc = store_paths_init(&p, root, store, collection, item)))
 		return rc;
 	if (!table || !key_column)
 		return strata_error_set(STRATA_EINVAL, "item %s: no table or key column", item);
 	if ((rc = check_table(item, table, key_column, &keycol)) ||
 	    (rc = parse_meta(item, metadata_json, &meta)))
 		return rc;
-	if (!(rc = lock_item(&p, 1, &lock))) {
-		rc = write_locked(&p, table, keycol, meta, overwrite, part_rows_of(opts));
+	if (!(rc = store_lock_item(&p, 1, opts, &lock))) {
+		rc = write_locked(&p, table, keycol, meta, overwrite, opts);
 		strata_file_lock_release(&lock);
 	}
 	json_decref(meta);
@@ -950,7 +795,7 @@ static int check_schema(const char *item, const manifest *m, const strata_pq_tab
 {
 	*evolved = t->ncols != m->ncols;
 	for (size_t i = 0; i < m->ncols; i++) {
-		long j = find_col(t, m->cols[i].name);
+		long j = store_find_col(t, m->cols[i].name);
 		strata_pq_type res;
 		if (j < 0)
 			return strata_error_set(STRATA_ESCHEMA,
@@ -978,12 +823,12 @@ static int unify_schema(const char *item, const manifest *m, const strata_pq_tab
 	if ((rc = check_schema(item, m, t, evolved)) || (rc = schema_of(t, cols, ncols)))
 		return rc;
 	if (!(sorted = calloc(*ncols ? *ncols : 1, sizeof *sorted))) {
-		cols_free(*cols, *ncols);
+		store_cols_free(*cols, *ncols);
 		*cols = NULL;
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < m->ncols; i++) {
-		long j = find_col(t, m->cols[i].name);
+		long j = store_find_col(t, m->cols[i].name);
 		if (j < 0) /* check_schema guarantees every old column is present */
 			continue;
 		compatible(&m->cols[i], &t->cols[j], &(*cols)[j].type);
@@ -1020,8 +865,8 @@ typedef struct append_ctx {
 
 static void append_free(append_ctx *c)
 {
-	manifest_free(&c->m);
-	cols_free(c->cols, c->ncols);
+	store_manifest_free(&c->m);
+	store_cols_free(c->cols, c->ncols);
 	strata_pq_table_free(&c->batch);
 	free(c->brefs);
 	for (size_t i = 0; c->olds && i < c->b - c->a; i++)
@@ -1072,7 +917,7 @@ static int load_touched(append_ctx *c)
 		if (rc)
 			break;
 		strata_pq_table_init(&c->olds[i], 0);
-		rc = cast_table(&raw, c->cols, c->ncols, &c->olds[i]);
+		rc = store_cast_table(&raw, c->cols, c->ncols, &c->olds[i]);
 		strata_pq_table_free(&raw);
 		c->srcs[i] = &c->olds[i];
 	}
@@ -1121,7 +966,7 @@ static void emit(append_ctx *c, const rowref *refs, size_t from, size_t to)
 static int merge(append_ctx *c, strata_store_dup dup)
 {
 	size_t no = 0, nb = c->batch.nrows, i = 0, j = 0;
-	long keycol = find_col(&c->batch, c->m.key);
+	long keycol = store_find_col(&c->batch, c->m.key);
 	rowref *old = NULL;
 	int rc;
 
@@ -1162,7 +1007,7 @@ static int merge(append_ctx *c, strata_store_dup dup)
 
 /* Write the new version: parts before a linked, merged rows, parts from b
  * linked. */
-static int append_commit(append_ctx *c, size_t part_rows)
+static int append_commit(append_ctx *c, const strata_store_options *opts)
 {
 	json_t *meta = NULL;
 	vbuild b;
@@ -1170,16 +1015,17 @@ static int append_commit(append_ctx *c, size_t part_rows)
 
 	if ((rc = store_metadata_read(c->vdir, &meta)))
 		return rc;
-	rc = vbuild_start(&b, c->p, c->cur + 1, c->m.key, c->cols, c->ncols);
+	rc = store_vbuild_start(&b, c->p, c->cur + 1, c->m.key, c->cols, c->ncols);
+	b.row_group_rows = opts ? opts->row_group_rows : 0;
 	for (size_t i = 0; !rc && i < c->a; i++)
-		rc = vbuild_link(&b, c->vdir, &c->m.parts[i]);
+		rc = store_vbuild_link(&b, c->vdir, &c->m.parts[i]);
 	if (!rc)
-		rc = vbuild_write_refs(&b, c->srcs, c->out, c->nout, part_rows);
+		rc = vbuild_write_refs(&b, c->srcs, c->out, c->nout, part_rows_of(opts));
 	for (size_t i = c->b; !rc && i < c->m.nparts; i++)
-		rc = vbuild_link(&b, c->vdir, &c->m.parts[i]);
+		rc = store_vbuild_link(&b, c->vdir, &c->m.parts[i]);
 	if (!rc)
-		rc = vbuild_commit(&b, meta, c->cur);
-	vbuild_free(&b);
+		rc = store_vbuild_commit(&b, meta, c->cur);
+	store_vbuild_free(&b);
 	json_decref(meta);
 	return rc;
 }
@@ -1192,37 +1038,37 @@ static int append_prepare(append_ctx *c, const strata_pq_table *t)
 
 	if ((rc = check_table(c->p->name, t, c->m.key, &keycol)) ||
 	    (rc = unify_schema(c->p->name, &c->m, t, &c->cols, &c->ncols, &c->evolved)) ||
-	    (rc = cast_table(t, c->cols, c->ncols, &c->batch)))
+	    (rc = store_cast_table(t, c->cols, c->ncols, &c->batch)))
 		return rc;
 	/* the context owns cols and batch; append_free releases them */
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
-	keycol = find_col(&c->batch, c->m.key);
+	keycol = store_find_col(&c->batch, c->m.key);
 	return sort_rows(&c->batch, keycol, 0, &c->brefs);
 }
 
 /* The locked part of append. */
 static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_dup dup,
-                         size_t part_rows)
+                         const strata_store_options *opts)
 {
 	const int64_t *k;
 	long keycol;
 	int rc;
 
-	if ((rc = current_version(c->p, &c->cur)))
+	if ((rc = store_current_version(c->p, &c->cur)))
 		return rc;
 	if (!c->cur) {
 		(void)strata_remove_tree(c->p->vroot); /* versions of a crashed first write */
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s",
 		                        c->p->name, c->p->coldir);
 	}
-	if ((rc = clean_strays(c->p, c->cur)))
+	if ((rc = store_clean_strays(c->p, c->cur)))
 		return rc;
-	version_dir(c->p, c->cur, c->vdir);
-	if ((rc = manifest_load(c->vdir, &c->m)) || (rc = append_prepare(c, t)))
+	store_version_dir(c->p, c->cur, c->vdir);
+	if ((rc = store_manifest_load(c->vdir, &c->m)) || (rc = append_prepare(c, t)))
 		return rc;
 	if (t->nrows == 0)
 		return 0;
-	keycol = find_col(&c->batch, c->m.key);
+	keycol = store_find_col(&c->batch, c->m.key);
 	k = c->batch.cols[keycol].values;
 	/* append_prepare sorted the batch: brefs holds t->nrows > 0 entries */
 	/* NOLINTNEXTLINE(clang-analyzer-core.*) */
@@ -1232,7 +1078,7 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 		c->brefs[i].src = c->b - c->a;
 	if ((rc = load_touched(c)) || (rc = merge(c, dup)))
 		return rc;
-	return c->changed ? append_commit(c, part_rows) : 0;
+	return c->changed ? append_commit(c, opts) : 0;
 }
 
 int strata_store_append(const char *root, const char *store, const char *collection,
@@ -1244,194 +1090,17 @@ int strata_store_append(const char *root, const char *store, const char *collect
 	item_paths p = {0};
 	int rc;
 
-	if ((rc = paths_init(&p, root, store, collection, item)))
+	if ((rc = store_paths_init(&p, root, store, collection, item)))
 		return rc;
 	if (!table || (unsigned)dup > STRATA_STORE_DUP_ERROR)
 		return strata_error_set(STRATA_EINVAL, "item %s: bad append arguments", item);
-	if ((rc = lock_item(&p, 0, &lock)))
+	if ((rc = store_lock_item(&p, 0, opts, &lock)))
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.p = &p;
-	rc = append_locked(&c, table, dup, part_rows_of(opts));
+	rc = append_locked(&c, table, dup, opts);
 	append_free(&c);
 	strata_file_lock_release(&lock);
-	return rc;
-}
-
-/* ---- read --------------------------------------------------------------- */
-
-/* The schema of the columns to return: the key, then columns (NULL: all). */
-static int read_schema(const char *item, const manifest *m, const char *const *columns,
-                       colspec **cols, size_t *ncols)
-{
-	size_t n = 1, cap = m->ncols + 1;
-
-	for (size_t i = 0; columns && columns[i]; i++)
-		cap++;
-	if (!(*cols = calloc(cap, sizeof **cols)))
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->ncols; i++)
-		if (!strcmp(m->cols[i].name, m->key))
-			(*cols)[0] = m->cols[i];
-	if (!(*cols)[0].name) {
-		free(*cols);
-		return strata_error_set(STRATA_EPARSE, "item %s: manifest lacks key column %s",
-		                        item, m->key);
-	}
-	for (size_t i = 0; !columns && i < m->ncols; i++)
-		if (strcmp(m->cols[i].name, m->key) != 0)
-			(*cols)[n++] = m->cols[i];
-	for (size_t i = 0; columns && columns[i]; i++) {
-		size_t j = 0;
-		while (j < m->ncols && strcmp(m->cols[j].name, columns[i]) != 0)
-			j++;
-		if (j == m->ncols) {
-			free(*cols);
-			return strata_error_set(STRATA_ENOTFOUND, "item %s: no column %s", item,
-			                        columns[i]);
-		}
-		if (strcmp(columns[i], m->key) != 0)
-			(*cols)[n++] = m->cols[j];
-	}
-	*ncols = n;
-	return 0;
-}
-
-/* Read part file path into t (schema cols, names borrowed from manifest). */
-static int read_part(const char *path, const colspec *cols, size_t ncols, strata_pq_table *t)
-{
-	strata_pq_file *f;
-	strata_pq_table raw;
-	int rc;
-
-	strata_pq_table_init(t, 0);
-	if ((rc = strata_parquet_open(path, &f)))
-		return rc;
-	rc = strata_parquet_read(f, NULL, 0, NULL, 0, &raw);
-	strata_parquet_close(f);
-	if (rc)
-		return rc;
-	rc = cast_table(&raw, cols, ncols, t);
-	strata_pq_table_free(&raw);
-	return rc;
-}
-
-/* Read the selected parts of version folder vdir and keep [start, end]. */
-static int read_version(const char *item, const char *vdir, const manifest *m, const colspec *cols,
-                        size_t ncols, int64_t start, int64_t end, strata_pq_table *out)
-{
-	strata_pq_table *parts = calloc(m->nparts + 1, sizeof *parts);
-	const strata_pq_table **srcs = calloc(m->nparts + 1, sizeof(const strata_pq_table *));
-	rowref *refs = NULL;
-	size_t n = 0, total = 0, nparts = 0;
-	strata_pq_table empty;
-	int rc = 0;
-
-	if (!parts || !srcs)
-		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0; !rc && i < m->nparts; i++) {
-		char path[PATH_SZ];
-		if (m->parts[i].max < start || m->parts[i].min > end)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", vdir, m->parts[i].file);
-		rc = read_part(path, cols, ncols, &parts[nparts]);
-		srcs[nparts] = &parts[nparts];
-		total += parts[nparts++].nrows;
-	}
-	if (!rc && !(refs = malloc((total ? total : 1) * sizeof *refs)))
-		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0; !rc && i < nparts; i++) {
-		const int64_t *k = parts[i].cols[0].values;
-		for (size_t r = 0; r < parts[i].nrows; r++)
-			if (k[r] >= start && k[r] <= end)
-				refs[n++] = (rowref){i, r};
-	}
-	if (!rc && !nparts) {
-		/* No part in range: an empty table with the schema. */
-		strata_pq_table_init(&empty, 0);
-		rc = cast_table(&empty, cols, ncols, out);
-	} else if (!rc) {
-		rc = gather(srcs, refs, n, out);
-	}
-	for (size_t i = 0; i < nparts; i++)
-		strata_pq_table_free(&parts[i]);
-	free(parts);
-	free(srcs);
-	free(refs);
-	return rc ? strata_error_wrap(rc, "item %s", item) : 0;
-}
-
-int store_item_read_dir(const char *name, const char *vdir, const char *const *columns,
-                        int64_t start, int64_t end, strata_pq_table *out)
-{
-	colspec *cols = NULL;
-	size_t ncols = 0;
-	manifest m = {0};
-	int rc;
-
-	if ((rc = manifest_load(vdir, &m)))
-		return rc;
-	if (!(rc = read_schema(name, &m, columns, &cols, &ncols))) {
-		/* manifest_load zeroes m when it fails */
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
-		rc = read_version(name, vdir, &m, cols, ncols, start, end, out);
-		free(cols);
-	}
-	manifest_free(&m);
-	return rc;
-}
-
-int store_item_version_dir(const char *root, const char *store, const char *collection,
-                           const char *item, char out[STORE_PATH_MAX])
-{
-	item_paths p = {0};
-	unsigned cur;
-	int rc;
-
-	if ((rc = paths_init(&p, root, store, collection, item)) ||
-	    (rc = current_version(&p, &cur)))
-		return rc;
-	if (!cur)
-		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", item,
-		                        p.coldir);
-	version_dir(&p, cur, out);
-	return 0;
-}
-
-/* One attempt at reading the current version. */
-static int read_once(const item_paths *p, const char *const *columns, int64_t start, int64_t end,
-                     strata_pq_table *out)
-{
-	char vdir[PATH_SZ];
-	unsigned cur;
-	int rc;
-
-	if ((rc = current_version(p, &cur)))
-		return rc;
-	if (!cur)
-		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
-		                        p->coldir);
-	version_dir(p, cur, vdir);
-	return store_item_read_dir(p->name, vdir, columns, start, end, out);
-}
-
-int strata_store_read(const char *root, const char *store, const char *collection, const char *item,
-                      const char *const *columns, int64_t start, int64_t end, strata_pq_table *out)
-{
-	item_paths p = {0};
-	int rc;
-
-	strata_pq_table_init(out, 0);
-	if ((rc = paths_init(&p, root, store, collection, item)))
-		return rc;
-	/* A writer may remove the version we resolved: resolve again. */
-	for (int i = 0; i < READ_RETRIES; i++) {
-		rc = read_once(&p, columns, start, end, out);
-		if (rc != STRATA_ENOTFOUND || i + 1 == READ_RETRIES)
-			break;
-		if (access(p.link, F_OK) != 0)
-			break;
-	}
 	return rc;
 }
 
@@ -1462,7 +1131,8 @@ int strata_store_delete(const char *root, const char *store, const char *collect
 	item_paths p = {0};
 	int rc;
 
-	if ((rc = paths_init(&p, root, store, collection, item)) || (rc = lock_item(&p, 0, &lock)))
+	if ((rc = store_paths_init(&p, root, store, collection, item)) ||
+	    (rc = store_lock_item(&p, 0, NULL, &lock)))
 		return rc;
 	rc = delete_locked(&p);
 	strata_file_lock_release(&lock);

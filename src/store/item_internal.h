@@ -1,21 +1,143 @@
 /*
- * item_internal.h - what item.c shares with the rest of the store (snapshots).
- * Not part of the public API.
+ * item_internal.h - what the item engine (item.c) shares with the rest of
+ * the store: manifests (manifest.c), table helpers, version building, locks,
+ * reads (read.c), snapshots (snapshot.c), compaction and verification
+ * (maintain.c). Not part of the public API.
  */
 #ifndef STRATA_STORE_ITEM_INTERNAL_H
 #define STRATA_STORE_ITEM_INTERNAL_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "store/parquet.h"
+#include "strata/file.h"
+#include "strata/store.h"
 
-#define STORE_PATH_MAX 4096
+#define STORE_PATH_MAX      4096
+#define STORE_MANIFEST_FILE "manifest.json"
+#define STORE_PART_NAME_SZ  40
 
-/* Read a version folder (an item's current version or a snapshot's copy):
- * its manifest, then the selected columns of the rows in [start, end]. name
- * labels errors. */
-int store_item_read_dir(const char *name, const char *vdir, const char *const *columns,
-                        int64_t start, int64_t end, strata_pq_table *out);
+/* One row of one of several source tables. */
+typedef struct rowref {
+	size_t src;
+	size_t row;
+} rowref;
+
+/* A column's schema (name owned). */
+typedef struct colspec {
+	char *name;
+	strata_pq_type type;
+	strata_pq_unit unit;
+	int utc;
+} colspec;
+
+/* One part file of a version. stats (owned, may be NULL for manifests
+ * written before statistics) maps column names to {"min", "max", "nulls"};
+ * crc is the CRC-32C of the whole file (has_crc 0: not recorded). */
+typedef struct part {
+	char file[STORE_PART_NAME_SZ];
+	size_t rows;
+	int64_t min, max, size;
+	uint32_t crc;
+	int has_crc;
+	json_t *stats;
+} part;
+
+/* manifest.json: key column, schema and parts (sorted by key). */
+typedef struct manifest {
+	char *key;
+	colspec *cols;
+	size_t ncols;
+	part *parts;
+	size_t nparts;
+} manifest;
+
+/* The paths of one item. */
+typedef struct item_paths {
+	const char *name;
+	char store[STORE_PATH_MAX];    /* root/store */
+	char coldir[STORE_PATH_MAX];   /* root/store/collection */
+	char link[STORE_PATH_MAX];     /* coldir/item */
+	char tmp_link[STORE_PATH_MAX]; /* coldir/.item.strata-tmp */
+	char sdir[STORE_PATH_MAX];     /* coldir/.strata */
+	char vroot[STORE_PATH_MAX];    /* coldir/.strata/item */
+	char lock[STORE_PATH_MAX];     /* coldir/.strata/.item.lock */
+	char vprefix[STORE_PATH_MAX];  /* ".strata/item/" (link targets) */
+} item_paths;
+
+/* ---- manifest.c --------------------------------------------------------- */
+
+void store_manifest_free(manifest *m);
+void store_cols_free(colspec *cols, size_t n);
+/* Parse manifest text; name labels errors. m is zeroed on failure. */
+int store_manifest_parse(const char *name, const char *text, size_t len, manifest *m);
+/* Read vdir/manifest.json. */
+int store_manifest_load(const char *vdir, manifest *m);
+/* Write vdir/manifest.json atomically. */
+int store_manifest_save(const char *vdir, const manifest *m);
+/* Per-column statistics of table t as the manifest stores them. */
+json_t *store_table_stats(const strata_pq_table *t);
+/* CRC-32C (Castagnoli) of data, continuing from crc (0 to start). */
+uint32_t store_crc32c(uint32_t crc, const void *data, size_t len);
+/* CRC-32C and size of the file at path. */
+int store_file_crc(const char *path, uint32_t *crc, int64_t *size);
+
+/* ---- item.c: tables ----------------------------------------------------- */
+
+long store_find_col(const strata_pq_table *t, const char *name);
+/* Build out from rows refs[0..n) of srcs[], taking their first ncols columns
+ * (srcs share srcs[0]'s schema). Every column gets a validity bitmap. */
+int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref *refs, size_t n,
+                 strata_pq_table *out);
+/* Copy in into out with schema cols: columns found by name and widened,
+ * missing ones all null. */
+int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
+                     strata_pq_table *out);
+
+/* ---- item.c: versions and locks ----------------------------------------- */
+
+int store_paths_init(item_paths *p, const char *root, const char *store, const char *collection,
+                     const char *item);
+/* The current version number (0: no item). */
+int store_current_version(const item_paths *p, unsigned *version);
+void store_version_dir(const item_paths *p, unsigned v, char out[STORE_PATH_MAX]);
+/* Take the item's writer lock (see strata_store_options.lock_timeout_ms). */
+int store_lock_item(const item_paths *p, int create, const strata_store_options *opts,
+                    strata_file_lock *lock);
+/* Remove everything in the item's version folder but version keep. */
+int store_clean_strays(const item_paths *p, unsigned keep);
+
+/* A version being built: its folder and parts so far. */
+typedef struct vbuild {
+	const item_paths *paths;
+	unsigned version;
+	char dir[STORE_PATH_MAX];
+	manifest m; /* key and cols borrowed; parts owned */
+	size_t cap;
+	size_t row_group_rows; /* 0: the writer's default */
+} vbuild;
+
+int store_vbuild_start(vbuild *b, const item_paths *p, unsigned version, const char *key,
+                       colspec *cols, size_t ncols);
+/* Hard-link part old of folder from into the new version. */
+int store_vbuild_link(vbuild *b, const char *from, const part *old);
+/* Write t (sorted by key) as the next part. */
+int store_vbuild_write(vbuild *b, const strata_pq_table *t);
+/* Metadata, manifest, fsync, swap the link, remove version old (0: none). */
+int store_vbuild_commit(vbuild *b, const json_t *meta, unsigned old);
+void store_vbuild_free(vbuild *b);
+
+/* ---- read.c ------------------------------------------------------------- */
+
+/* Read a version folder (an item's current version or a snapshot's copy)
+ * with the selection of opts (NULL: everything); name labels errors. */
+int store_item_read_dir(const char *name, const char *vdir, const strata_store_read_options *opts,
+                        strata_pq_table *out);
+
+/* The folder of item in snapshot (STRATA_ENOTFOUND when absent). */
+int store_snapshot_item_dir(const char *root, const char *store, const char *collection,
+                            const char *item, const char *snapshot, char out[STORE_PATH_MAX]);
 
 /* The folder of item's current version (STRATA_ENOTFOUND when none). */
 int store_item_version_dir(const char *root, const char *store, const char *collection,

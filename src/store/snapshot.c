@@ -168,21 +168,33 @@ int strata_store_snapshot_delete(const char *root, const char *store, const char
 	return strata_remove_tree(doomed);
 }
 
+int store_snapshot_item_dir(const char *root, const char *store, const char *collection,
+                            const char *item, const char *snapshot, char out[STORE_PATH_MAX])
+{
+	char coldir[STORE_PATH_MAX], sdir[STORE_PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if ((rc = snapshot_paths(root, store, collection, snapshot, coldir, sdir)) ||
+	    (rc = store_check_name("item", item)))
+		return rc;
+	snprintf(out, STORE_PATH_MAX, "%s/%s/%s", sdir, snapshot, item);
+	if (stat(out, &st) != 0)
+		return strata_error_set(STRATA_ENOTFOUND, "item %s is not in snapshot %s of %s",
+		                        item, snapshot, collection);
+	return 0;
+}
+
 int strata_store_read_snapshot(const char *root, const char *store, const char *collection,
                                const char *item, const char *snapshot, const char *const *columns,
                                int64_t start, int64_t end, struct strata_pq_table *out)
 {
-	char coldir[STORE_PATH_MAX], sdir[STORE_PATH_MAX], dir[STORE_PATH_MAX];
-	struct stat st;
-	int rc;
+	strata_store_read_options o;
 
-	strata_pq_table_init(out, 0);
-	if ((rc = snapshot_paths(root, store, collection, snapshot, coldir, sdir)) ||
-	    (rc = store_check_name("item", item)))
-		return rc;
-	snprintf(dir, sizeof dir, "%s/%s/%s", sdir, snapshot, item);
-	if (stat(dir, &st) != 0)
-		return strata_error_set(STRATA_ENOTFOUND, "item %s is not in snapshot %s of %s",
-		                        item, snapshot, collection);
-	return store_item_read_dir(item, dir, columns, start, end, out);
+	strata_store_read_options_init(&o);
+	o.columns = columns;
+	o.start = start;
+	o.end = end;
+	o.snapshot = snapshot;
+	return strata_store_read_ex(root, store, collection, item, &o, out);
 }

@@ -34,7 +34,7 @@ static void mk(strata_pq_table *t, size_t n, const int64_t *keys, const double *
 static void put(const char *item, size_t n, const int64_t *keys, const double *vals,
                 size_t part_rows)
 {
-	strata_store_options o = {part_rows};
+	strata_store_options o = {.part_rows = part_rows};
 	strata_pq_table t;
 
 	mk(&t, n, keys, vals);
@@ -45,7 +45,7 @@ static void put(const char *item, size_t n, const int64_t *keys, const double *v
 static int append(const char *item, size_t n, const int64_t *keys, const double *vals,
                   strata_store_dup dup, size_t part_rows)
 {
-	strata_store_options o = {part_rows};
+	strata_store_options o = {.part_rows = part_rows};
 	strata_pq_table t;
 	int rc;
 

@@ -1,0 +1,399 @@
+/*
+ * manifest.c - an item version's manifest.json: key column, schema and
+ * parts (file, rows, key range, size, CRC-32C, per-column statistics).
+ *
+ *   {"format": 1, "key": "index",
+ *    "columns": [{"name": "index", "type": "TIMESTAMP", "unit": 0, "utc": true}, ...],
+ *    "parts": [{"file": "part.0.parquet", "rows": 10, "min": 0, "max": 9,
+ *               "size": 1234, "crc32c": 305419896,
+ *               "stats": {"px": {"min": 1.5, "max": 9.0, "nulls": 0}, ...}}]}
+ *
+ * "crc32c" and "stats" are optional (older manifests lack them). The text
+ * is hostile input: every field is checked before use.
+ */
+#include "store/item_internal.h"
+
+#include "strata/error.h"
+#include "strata/file.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MANIFEST_MAX   (256u << 20)
+#define STAT_STR_MAX   256 /* longer string bounds are not recorded */
+#define CRC_CHUNK      (1u << 20)
+#define CRC32C_REFLECT 0x82F63B78u
+
+void store_cols_free(colspec *cols, size_t n)
+{
+	for (size_t i = 0; cols && i < n; i++)
+		free(cols[i].name);
+	free(cols);
+}
+
+void store_manifest_free(manifest *m)
+{
+	free(m->key);
+	store_cols_free(m->cols, m->ncols);
+	for (size_t i = 0; m->parts && i < m->nparts; i++)
+		json_decref(m->parts[i].stats);
+	free(m->parts);
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- CRC-32C -------------------------------------------------------------- */
+
+static uint32_t crc_table[8][256];
+
+/* Fill the slice-by-8 tables (idempotent; called before every use). */
+static void crc_init(void)
+{
+	if (crc_table[0][1])
+		return;
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ CRC32C_REFLECT : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] =
+			    (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
+}
+
+uint32_t store_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	crc_init();
+	crc = ~crc;
+	for (; len >= 8; len -= 8, p += 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		                     (uint32_t)p[3] << 24);
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]] ^
+		      crc_table[0][p[7]];
+	}
+	while (len--)
+		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+int store_file_crc(const char *path, uint32_t *crc, int64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *buf;
+	ssize_t n;
+
+	*crc = 0;
+	*size = 0;
+	if (fd < 0)
+		return strata_error_set_errno("%s", path);
+	if (!(buf = malloc(CRC_CHUNK))) {
+		close(fd);
+		return strata_error_set(STRATA_ENOMEM, "%s: out of memory", path);
+	}
+	while ((n = read(fd, buf, CRC_CHUNK)) > 0) {
+		*crc = store_crc32c(*crc, buf, (size_t)n);
+		*size += n;
+	}
+	free(buf);
+	close(fd);
+	return n < 0 ? strata_error_set_errno("cannot read %s", path) : 0;
+}
+
+/* ---- statistics ------------------------------------------------------------ */
+
+/* {"min", "max", "nulls"} of a numeric (or bool, timestamp) column. */
+static json_t *numeric_stats(const strata_pq_column *c, size_t n)
+{
+	int have = 0;
+	int64_t imin = 0, imax = 0, nulls = 0;
+	double dmin = 0, dmax = 0;
+	int dbl = c->type == STRATA_PQ_FLOAT || c->type == STRATA_PQ_DOUBLE;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strata_pq_is_valid(c, i)) {
+			nulls++;
+			continue;
+		}
+		if (dbl) {
+			double v = c->type == STRATA_PQ_FLOAT ? ((const float *)c->values)[i]
+			                                      : ((const double *)c->values)[i];
+			if (isnan(v))
+				continue;
+			dmin = have && dmin <= v ? dmin : v;
+			dmax = have && dmax >= v ? dmax : v;
+		} else {
+			size_t sz = strata_pq_type_size(c->type);
+			int64_t v = sz == 8   ? ((const int64_t *)c->values)[i]
+			            : sz == 4 ? ((const int32_t *)c->values)[i]
+			                      : ((const uint8_t *)c->values)[i];
+			if (c->type == STRATA_PQ_UINT32)
+				v = (uint32_t)v;
+			imin = have && imin <= v ? imin : v;
+			imax = have && imax >= v ? imax : v;
+		}
+		have = 1;
+	}
+	/* uint64 above INT64_MAX would compare wrongly as int64, and JSON has no
+	 * infinities: no bounds then. */
+	if (!have || c->type == STRATA_PQ_UINT64 || (dbl && (!isfinite(dmin) || !isfinite(dmax))))
+		return json_pack("{s:I}", "nulls", (json_int_t)nulls);
+	if (dbl)
+		return json_pack("{s:f, s:f, s:I}", "min", dmin, "max", dmax, "nulls",
+		                 (json_int_t)nulls);
+	return json_pack("{s:I, s:I, s:I}", "min", (json_int_t)imin, "max", (json_int_t)imax,
+	                 "nulls", (json_int_t)nulls);
+}
+
+/* Byte-wise comparison of two slices. */
+static int slice_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+	return r ? r : (alen > blen) - (alen < blen);
+}
+
+/* {"min", "max", "nulls"} of a string column; bounds longer than
+ * STAT_STR_MAX bytes or not valid UTF-8 are left out. */
+static json_t *string_stats(const strata_pq_column *c, size_t n)
+{
+	const char *lo = NULL, *hi = NULL;
+	size_t lolen = 0, hilen = 0;
+	int64_t nulls = 0;
+	json_t *o;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = c->bytes + c->offsets[i];
+		size_t len = (size_t)(c->offsets[i + 1] - c->offsets[i]);
+		if (!strata_pq_is_valid(c, i)) {
+			nulls++;
+			continue;
+		}
+		if (!lo || slice_cmp(s, len, lo, lolen) < 0)
+			lo = s, lolen = len;
+		if (!hi || slice_cmp(s, len, hi, hilen) > 0)
+			hi = s, hilen = len;
+	}
+	o = json_pack("{s:I}", "nulls", (json_int_t)nulls);
+	if (lo && lolen <= STAT_STR_MAX && hilen <= STAT_STR_MAX) {
+		json_t *a = json_stringn(lo, lolen), *b = json_stringn(hi, hilen);
+		if (a && b) {
+			json_object_set_new(o, "min", a);
+			json_object_set_new(o, "max", b);
+		} else {
+			json_decref(a);
+			json_decref(b);
+		}
+	}
+	return o;
+}
+
+json_t *store_table_stats(const strata_pq_table *t)
+{
+	json_t *o = json_object();
+
+	for (size_t j = 0; o && j < t->ncols; j++) {
+		const strata_pq_column *c = &t->cols[j];
+		json_t *s = c->type == STRATA_PQ_STRING ? string_stats(c, t->nrows)
+		                                        : numeric_stats(c, t->nrows);
+		if (!s || json_object_set_new(o, c->name, s)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* ---- encode ---------------------------------------------------------------- */
+
+static json_t *part_json(const part *p)
+{
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", p->file, "rows",
+	                      (json_int_t)p->rows, "min", (json_int_t)p->min, "max",
+	                      (json_int_t)p->max, "size", (json_int_t)p->size);
+
+	if (o && p->has_crc)
+		json_object_set_new(o, "crc32c", json_integer((json_int_t)p->crc));
+	if (o && p->stats)
+		json_object_set(o, "stats", p->stats);
+	return o;
+}
+
+static json_t *manifest_json(const manifest *m)
+{
+	json_t *root = json_object(), *cols = json_array(), *parts = json_array();
+
+	json_object_set_new(root, "format", json_integer(1));
+	json_object_set_new(root, "key", json_string(m->key));
+	for (size_t i = 0; i < m->ncols; i++)
+		json_array_append_new(cols, json_pack("{s:s, s:s, s:i, s:b}", "name",
+		                                      m->cols[i].name, "type",
+		                                      strata_pq_type_name(m->cols[i].type), "unit",
+		                                      (int)m->cols[i].unit, "utc", m->cols[i].utc));
+	for (size_t i = 0; i < m->nparts; i++)
+		json_array_append_new(parts, part_json(&m->parts[i]));
+	json_object_set_new(root, "columns", cols);
+	json_object_set_new(root, "parts", parts);
+	return root;
+}
+
+int store_manifest_save(const char *vdir, const manifest *m)
+{
+	char path[STORE_PATH_MAX];
+	json_t *j = manifest_json(m);
+	char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(1)) : NULL;
+	int rc;
+
+	json_decref(j);
+	if (!text)
+		return strata_error_set(STRATA_ENOMEM, "%s: cannot encode manifest", vdir);
+	snprintf(path, sizeof path, "%s/%s", vdir, STORE_MANIFEST_FILE);
+	rc = strata_file_write_atomic(path, text, strlen(text), 0644);
+	free(text);
+	return rc;
+}
+
+/* ---- decode ---------------------------------------------------------------- */
+
+static int type_from_name(const char *name, strata_pq_type *out)
+{
+	for (int t = STRATA_PQ_INT8; t <= STRATA_PQ_STRING; t++)
+		if (!strcmp(strata_pq_type_name((strata_pq_type)t), name)) {
+			*out = (strata_pq_type)t;
+			return 0;
+		}
+	return -1;
+}
+
+static int load_cols(const char *name, json_t *arr, manifest *m)
+{
+	size_t i;
+	json_t *c;
+
+	m->ncols = json_array_size(arr);
+	if (!(m->cols = calloc(m->ncols ? m->ncols : 1, sizeof *m->cols)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, c)
+	{
+		const char *cname, *type;
+		int unit, utc;
+		if (json_unpack(c, "{s:s, s:s, s:i, s:b}", "name", &cname, "type", &type, "unit",
+		                &unit, "utc", &utc) ||
+		    type_from_name(type, &m->cols[i].type) || unit < 0 || unit > STRATA_PQ_MILLIS)
+			return strata_error_set(STRATA_EPARSE, "%s: column %zu: bad entry", name,
+			                        i);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(m->cols[k].name, cname))
+				return strata_error_set(STRATA_EPARSE,
+				                        "%s: column %zu: repeated name %s", name, i,
+				                        cname);
+		m->cols[i].unit = (strata_pq_unit)unit;
+		m->cols[i].utc = utc;
+		if (!(m->cols[i].name = strdup(cname)))
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* A part file name: part.N.parquet-like, no path separators, no dot-dot. */
+static int safe_part_name(const char *file)
+{
+	return *file && *file != '.' && strlen(file) < STORE_PART_NAME_SZ && !strchr(file, '/');
+}
+
+/* The optional fields of part entry p. */
+static int load_part_extras(const char *name, size_t i, json_t *p, part *out)
+{
+	json_t *crc = json_object_get(p, "crc32c"), *stats = json_object_get(p, "stats");
+
+	if (crc) {
+		if (!json_is_integer(crc) || json_integer_value(crc) < 0 ||
+		    json_integer_value(crc) > UINT32_MAX)
+			return strata_error_set(STRATA_EPARSE, "%s: part %zu: bad crc32c", name, i);
+		out->crc = (uint32_t)json_integer_value(crc);
+		out->has_crc = 1;
+	}
+	if (stats) {
+		if (!json_is_object(stats))
+			return strata_error_set(STRATA_EPARSE, "%s: part %zu: bad stats", name, i);
+		out->stats = json_incref(stats);
+	}
+	return 0;
+}
+
+static int load_parts(const char *name, json_t *arr, manifest *m)
+{
+	size_t i;
+	json_t *p;
+	int rc;
+
+	m->nparts = json_array_size(arr);
+	if (!(m->parts = calloc(m->nparts ? m->nparts : 1, sizeof *m->parts)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, p)
+	{
+		const char *file;
+		json_int_t rows, min, max, size;
+		if (json_unpack(p, "{s:s, s:I, s:I, s:I, s:I}", "file", &file, "rows", &rows, "min",
+		                &min, "max", &max, "size", &size) ||
+		    !safe_part_name(file) || rows < 0 || size < 0 || min > max)
+			return strata_error_set(STRATA_EPARSE, "%s: part %zu: bad entry", name, i);
+		snprintf(m->parts[i].file, STORE_PART_NAME_SZ, "%s", file);
+		m->parts[i].rows = (size_t)rows;
+		m->parts[i].min = min;
+		m->parts[i].max = max;
+		m->parts[i].size = size;
+		if ((rc = load_part_extras(name, i, p, &m->parts[i])))
+			return rc;
+	}
+	return 0;
+}
+
+int store_manifest_parse(const char *name, const char *text, size_t len, manifest *m)
+{
+	json_error_t err;
+	json_t *j, *cols, *parts;
+	const char *key;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!j)
+		return strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s", name, err.line, err.column,
+		                        err.text);
+	if (json_unpack(j, "{s:s, s:o, s:o}", "key", &key, "columns", &cols, "parts", &parts) ||
+	    !json_is_array(cols) || !json_is_array(parts)) {
+		json_decref(j);
+		return strata_error_set(STRATA_EPARSE, "%s: not a strata manifest", name);
+	}
+	if (!(m->key = strdup(key)))
+		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+	else if (!(rc = load_cols(name, cols, m)))
+		rc = load_parts(name, parts, m);
+	json_decref(j);
+	if (rc)
+		store_manifest_free(m);
+	return rc;
+}
+
+int store_manifest_load(const char *vdir, manifest *m)
+{
+	char path[STORE_PATH_MAX], *text;
+	size_t len;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	snprintf(path, sizeof path, "%s/%s", vdir, STORE_MANIFEST_FILE);
+	if ((rc = strata_file_read_all(path, MANIFEST_MAX, &text, &len)))
+		return rc;
+	rc = store_manifest_parse(path, text, len, m);
+	free(text);
+	return rc;
+}
