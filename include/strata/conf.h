@@ -107,6 +107,15 @@ typedef struct strata_conf_field {
 /* Check table against fields, recursively; the first problem is reported. */
 int strata_conf_validate(const strata_conf *table, const strata_conf_field *fields);
 
+/* --- output --------------------------------------------------------------- */
+
+struct strata_buf;
+
+/* Append node as JSON to out: tables as objects (file order), dates and
+ * date-times as ISO 8601 UTC strings with 9 fraction digits, local times of
+ * day and non-finite floats as null. Returns 0 or STRATA_ENOMEM. */
+int strata_conf_to_json(const strata_conf *node, struct strata_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

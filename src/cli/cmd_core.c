@@ -77,60 +77,6 @@ static int core_uuid(int argc, char **argv)
 	return STRATA_EXIT_OK;
 }
 
-/* Write a config node as JSON (dates as ISO 8601 strings). */
-static void conf_to_json(const strata_conf *node, strata_buf *out)
-{
-	char iso[40];
-	const char *s;
-	int64_t i;
-	double d;
-	int b;
-
-	switch (strata_conf_type_of(node)) {
-	case STRATA_CONF_TABLE:
-	case STRATA_CONF_ARRAY: {
-		int table = strata_conf_type_of(node) == STRATA_CONF_TABLE;
-		strata_buf_putc(out, table ? '{' : '[');
-		for (size_t k = 0; k < strata_conf_count(node); k++) {
-			const strata_conf *child = strata_conf_at(node, k);
-			if (k)
-				strata_buf_putc(out, ',');
-			if (table) {
-				strata_buf_json_string(out, strata_conf_key(child));
-				strata_buf_putc(out, ':');
-			}
-			conf_to_json(child, out);
-		}
-		strata_buf_putc(out, table ? '}' : ']');
-		break;
-	}
-	case STRATA_CONF_STRING:
-		strata_conf_as_string(node, &s);
-		strata_buf_json_string(out, s);
-		break;
-	case STRATA_CONF_INT:
-		strata_conf_as_int64(node, &i);
-		strata_buf_printf(out, "%" PRId64, i);
-		break;
-	case STRATA_CONF_FLOAT:
-		strata_conf_as_double(node, &d);
-		strata_buf_json_double(out, d); /* TOML's inf and nan become null */
-		break;
-	case STRATA_CONF_BOOL:
-		strata_conf_as_bool(node, &b);
-		strata_buf_puts(out, b ? "true" : "false");
-		break;
-	case STRATA_CONF_DATETIME:
-	case STRATA_CONF_LOCAL_DATETIME:
-	case STRATA_CONF_DATE:
-		strata_conf_as_time_ns(node, &i);
-		strata_time_format_iso8601(i, 9, iso, sizeof iso);
-		strata_buf_json_string(out, iso);
-		break;
-	default: strata_buf_puts(out, "null"); break;
-	}
-}
-
 static int core_config(int argc, char **argv)
 {
 	strata_conf *root;
@@ -144,7 +90,7 @@ static int core_config(int argc, char **argv)
 	}
 	if (strata_conf_load(argv[1], &root) != 0)
 		return cli_fail(NULL);
-	conf_to_json(root, &json);
+	strata_conf_to_json(root, &json);
 	puts(strata_buf_cstr(&json));
 	strata_buf_free(&json);
 	strata_conf_free(root);
