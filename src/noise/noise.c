@@ -1,11 +1,17 @@
 /* noise.c - `strata noise`: ambient seismic noise processing (Noiz in C). */
+#include "noise/cli.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
 
 static const strata_cmd noise_commands[] = {
-    {"add-seismic-data", NULL, "index miniSEED files (SDS archives or a glob)", "issue #6"},
-    {"add-inventory", NULL, "read a StationXML inventory", "issue #6"},
-    {"add-params", NULL, "register a stage's TOML parameter file", "issue #6"},
+    {"add-seismic-data", noise_cmd_add_seismic_data,
+     "index miniSEED files (SDS archives or any tree) into the catalog", NULL},
+    {"add-inventory", noise_cmd_add_inventory,
+     "read StationXML: devices, components and component pairs", NULL},
+    {"add-component-pairs", noise_cmd_add_component_pairs,
+     "make the component pairs of the catalog's components", NULL},
+    {"add-timespans", noise_cmd_add_timespans, "make processing windows (Noiz's rule)", NULL},
+    {"add-params", noise_cmd_add_params, "register Noiz TOML parameter files", NULL},
     {"datachunks", NULL, "cut, de-response and resample datachunks", "issue #6"},
     {"qc", NULL, "quality-control datachunks (QCOne)", "issue #6"},
     {"psd", NULL, "compute power spectral densities", "issue #6"},

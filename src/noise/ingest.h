@@ -1,0 +1,51 @@
+/*
+ * ingest.h - `add-seismic-data`: index miniSEED trees into the catalog.
+ *
+ * The roots are walked recursively (SDS archives or any tree; symbolic
+ * links to files are followed, links to directories are not), files are
+ * filtered by an optional glob, hashed and indexed in parallel on the core
+ * worker pool, and written by the calling thread only: per file, the
+ * mseed_file row is upserted on its path and its segments on (file, seq),
+ * then segments beyond the new count are deleted, all in one transaction.
+ * A file whose size, mtime and content hash match its row is left alone.
+ * A file that does not start with a miniSEED record header is skipped
+ * quietly (trees hold inventories and notes too); one that cannot be read
+ * or is corrupt miniSEED is reported, counted and skipped; its old rows
+ * (if any) stay.
+ */
+#ifndef STRATA_NOISE_INGEST_H
+#define STRATA_NOISE_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strata/db.h"
+
+typedef struct noise_ingest_opts {
+	const char *glob; /* NULL: every regular file; with '/', matched against the
+	                     path below the root, else against the file name */
+	int workers;      /* 0: the core default (all cores, or $STRATA_THREADS) */
+	int progress;     /* draw a progress bar when stderr is a TTY */
+} noise_ingest_opts;
+
+typedef struct noise_ingest_summary {
+	size_t files;     /* files found (after the glob) */
+	size_t indexed;   /* new or changed, written */
+	size_t unchanged; /* size, mtime and hash equal to the catalog's */
+	size_t skipped;   /* not miniSEED (no record header at byte 0), or empty */
+	size_t failed;    /* unreadable or invalid miniSEED: skipped, reported */
+	int64_t segments; /* segments written */
+	int64_t gaps;     /* gaps among them */
+	int64_t records;  /* miniSEED records read */
+	int64_t bytes;    /* bytes of the indexed files */
+} noise_ingest_summary;
+
+/*
+ * Index the files under roots[0..nroots) into db. Per-file failures are
+ * logged (warn), counted and skipped; the return value is an error only for
+ * a failure of the walk or the catalog.
+ */
+int noise_ingest(strata_db *db, const char *const *roots, size_t nroots,
+                 const noise_ingest_opts *opts, noise_ingest_summary *summary);
+
+#endif
