@@ -24,6 +24,7 @@
 
 #include "drill/config.h"
 #include "drill/correlate.h"
+#include "drill/keypoints.h"
 
 /* A message as it came off the wire. data[len] is always '\0'. */
 typedef struct drill_raw_msg {
@@ -60,12 +61,32 @@ typedef struct drill_hole_result {
 	drill_publication pub[DRILL_PUBS]; /* keypoints, depth estimation */
 	int error;                         /* 1: the payloads carry Error: true */
 	char *reason;                      /* why, when error (else NULL) */
-	double depth_mm;                   /* the published depth; NaN when error */
-	const char *algo;                  /* AlgoVersion of the estimator used (static) */
+	/* The smallest published depth: negative exactly when the original's
+	 * negative-depth test (any depth < 0) fires; NaN when error. */
+	double depth_mm;
+	const char *algo; /* AlgoVersion of the estimator used (static) */
+	/* Added for callers that report more than the payloads: */
+	double keypoints[3]; /* published keypoints: entry, transition, exit (mm) */
+	double depths[2];    /* published depths: transition - entry, exit - transition */
+	drill_keypoints kp;  /* the estimator's output, with reasons */
+	char *machine_id;    /* as published; NULL is null */
+	char *result_id;     /* as published; NULL is null */
+	char *head_id;       /* as published; NULL is null */
+	char *heads_warning; /* why a present Heads message gave no HeadId, or NULL */
 } drill_hole_result;
 
-/* Process a completed set whose payloads are drill_raw_msg (Heads may be
- * absent). The set is not modified. */
+/*
+ * Process a completed set whose payloads are drill_raw_msg (Heads may be
+ * absent). The set is not modified. On success the publications go to
+ * {root}/{toolbox}/{tool}/{mqtt.estimation.keypoints|depth_estimation} with
+ * the original's fields in its order (docs/drill-input.md):
+ *   {"SourceTimestamp": ..., "MachineId": ..., "ResultId": ..., "HeadId": ...,
+ *    "Value": [entry, transition, exit] | [transition - entry, exit - transition],
+ *    "AlgoVersion": ...}
+ * or, on error, "Value": "Error in keypoint|depth estimation: <reason>",
+ * "Error": true. A Heads message that cannot be read does not fail the hole
+ * (the original ignores it too): HeadId is null and heads_warning says why.
+ */
 int drill_hole_process(const drill_config *cfg, const drill_corr_set *set, drill_hole_result *out);
 void drill_hole_result_free(drill_hole_result *r);
 

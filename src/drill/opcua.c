@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "drill/pyjson.h"
 #include "strata/error.h"
 
 #define RESULTS     "ResultManagement.Results.0."
@@ -430,6 +431,102 @@ int drill_trace_parse(const char *data, size_t len, const char *name, const dril
 	json_decref(root);
 	if (rc)
 		drill_trace_free(out);
+	return rc;
+}
+
+void drill_heads_free(drill_heads *h)
+{
+	if (!h)
+		return;
+	free(h->head_id);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Copy s without leading and trailing ASCII white space; NULL when blank. */
+static int strip_copy(const char *s, size_t len, char **out)
+{
+	const char *end = s + len;
+
+	while (s < end && strchr(" \t\n\r\v\f", *s))
+		s++;
+	while (end > s && strchr(" \t\n\r\v\f", end[-1]))
+		end--;
+	*out = NULL;
+	if (end == s)
+		return 0;
+	*out = strndup(s, (size_t)(end - s));
+	return *out ? 0 : strata_error_set(STRATA_ENOMEM, "heads: out of memory");
+}
+
+/* The original's str(value).strip() of a head id (a list's first element). */
+static int head_id_text(const json_t *v, char **out)
+{
+	char text[48];
+
+	if (json_is_array(v))
+		v = json_array_get(v, 0);
+	*out = NULL;
+	if (json_is_string(v))
+		return strip_copy(json_string_value(v), strlen(json_string_value(v)), out);
+	if (json_is_integer(v))
+		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		drill_py_float_repr(json_real_value(v), text, sizeof(text));
+	else if (json_is_boolean(v))
+		snprintf(text, sizeof(text), "%s", json_is_true(v) ? "True" : "False");
+	else
+		return 0; /* null, an object, an empty list: no head id */
+	return strip_copy(text, strlen(text), out);
+}
+
+/* The SourceTimestamp of the first payload entry that has one. */
+static int first_timestamp(json_t *payload, const char *msg, strata_time *out)
+{
+	const char *key;
+	json_t *entry;
+
+	json_object_foreach(payload, key, entry)
+	{
+		field f = {msg, key, entry, NULL};
+
+		if (json_is_string(json_object_get(entry, "SourceTimestamp")))
+			return field_timestamp(&f, out);
+	}
+	return strata_error_set(STRATA_ESCHEMA, "%s: no payload entry has a SourceTimestamp", msg);
+}
+
+/* Fill h from a decoded payload. */
+static int heads_fields(json_t *payload, const char *msg, const drill_data_ids *ids, drill_heads *h)
+{
+	field f;
+	int rc = find_field(payload, msg, ids->head_id, 0, &f);
+
+	if (rc)
+		return rc;
+	if (!f.entry)
+		return first_timestamp(payload, msg, &h->timestamp);
+	if ((rc = field_timestamp(&f, &h->timestamp)))
+		return rc;
+	return head_id_text(f.value, &h->head_id);
+}
+
+int drill_heads_parse(const char *data, size_t len, const char *name, const drill_data_ids *ids,
+                      drill_heads *out)
+{
+	json_t *root = NULL, *payload = NULL;
+	const char *msg = name ? name : "message";
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!data && len)
+		return strata_error_set(STRATA_EINVAL, "%s: no data", msg);
+	rc = load_payload(data ? data : "", len, msg, &root, &payload);
+	if (rc)
+		return rc;
+	rc = heads_fields(payload, msg, ids ? ids : &default_ids, out);
+	json_decref(root);
+	if (rc)
+		drill_heads_free(out);
 	return rc;
 }
 

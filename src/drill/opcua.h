@@ -86,6 +86,41 @@ int drill_trace_parse(const char *data, size_t len, const char *name, const dril
                       drill_trace *out);
 void drill_trace_free(drill_trace *t);
 
+/* A Heads message: the head's id and the message's timestamp. */
+typedef struct drill_heads {
+	char *head_id;         /* NULL when absent, null, an empty list or blank */
+	strata_time timestamp; /* SourceTimestamp of the head-id entry, else of the
+	                          first payload entry that has one */
+} drill_heads;
+
+/*
+ * Parse a Heads message. The head id is the Value of the first payload key
+ * containing ids->head_id, normalised as the original service does
+ * (str(value).strip(), a list's first element): strings are trimmed of ASCII
+ * white space, integers printed in decimal, reals as Python's repr, booleans
+ * "True"/"False"; an object, null or blank gives NULL. Invalid JSON, no
+ * Messages.Payload object or no SourceTimestamp at all is an error.
+ */
+int drill_heads_parse(const char *data, size_t len, const char *name, const drill_data_ids *ids,
+                      drill_heads *out);
+void drill_heads_free(drill_heads *h);
+
+/*
+ * The correlation key of a message, read by a streaming scan that builds
+ * nothing (sample arrays are skipped, not converted) and stops at the end of
+ * the entry it needs: the first payload key containing path gives the
+ * SourceTimestamp and, when id is not NULL, the id (its Value, an integer
+ * printed in decimal or a string of 1..DRILL_MAX_ID_LEN bytes, malloc'd).
+ * With fallback_first_ts a message without such a key takes the
+ * SourceTimestamp of its first payload entry that has one (Heads). Agrees
+ * with drill_result_parse/drill_trace_parse/drill_heads_parse on every
+ * message they accept; may accept a message that is invalid after the
+ * entry (a truncated trace), which the full parse then reports. Errors name
+ * the message, the key and the reason.
+ */
+int drill_payload_key(const char *data, size_t len, const char *name, const char *path,
+                      int fallback_first_ts, char **id, strata_time *timestamp);
+
 /*
  * Split `{root}/{toolbox}/{tool}/{kind}`. root may hold several levels
  * ("a/b"); NULL or "" accepts any single-level root. Each part must be

@@ -470,6 +470,228 @@ static void test_truncated_capture(void **state)
 	free(data);
 }
 
+#define HD NS "AssetManagement.Assets.Heads.0."
+
+/* A Heads message whose SerialNumber entry has the given Value (NULL: none). */
+static char *heads_msg(const char *value)
+{
+	char e[2048];
+
+	if (value)
+		snprintf(e, sizeof(e),
+		         "\"" HD "Identification.Model\":{\"Value\":\"Collet\","
+		         "\"SourceTimestamp\":\"2024-05-15T07:29:32Z\"},"
+		         "\"" HD "Identification.SerialNumber\":{\"Value\":%s," TS "}",
+		         value);
+	else
+		snprintf(e, sizeof(e),
+		         "\"" HD "Identification.Model\":{\"Value\":\"Collet\","
+		         "\"SourceTimestamp\":\"2024-05-15T07:29:32Z\"}");
+	return message(e);
+}
+
+/* Parse a Heads message with the given Value; returns the head id text or
+ * "<null>". */
+static void expect_head_id(const char *value, const char *want)
+{
+	char *s = heads_msg(value);
+	drill_heads h;
+	strata_time ts;
+
+	assert_ok(drill_heads_parse(s, strlen(s), "Heads", NULL, &h));
+	if (!want)
+		assert_null(h.head_id);
+	else
+		assert_string_equal(h.head_id, want);
+	assert_ok(strata_time_parse_iso8601(
+	    value ? "2024-12-11T08:24:49.123456789Z" : "2024-05-15T07:29:32Z", &ts));
+	assert_true(h.timestamp == ts);
+	/* the streaming key agrees on the timestamp */
+	strata_time key_ts = 0;
+	assert_ok(drill_payload_key(s, strlen(s), "Heads", drill_data_ids_default()->head_id, 1,
+	                            NULL, &key_ts));
+	assert_true(key_ts == ts);
+	drill_heads_free(&h);
+	free(s);
+}
+
+static void test_heads_variants(void **state)
+{
+	(void)state;
+	expect_head_id("\"E00401009F45BACA\"", "E00401009F45BACA");
+	expect_head_id("\"  E004 \\n\"", "E004");
+	expect_head_id("41", "41");
+	expect_head_id("-7", "-7");
+	expect_head_id("2.5", "2.5");
+	expect_head_id("1e16", "1e+16");
+	expect_head_id("true", "True");
+	expect_head_id("[\"H1\", \"H2\"]", "H1");
+	expect_head_id("[]", NULL);
+	expect_head_id("\"   \"", NULL);
+	expect_head_id("null", NULL);
+	expect_head_id("{\"a\":1}", NULL);
+	expect_head_id(NULL, NULL); /* no SerialNumber: the first entry's timestamp */
+}
+
+static void test_heads_hostile(void **state)
+{
+	drill_heads h;
+	const char *none = "{\"Messages\":{\"Payload\":{\"x\":{\"Value\":1}}}}";
+	const char *bad_ts =
+	    "{\"Messages\":{\"Payload\":{\"" HD "Identification.SerialNumber\":{\"Value\":\"H\","
+	    "\"SourceTimestamp\":\"yesterday\"}}}}";
+
+	(void)state;
+	expect_error(drill_heads_parse("{", 1, "Heads", NULL, &h), STRATA_EPARSE,
+	             "Heads:1:", "invalid JSON");
+	expect_error(drill_heads_parse(none, strlen(none), "Heads", NULL, &h), STRATA_ESCHEMA,
+	             "Heads", "no payload entry has a SourceTimestamp");
+	expect_error(drill_heads_parse(bad_ts, strlen(bad_ts), "Heads", NULL, &h), STRATA_EPARSE,
+	             "SerialNumber: SourceTimestamp", NULL);
+	assert_null(h.head_id);
+}
+
+static void test_heads_captures(void **state)
+{
+	static const struct {
+		const char *dir, *head_id, *when;
+	} caps[] = {
+	    {"data_20250326", "E00401009F45BACA", "2024-05-15T07:29:33Z"},
+	    {"data_20250623", "E00401009F78AA43", "2025-06-23T14:07:43Z"},
+	    {"data_20250626", "E00401009F45BACA", "2024-05-15T07:04:19Z"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		char rel[256];
+		size_t len;
+		char *data;
+		drill_heads h;
+		strata_time when, key_ts;
+
+		snprintf(rel, sizeof(rel), "drilling/mqtt/%s/Heads.json", caps[i].dir);
+		data = slurp(rel, &len);
+		if (!data)
+			skip();
+		assert_ok(drill_heads_parse(data, len, rel, NULL, &h));
+		assert_string_equal(h.head_id, caps[i].head_id);
+		assert_ok(strata_time_parse_iso8601(caps[i].when, &when));
+		assert_true(h.timestamp == when);
+		assert_ok(drill_payload_key(data, len, rel, drill_data_ids_default()->head_id, 0,
+		                            NULL, &key_ts));
+		assert_true(key_ts == when);
+		drill_heads_free(&h);
+		free(data);
+	}
+}
+
+/* The streaming key of a message agrees with the full parse. */
+static void expect_key(const char *data, size_t len, const char *path, const char *id,
+                       strata_time ts)
+{
+	char *got = NULL;
+	strata_time got_ts = 0;
+
+	assert_ok(drill_payload_key(data, len, "m", path, 0, &got, &got_ts));
+	assert_string_equal(got, id);
+	assert_true(got_ts == ts);
+	free(got);
+}
+
+static void test_key_captures(void **state)
+{
+	const drill_data_ids *ids = drill_data_ids_default();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
+		const struct capture *c = &captures[i];
+		char rel[256];
+		size_t len;
+		char *data;
+		drill_result r;
+		drill_trace t;
+
+		snprintf(rel, sizeof(rel), "drilling/mqtt/%s/%s", c->dir, c->result);
+		data = slurp(rel, &len);
+		if (!data)
+			skip();
+		assert_ok(drill_result_parse(data, len, rel, NULL, &r));
+		expect_key(data, len, ids->result_id, r.result_id, r.timestamp);
+		drill_result_free(&r);
+		free(data);
+		snprintf(rel, sizeof(rel), "drilling/mqtt/%s/%s", c->dir, c->trace);
+		data = slurp(rel, &len);
+		assert_ok(drill_trace_parse(data, len, rel, NULL, &t));
+		expect_key(data, len, ids->trace_result_id, t.result_id, t.timestamp);
+		drill_trace_free(&t);
+		free(data);
+	}
+	/* the truncated trace still names its hole: the full parse reports it */
+	size_t len;
+	char *data = slurp("drilling/mqtt/data_20250626/Trace.json", &len);
+	strata_time when;
+	assert_non_null(data);
+	assert_ok(strata_time_parse_iso8601("2024-05-15T07:04:19Z", &when));
+	expect_key(data, len, ids->trace_result_id, "432", when);
+	free(data);
+}
+
+static void test_key_variants_and_errors(void **state)
+{
+	const drill_data_ids *ids = drill_data_ids_default();
+	char *s = result_msg("\"0042\"", "1", "1", "1", "1", "true", ".MeasuredValue");
+	char *id = NULL;
+	strata_time ts, when;
+	const char *arr = "{\"Messages\":[{\"Payload\":{\"a.ResultId\":{\"SourceTimestamp\":"
+	                  "\"2024-12-11T08:24:49Z\",\"Value\":7}}},{\"Payload\":{}}]}";
+
+	(void)state;
+	assert_ok(strata_time_parse_iso8601("2024-12-11T08:24:49.123456789Z", &when));
+	expect_key(s, strlen(s), ids->result_id, "0042", when);
+	free(s);
+	assert_ok(strata_time_parse_iso8601("2024-12-11T08:24:49Z", &when));
+	expect_key(arr, strlen(arr), "ResultId", "7", when);
+	/* errors name the message, the key and the reason */
+	expect_error(drill_payload_key("{\"Messages\":", 12, "m", "ResultId", 0, &id, &ts),
+	             STRATA_EPARSE, "m: invalid JSON at byte", NULL);
+	expect_error(drill_payload_key("{}", 2, "m", "ResultId", 0, &id, &ts), STRATA_ESCHEMA,
+	             "Messages.Payload", NULL);
+	expect_error(drill_payload_key("[1,2]", 5, "m", "ResultId", 0, &id, &ts), STRATA_ESCHEMA,
+	             "Messages.Payload", NULL);
+	const char *cases[][3] = {
+	    {"{\"ResultId\":{\"Value\":{},\"SourceTimestamp\":\"2024-01-01T00:00:00Z\"}}",
+	     "ResultId", "got an object"},
+	    {"{\"ResultId\":{\"Value\":1.5,\"SourceTimestamp\":\"2024-01-01T00:00:00Z\"}}",
+	     "ResultId", "got a number"},
+	    {"{\"ResultId\":{\"Value\":\"\",\"SourceTimestamp\":\"2024-01-01T00:00:00Z\"}}",
+	     "ResultId", "1..256 bytes"},
+	    {"{\"ResultId\":{\"Value\":99999999999999999999,\"SourceTimestamp\":\"x\"}}",
+	     "ResultId", "out of range"},
+	    {"{\"ResultId\":{\"Value\":1}}", "ResultId", "SourceTimestamp: missing"},
+	    {"{\"ResultId\":{\"SourceTimestamp\":\"2024-01-01T00:00:00Z\"}}", "ResultId",
+	     "no Value"},
+	    {"{\"ResultId\":{\"Value\":1,\"SourceTimestamp\":5}}", "ResultId", "expected a string"},
+	    {"{\"ResultId\":{\"Value\":1,\"SourceTimestamp\":\"2024-13-01T00:00:00Z\"}}",
+	     "ResultId: SourceTimestamp", NULL},
+	    {"{\"ResultId\":[1]}", "ResultId", "expected an object with Value"},
+	    {"{\"Other\":{\"Value\":1}}", "no payload key contains 'ResultId'", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char m[512];
+		snprintf(m, sizeof(m), "{\"Messages\":{\"Payload\":%s}}", cases[i][0]);
+		int rc = drill_payload_key(m, strlen(m), "m", "ResultId", 0, &id, &ts);
+		if (rc == 0)
+			fail_msg("case %zu accepted", i);
+		expect_error(rc, strata_error_last(), cases[i][1], cases[i][2]);
+	}
+	/* deep nesting is refused, not recursed into */
+	char deep[400];
+	memset(deep, '[', sizeof(deep));
+	expect_error(drill_payload_key(deep, sizeof(deep), "m", "ResultId", 0, &id, &ts),
+	             STRATA_ELIMIT, "nesting deeper than 64", NULL);
+	assert_null(id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +707,11 @@ int main(void)
 	    cmocka_unit_test(test_topic),
 	    cmocka_unit_test(test_captures),
 	    cmocka_unit_test(test_truncated_capture),
+	    cmocka_unit_test(test_heads_variants),
+	    cmocka_unit_test(test_heads_hostile),
+	    cmocka_unit_test(test_heads_captures),
+	    cmocka_unit_test(test_key_captures),
+	    cmocka_unit_test(test_key_variants_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
