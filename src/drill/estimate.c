@@ -86,6 +86,22 @@ static int sorted_steps(const drill_result *r, const char *name, step_empty **ou
 	return 0;
 }
 
+/* Each sample's no-load torque: its step's in the sorted Result steps, or NaN. */
+static void join_torque_empty(const step_empty *steps, size_t n_steps, const drill_trace *t,
+                              double *out)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		double s = t->step[i];
+		const step_empty *hit = NULL;
+
+		if (steps && s >= INT32_MIN && s <= INT32_MAX && s == floor(s)) {
+			step_empty key = {(int32_t)s, 0};
+			hit = bsearch(&key, steps, n_steps, sizeof *steps, step_empty_cmp);
+		}
+		out[i] = hit ? hit->torque_empty : NAN;
+	}
+}
+
 int drill_trace_from_opcua(const drill_result *r, const drill_trace *t, const char *name,
                            drill_trace_buf *out)
 {
@@ -93,28 +109,22 @@ int drill_trace_from_opcua(const drill_result *r, const drill_trace *t, const ch
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = sorted_steps(r, name, &steps);
-
-	if (!rc)
-		rc = trace_buf_init(t->position, t->torque, t->step, t->n, name, out);
-	if (!rc && !(out->torque_empty = malloc((t->n + 1) * sizeof(double))))
-		rc = strata_error_set(STRATA_ENOMEM, "%s: out of memory", name);
-	for (size_t i = 0; !rc && i < t->n; i++) {
-		step_empty key = {0, 0}, *hit = NULL;
-		double s = t->step[i];
-		if (s >= INT32_MIN && s <= INT32_MAX && s == floor(s)) {
-			key.step = (int32_t)s;
-			hit = bsearch(&key, steps, r->n_steps, sizeof *steps, step_empty_cmp);
+	if ((rc = sorted_steps(r, name, &steps)))
+		return rc;
+	rc = trace_buf_init(t->position, t->torque, t->step, t->n, name, out);
+	if (!rc) {
+		out->torque_empty = malloc((t->n + 1) * sizeof(double));
+		if (!out->torque_empty) {
+			rc = strata_error_set(STRATA_ENOMEM, "%s: out of memory", name);
+		} else {
+			join_torque_empty(steps, r->n_steps, t, out->torque_empty);
+			out->view.torque_empty = out->torque_empty;
 		}
-		out->torque_empty[i] = hit ? hit->torque_empty : NAN;
 	}
 	free(steps);
-	if (rc) {
+	if (rc)
 		drill_trace_buf_free(out);
-		return rc;
-	}
-	out->view.torque_empty = out->torque_empty;
-	return 0;
+	return rc;
 }
 
 void drill_trace_buf_free(drill_trace_buf *t)

@@ -219,8 +219,10 @@ static void missing_keypoint(strata_buf *why, const char *what, const drill_keyp
 }
 
 /* Run the estimator; every keypoint must be produced. */
-static int hole_estimate(const hole *h, const char *name, drill_hole_result *out)
+static int hole_estimate(const hole *h, drill_hole_result *out)
 {
+	const drill_raw_msg *tm = h->msg[DRILL_MSG_TRACE];
+	const char *name = tm ? tm->topic : "trace";
 	drill_trace_buf tb;
 	strata_buf why = STRATA_BUF_INIT;
 	int rc = drill_trace_from_opcua(&h->result, &h->trace, name, &tb);
@@ -391,7 +393,7 @@ int drill_hole_process(const drill_config *cfg, const drill_corr_set *set, drill
 	if (!rc) {
 		rc = hole_parse(cfg, &h);
 		if (!rc)
-			rc = hole_estimate(&h, h.msg[DRILL_MSG_TRACE]->topic, out);
+			rc = hole_estimate(&h, out);
 		if (rc != STRATA_ENOMEM)
 			rc = hole_outcome(set, &h, rc, out);
 	}

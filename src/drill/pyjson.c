@@ -27,6 +27,8 @@ static void shortest_digits(double v, char *digits, int *decpt)
 			digits[n++] = *p;
 	while (n > 1 && digits[n - 1] == '0')
 		n--;
+	if (n == 0)
+		digits[n++] = '0';
 	digits[n] = '\0';
 	*decpt = (*p == 'e' ? atoi(p + 1) : 0) + 1;
 }
@@ -56,8 +58,8 @@ static void fixed_repr(const char *digits, int decpt, char *out, size_t outlen)
 
 const char *drill_py_float_repr(double v, char *buf, size_t buflen)
 {
-	char digits[24];
-	int decpt;
+	char digits[24] = {0};
+	int decpt = 0;
 	size_t o = 0;
 
 	if (isnan(v))
