@@ -10,6 +10,7 @@
 #                                        its pid in $WORK/NAME.pid
 #   wait_for_log FILE TEXT [N]   wait (up to 30 s) until TEXT occurs N times
 #   sub_start PORT TOPIC...      mosquitto_sub -F '%t %p' into $WORK/sub.out
+#   sub_stop                     stop the subscriber
 #   sub_barrier PORT             publish a probe and wait until the subscriber
 #                                saw it: everything published before is in
 #   results_count                result lines received so far
@@ -92,10 +93,15 @@ listen_start() {
 	wait_for_log "$WORK/$name.log" "mqtt connected" 1
 }
 
+count_in() {
+	c=$(grep -ac -- "$1" "$2" 2>/dev/null)
+	echo "${c:-0}"
+}
+
 wait_for_log() {
 	want=${3:-1}
 	i=0
-	while [ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -lt "$want" ]; do
+	while [ "$(count_in "$2" "$1")" -lt "$want" ]; do
 		i=$((i + 1))
 		if [ $i -gt 300 ]; then
 			echo "timed out waiting for '$2' x$want in $1" >&2
@@ -113,15 +119,21 @@ sub_start() {
 	args=""
 	for t in "$@"; do args="$args -t $t"; done
 	# shellcheck disable=SC2086 # word splitting of the -t list is intended
-	mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -F '%t %p' $args >"$WORK/sub.out" 2>"$WORK/sub.err" &
-	MQTT_PIDS="$MQTT_PIDS $!"
+	mosquitto_sub -h 127.0.0.1 -p "$port" -q 1 -F '%t %p' $args >>"$WORK/sub.out" 2>"$WORK/sub.err" &
+	SUB_PID=$!
+	MQTT_PIDS="$MQTT_PIDS $SUB_PID"
 	sub_barrier "$port"
+}
+
+sub_stop() {
+	kill "$SUB_PID" 2>/dev/null || true
+	wait "$SUB_PID" 2>/dev/null || true
 }
 
 sub_barrier() {
 	probe="probe-$$-$(date +%s%N)"
 	i=0
-	until grep -q -- "$probe" "$WORK/sub.out" 2>/dev/null; do
+	until grep -aq -- "$probe" "$WORK/sub.out" 2>/dev/null; do
 		mosquitto_pub -h 127.0.0.1 -p "$1" -q 1 -t strata/test/probe -m "$probe" 2>/dev/null || true
 		i=$((i + 1))
 		[ $i -lt 150 ] || { echo "subscriber never saw the probe" >&2; return 1; }
@@ -130,7 +142,7 @@ sub_barrier() {
 }
 
 results_count() {
-	grep -c '^OPCPUBSUB/' "$WORK/sub.out" 2>/dev/null || true
+	count_in '^OPCPUBSUB/' "$WORK/sub.out"
 }
 
 wait_for_results() {

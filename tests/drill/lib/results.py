@@ -4,6 +4,10 @@
   results.py metric PORT NAME [LABELS]    print a /metrics value (0 when absent)
   results.py holes SUB_OUT                print "count distinct" of depth-estimation results
   results.py ids SUB_OUT                  print the ResultIds of depth results, sorted
+  results.py pairing SUB_OUT REPLAY_OUT EXPECTED_DIR
+      each result of a replayed hole equals the estimate of the capture it was
+      made from (EXPECTED_DIR/<capture name>.json), but for ResultId and
+      SourceTimestamp, which must be the hole's own
 """
 import json
 import sys
@@ -74,7 +78,55 @@ def depth_results(sub_out):
     return res
 
 
+def pairing(sub_out, replay_out, exp_dir):
+    """Replay printed 'n id timestamp dir'; results must match their own capture."""
+    import os
+    holes = {}
+    with open(replay_out, encoding="utf-8") as f:
+        for line in f:
+            n, rid, ts, d = line.rstrip("\n").split("\t")
+            holes[rid] = (ts, os.path.basename(d))
+    bad = 0
+    seen = {}
+    for line in received(sub_out):
+        topic, payload = line.split(" ", 1)
+        got = json.loads(payload)
+        rid = str(got["ResultId"])
+        if rid not in holes:
+            print("result for an unknown hole:", line[:200])
+            bad += 1
+            continue
+        seen[(topic, rid)] = seen.get((topic, rid), 0) + 1
+        ts, capture = holes[rid]
+        want = None
+        for e in expected(os.path.join(exp_dir, capture + ".json")):
+            t, p = e.split(" ", 1)
+            if t == topic:
+                want = json.loads(p)
+        if want is None:
+            print("no expected result for", topic, capture)
+            bad += 1
+            continue
+        for k in ("ResultId", "SourceTimestamp"):
+            want.pop(k, None)
+            got.pop(k, None)
+        if got != want:
+            print("hole %s (%s) on %s: got %s, expected %s" % (rid, capture, topic, got, want))
+            bad += 1
+    for k, n in seen.items():
+        if n != 1:
+            print("hole %s answered %d times on %s" % (k[1], n, k[0]))
+            bad += 1
+    if len(seen) != 2 * len(holes):
+        print("%d publications for %d holes" % (len(seen), len(holes)))
+        bad += 1
+    print("pairing: %d holes, %d problems" % (len(holes), bad))
+    return 1 if bad else 0
+
+
 def main(argv):
+    if argv[1] == "pairing":
+        return pairing(argv[2], argv[3], argv[4])
     if argv[1] == "compare":
         return compare(argv[2], argv[3])
     if argv[1] == "metric":
