@@ -221,9 +221,10 @@ static void print_pairs(const noise_args *a, const noise_pairs_summary *p, int f
 	if (a->json) {
 		printf(
 		    "%s\"pairs\":{\"components\":%zu,\"autocorrelation\":%zu,\"intrastation\":%zu,"
-		    "\"interstation\":%zu,\"colocated_skipped\":%zu,\"not_overlapping\":%zu}",
+		    "\"interstation\":%zu,\"colocated_skipped\":%zu,\"not_overlapping\":%zu,"
+		    "\"backazimuth_below_180\":%zu}",
 		    first ? "{" : ",", p->components, p->autocorrelations, p->intrastation,
-		    p->interstation, p->colocated, p->not_overlapping);
+		    p->interstation, p->colocated, p->not_overlapping, p->backazimuth_below_180);
 		return;
 	}
 	printf("%zu component pairs: %zu autocorrelation, %zu intra-station, %zu inter-station",
@@ -233,6 +234,8 @@ static void print_pairs(const noise_args *a, const noise_pairs_summary *p, int f
 		printf(" (%zu co-located skipped)", p->colocated);
 	if (p->not_overlapping)
 		printf(" (%zu without common period skipped)", p->not_overlapping);
+	if (p->backazimuth_below_180)
+		printf(" (%zu with back-azimuth below 180: far apart)", p->backazimuth_below_180);
 	putchar('\n');
 }
 

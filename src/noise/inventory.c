@@ -353,7 +353,13 @@ static int classify_pair(const comp_row *a, const comp_row *b, pair_row *p, nois
 			s->colocated++;
 		return 0;
 	}
-	return noise_distaz_compute(a->lat, a->lon, b->lat, b->lon, &p->d) == 0;
+	if (noise_distaz_compute(a->lat, a->lon, b->lat, b->lon, &p->d) != 0)
+		return 0;
+	/* Noiz raises here ("not east west in the end"): far-apart stations
+	 * whose great circle leaves A eastwards. The pair is kept. */
+	if (p->d.backazimuth < 180.0)
+		s->backazimuth_below_180++;
+	return 1;
 }
 
 /* Append p to the growing pair array. */

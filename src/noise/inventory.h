@@ -17,6 +17,10 @@
  * inter-station pair, kept only in the east-to-west order (geo.h) with the
  * distance and azimuths of geo.h. Two stations at the same coordinates have
  * no east-to-west order: Noiz drops them, and so does this code (counted).
+ * Far apart, A east of B by longitude may still see B at a back-azimuth
+ * below 180 (the short great circle leaves A eastwards): Noiz then raises
+ * and stores nothing; this code keeps the pair in the longitude order and
+ * counts it.
  */
 #ifndef STRATA_NOISE_INVENTORY_H
 #define STRATA_NOISE_INVENTORY_H
@@ -39,6 +43,7 @@ typedef struct noise_pairs_summary {
 	size_t autocorrelations, intrastation, interstation; /* rows written */
 	size_t colocated;                                    /* skipped: same position */
 	size_t not_overlapping;                              /* skipped by the period check */
+	size_t backazimuth_below_180; /* kept, but Noiz would raise on them */
 } noise_pairs_summary;
 
 /* Make every component pair of the catalog's components and upsert them
