@@ -85,12 +85,19 @@ int strata_abi_append(const char *root, const char *store, const char *collectio
 
 /*
  * Read the rows of item (as of snapshot when not NULL) with start <= key <=
- * end. columns is a NULL-terminated list or NULL for all; the key column
- * comes first. Free *out with strata_abi_table_free.
+ * end that match filter_json (PyStore's filters as JSON, see
+ * strata_store_filter_parse_json; NULL: every row), then the first head
+ * rows, then the last tail rows (SIZE_MAX: all). columns is a
+ * NULL-terminated list or NULL for all; the key column comes first. Free
+ * *out with strata_abi_table_free.
  */
 int strata_abi_read(const char *root, const char *store, const char *collection, const char *item,
                     const char *snapshot, const char *const *columns, int64_t start, int64_t end,
-                    strata_abi_table **out);
+                    const char *filter_json, size_t head, size_t tail, strata_abi_table **out);
+/* What the read touched (strata_store_read_stats): stats[0..5) = parts in
+ * the version, parts read, row groups in those, row groups read, rows
+ * decoded. */
+void strata_abi_table_stats(const strata_abi_table *t, size_t stats[5]);
 size_t strata_abi_table_rows(const strata_abi_table *t);
 size_t strata_abi_table_columns(const strata_abi_table *t);
 /* Describe column i (0 <= i < columns) in *out; its buffers belong to t. */

@@ -238,6 +238,7 @@ class Item:
         self.end = end
         self._meta = None
         self._data = None
+        self.read_stats = None  # what the last read touched (parts, row groups, rows)
 
     def __repr__(self):
         return f"PyStore.item <{self.collection.collection}/{self.item}>"
@@ -274,28 +275,58 @@ class Item:
         return self.data
 
     def head(self, n=5):
-        return self.data.head(n)
+        """The first n rows (only the first parts are read)."""
+        if self._data is not None:
+            return self._data.head(n)
+        return self._read(head=n)
 
     def tail(self, n=5):
-        return self.data.tail(n)
+        """The last n rows (only the last parts are read)."""
+        if self._data is not None:
+            return self._data.tail(n)
+        return self._read(tail=n)
 
-    def _read(self):
+    def key_range(self):
+        """(first key, last key, rows) from the manifest; keys are None when
+        the item is empty."""
+        first, last, rows = _lib.ctypes.c_int64(), _lib.ctypes.c_int64(), _lib.ctypes.c_size_t()
+        _lib.check(
+            _lib.lib.strata_store_key_range(
+                *self.collection._args(self.item), _lib.ctypes.byref(first),
+                _lib.ctypes.byref(last), _lib.ctypes.byref(rows)
+            )
+        )
+        if not rows.value:
+            return None, None, 0
+        tz = _key_tz(self._hints())
+        return _stamp(first.value, tz), _stamp(last.value, tz), rows.value
+
+    def _read(self, head=None, tail=None):
         hints = self._hints()
         index = hints.get("index", {})
-        names = _filter_columns(self.filters)
         columns = None
         if self.columns is not None:
             columns = list(self.columns)
             if index.get("kind") == "multi":
                 columns.append(index["columns"][1])
-            columns += [n for n in names if n not in columns]
-        table = _read_table(self, columns)
+        flt = _filters_json(self.filters, hints)
+        table = _read_table(self, columns, flt, head, tail)
         frame = _decode(table, hints)
-        if self.filters:
-            frame = frame[_filter_mask(frame, self.filters)]
         if self.columns is not None:
             frame = frame[[c for c in self.columns if c in frame.columns]]
         return frame
+
+
+def _key_tz(hints):
+    dtype = (hints.get("index", {}).get("dtypes") or [None])[0]
+    if dtype and dtype.startswith("datetime64[ns, "):
+        return dtype[len("datetime64[ns, ") : -1]
+    return None if dtype else "UTC"
+
+
+def _stamp(ns, tz):
+    ts = pd.Timestamp(ns, unit="ns")
+    return ts.tz_localize("UTC").tz_convert(tz) if tz else ts
 
 
 # --- frames -------------------------------------------------------------------
@@ -360,19 +391,20 @@ def _encode(frame, hints=None):
     return batch, keycols[0], new_hints
 
 
-def _read_table(item, columns, start=None, end=None):
-    """Read item's columns (None: all) in [start, end] into {name: column}."""
+def _read_table(item, columns, filters_json=None, head=None, tail=None):
+    """Read item's columns (None: all) into (rows, columns, handle)."""
     coll = item.collection
-    start = item.start if start is None else start
-    end = item.end if end is None else end
     handle = _lib.ctypes.c_void_p()
     _lib.check(
         _lib.lib.strata_abi_read(
             *coll._args(item.item),
             _lib.enc(item.snapshot),
             _lib.names_array(columns),
-            _key_ns(start, _lib.INT64_MIN),
-            _key_ns(end, _lib.INT64_MAX),
+            _key_ns(item.start, _lib.INT64_MIN),
+            _key_ns(item.end, _lib.INT64_MAX),
+            _lib.enc(filters_json),
+            _lib.SIZE_MAX if head is None else max(int(head), 0),
+            _lib.SIZE_MAX if tail is None else max(int(tail), 0),
             _lib.ctypes.byref(handle),
         )
     )
@@ -383,6 +415,10 @@ def _read_table(item, columns, start=None, end=None):
             c = _lib.Column()
             _lib.check(_lib.lib.strata_abi_table_column(handle, i, _lib.ctypes.byref(c)))
             cols.append(c)
+        stats = (_lib.ctypes.c_size_t * 5)()
+        _lib.lib.strata_abi_table_stats(handle, stats)
+        item.read_stats = dict(zip(("parts_total", "parts_read", "row_groups_total",
+                                    "row_groups_read", "rows_read"), stats))
         return n, cols, handle
     except BaseException:
         _lib.lib.strata_abi_table_free(handle)
@@ -435,11 +471,8 @@ def _decode(table, hints):
 
 def _renumber(coll, item, frame):
     """A batch for an item without a key: rows numbered after the last row."""
-    n, cols, handle = _read_table(Item(coll, item), [])
-    try:
-        last = _frame._copy(cols[0].values, np.int64, n)[-1] if n else -1
-    finally:
-        _lib.lib.strata_abi_table_free(handle)
+    _, last, rows = Item(coll, item).key_range()
+    last = last.value if rows else -1
     frame = frame.reset_index(drop=True)
     frame.attrs["_rows"] = np.arange(last + 1, last + 1 + len(frame), dtype=np.int64)
     return frame
@@ -472,53 +505,26 @@ def _merge_composite(coll, item, frame, hints, dup):
     return merged.iloc[order]
 
 
-def _filter_columns(filters):
-    """The column names a filter uses."""
+def _filters_json(filters, hints):
+    """PyStore filters (conditions ANDed, lists of them ORed) as the JSON the
+    library evaluates, naming index levels by their stored columns."""
     if not filters:
-        return []
+        return None
+    index = hints.get("index", {})
+    stored = dict(zip(index.get("names", []), index.get("columns", [])))
     groups = filters if isinstance(filters[0], list) else [filters]
-    return sorted({cond[0] for group in groups for cond in group})
 
+    def value(v):
+        if isinstance(v, (list, tuple, set, frozenset, np.ndarray, pd.Index)):
+            return [value(x) for x in v]
+        if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "tzinfo"):
+            return int(pd.Timestamp(v).value)
+        return v.item() if isinstance(v, np.generic) else v
 
-def _filter_values(frame, name):
-    if name in frame.columns:
-        return frame[name]
-    if name in frame.index.names:
-        return pd.Series(frame.index.get_level_values(name), index=frame.index)
-    raise KeyError(f"filter column {name} is not in the item")
-
-
-def _condition(frame, cond):
-    name, op, value = cond
-    s = _filter_values(frame, name)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype) and not isinstance(value, (list, tuple, set)):
-        value = pd.Timestamp(value)
-        if value.tzinfo is None and getattr(s.dt, "tz", None) is not None:
-            value = value.tz_localize("UTC")
-    ops = {
-        "=": lambda: s == value,
-        "==": lambda: s == value,
-        "!=": lambda: s != value,
-        "<": lambda: s < value,
-        "<=": lambda: s <= value,
-        ">": lambda: s > value,
-        ">=": lambda: s >= value,
-        "in": lambda: s.isin(list(value)),
-        "not in": lambda: ~s.isin(list(value)),
-    }
-    if op not in ops:
-        raise ValueError(f"filter on {name}: unknown operator {op!r}")
-    # A null never satisfies a condition (as in the C library's filters).
-    return np.asarray(ops[op]().fillna(False), dtype=bool) & np.asarray(s.notna())
-
-
-def _filter_mask(frame, filters):
-    """Rows matching PyStore's filters: conditions ANDed, lists of them ORed."""
-    groups = filters if isinstance(filters[0], list) else [filters]
-    mask = np.zeros(len(frame), dtype=bool)
+    out = []
     for group in groups:
-        m = np.ones(len(frame), dtype=bool)
-        for cond in group:
-            m &= _condition(frame, cond)
-        mask |= m
-    return mask
+        conds = []
+        for name, op, v in group:
+            conds.append([stored.get(name, name), op, value(v)])
+        out.append(conds)
+    return json.dumps(out)

@@ -13,6 +13,7 @@ DUPLICATE_HANDLING = {"keep_last": 0, "keep_first": 1, "keep_all": 2, "error": 3
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+SIZE_MAX = ctypes.c_size_t(-1).value
 
 
 class StrataError(Exception):
@@ -76,7 +77,14 @@ _SIGNATURES = {
     "strata_abi_append": (_I, [_P, _P, _P, _P, ctypes.POINTER(Column), _S, _S, _I, _S]),
     "strata_abi_read": (
         _I,
-        [_P, _P, _P, _P, _P, _NAMES, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p)],
+        [_P, _P, _P, _P, _P, _NAMES, ctypes.c_int64, ctypes.c_int64, _P, _S, _S,
+         ctypes.POINTER(ctypes.c_void_p)],
+    ),
+    "strata_abi_table_stats": (None, [ctypes.c_void_p, ctypes.POINTER(_S)]),
+    "strata_store_key_range": (
+        _I,
+        [_P, _P, _P, _P, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64),
+         ctypes.POINTER(_S)],
     ),
     "strata_abi_table_rows": (_S, [ctypes.c_void_p]),
     "strata_abi_table_columns": (_S, [ctypes.c_void_p]),

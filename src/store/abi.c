@@ -30,6 +30,7 @@ typedef struct abi_col {
 struct strata_abi_table {
 	strata_pq_table pq; /* owns names, values, offsets, bytes, validity */
 	abi_col *cols;
+	strata_store_read_stats stats;
 };
 
 const char *strata_abi_last_error(void)
@@ -481,10 +482,28 @@ static int export_table(strata_abi_table *t)
 	return rc;
 }
 
+/* Read with the selection of o (filter_json parsed here) into t->pq. */
+static int read_selected(const char *root, const char *store, const char *collection,
+                         const char *item, strata_store_read_options *o, const char *filter_json,
+                         strata_abi_table *t)
+{
+	strata_store_filter *filter = NULL;
+	int rc;
+
+	if (filter_json && (rc = strata_store_filter_parse_json(filter_json, &filter)))
+		return strata_error_wrap(rc, "item %s: filters", item ? item : "(null)");
+	o->filter = filter;
+	o->stats = &t->stats;
+	rc = strata_store_read_ex(root, store, collection, item, o, &t->pq);
+	strata_store_filter_free(filter);
+	return rc;
+}
+
 int strata_abi_read(const char *root, const char *store, const char *collection, const char *item,
                     const char *snapshot, const char *const *columns, int64_t start, int64_t end,
-                    strata_abi_table **out)
+                    const char *filter_json, size_t head, size_t tail, strata_abi_table **out)
 {
+	strata_store_read_options o;
 	char buf[STORE_PATH_MAX];
 	strata_abi_table *t;
 	int rc;
@@ -495,10 +514,14 @@ int strata_abi_read(const char *root, const char *store, const char *collection,
 		return rc;
 	if (!(t = calloc(1, sizeof *t)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	rc = snapshot
-	         ? strata_store_read_snapshot(root, store, collection, item, snapshot, columns,
-	                                      start, end, &t->pq)
-	         : strata_store_read(root, store, collection, item, columns, start, end, &t->pq);
+	strata_store_read_options_init(&o);
+	o.columns = columns;
+	o.start = start;
+	o.end = end;
+	o.head = head;
+	o.tail = tail;
+	o.snapshot = snapshot;
+	rc = read_selected(root, store, collection, item, &o, filter_json, t);
 	if (!rc)
 		rc = export_table(t);
 	if (rc)
@@ -506,6 +529,17 @@ int strata_abi_read(const char *root, const char *store, const char *collection,
 	else
 		*out = t;
 	return rc;
+}
+
+void strata_abi_table_stats(const strata_abi_table *t, size_t stats[5])
+{
+	const strata_store_read_stats *s = &t->stats;
+
+	stats[0] = s->parts_total;
+	stats[1] = s->parts_read;
+	stats[2] = s->row_groups_total;
+	stats[3] = s->row_groups_read;
+	stats[4] = s->rows_read;
 }
 
 size_t strata_abi_table_rows(const strata_abi_table *t)

@@ -85,6 +85,23 @@ def check_roundtrip():
     same(got, df.iloc[1:4])
     print("ok parts, column selection and key range")
 
+    # head, tail and the key range read only what they need.
+    it = c.item("parts")
+    same(it.head(2), df.iloc[:2])
+    assert it.read_stats["parts_total"] == 3 and it.read_stats["parts_read"] == 1, it.read_stats
+    same(it.tail(3), df.iloc[2:])
+    assert it.read_stats["parts_read"] == 2, it.read_stats
+    assert it.key_range() == (df.index[0], df.index[-1], 5), it.key_range()
+    assert str(it.key_range()[0].tz) == "Europe/Berlin"
+    # Filters are pushed down: parts whose statistics exclude them are skipped.
+    it = c.item("parts", filters=[("i64", ">=", 2**62)])
+    same(it.to_pandas(), df.iloc[4:])
+    assert it.read_stats["parts_read"] == 1, it.read_stats
+    it = c.item("parts", start=df.index[2], end=df.index[3])
+    same(it.to_pandas(), df.iloc[2:4])
+    assert it.read_stats["parts_read"] == 1, it.read_stats
+    print("ok head, tail, key range and pushdown skip parts")
+
     # All-null columns and an empty frame.
     allnull = pd.DataFrame({"x": pd.array([None, None], dtype="Int16"), "s": [None, None]},
                            index=times("2024-01-01", "2024-01-02", tz="UTC", name="t"))
@@ -94,6 +111,8 @@ def check_roundtrip():
     empty = df.iloc[:0]
     c.write("empty", empty)
     same(c.item("empty").to_pandas(), empty)
+    assert c.item("empty").key_range() == (None, None, 0)
+    same(c.item("empty").tail(3), empty)
     print("ok all-null columns and an empty item")
 
     # Unnamed and naive index; a Series.
@@ -113,6 +132,8 @@ def check_roundtrip():
     c.write("multi", multi)
     same(c.item("multi").to_pandas(), multi)
     same(c.item("multi", columns=["n"]).to_pandas(), multi[["n"]])
+    same(c.item("multi").tail(1), multi.iloc[2:])
+    same(c.item("multi", filters=[("symbol", "==", "A")]).to_pandas(), multi.iloc[1:])
     print("ok composite key as a MultiIndex")
 
     # No key: a RangeIndex.

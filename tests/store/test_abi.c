@@ -75,7 +75,8 @@ static void test_write_read(void **state)
 	(void)state;
 	columns(c);
 	assert_ok(strata_abi_write(root, "s", "c", "it", c, 7, N, "ts", "{\"k\": 1}", 0, 2));
-	assert_ok(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX, &t));
+	assert_ok(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX, NULL,
+	                          SIZE_MAX, SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), N);
 	assert_int_equal(strata_abi_table_columns(t), 7);
 	for (size_t col = 0; col < 7; col++) {
@@ -119,7 +120,8 @@ static void test_select_snapshot_metadata(void **state)
 	(void)state;
 	columns(c);
 	assert_ok(strata_abi_write(root, "s", "c", "sel", c, 7, N, "ts", "{\"k\": 2}", 1, 0));
-	assert_ok(strata_abi_read(root, "s", "c", "sel", NULL, cols, 20, 40, &t));
+	assert_ok(strata_abi_read(root, "s", "c", "sel", NULL, cols, 20, 40, NULL, SIZE_MAX,
+	                          SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), 3);
 	assert_int_equal(strata_abi_table_columns(t), 2);
 	assert_ok(strata_abi_table_column(t, 1, &r));
@@ -128,10 +130,12 @@ static void test_select_snapshot_metadata(void **state)
 
 	assert_ok(strata_store_snapshot_create(root, "s", "c", "snap"));
 	assert_ok(strata_abi_append(root, "s", "c", "sel", c, 7, N, STRATA_STORE_KEEP_ALL, 0));
-	assert_ok(strata_abi_read(root, "s", "c", "sel", "snap", NULL, INT64_MIN, INT64_MAX, &t));
+	assert_ok(strata_abi_read(root, "s", "c", "sel", "snap", NULL, INT64_MIN, INT64_MAX, NULL,
+	                          SIZE_MAX, SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), N);
 	strata_abi_table_free(t);
-	assert_ok(strata_abi_read(root, "s", "c", "sel", NULL, NULL, INT64_MIN, INT64_MAX, &t));
+	assert_ok(strata_abi_read(root, "s", "c", "sel", NULL, NULL, INT64_MIN, INT64_MAX, NULL,
+	                          SIZE_MAX, SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), 2 * N);
 	strata_abi_table_free(t);
 
@@ -148,6 +152,44 @@ static void test_select_snapshot_metadata(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(names[0], "sel");
 	strata_abi_names_free(names);
+}
+
+/* Filters, head and tail go to the engine; stats show the skipped part. */
+static void test_filter_head_tail(void **state)
+{
+	strata_abi_table *t = NULL;
+	strata_abi_column r;
+	size_t stats[5];
+
+	(void)state; /* item "it" of test_write_read: parts {10,20} {30,40} {50} */
+	assert_ok(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX,
+	                          "[[\"u16\", \">=\", 65534]]", SIZE_MAX, SIZE_MAX, &t));
+	assert_int_equal(strata_abi_table_rows(t), 2);
+	assert_ok(strata_abi_table_column(t, 0, &r));
+	assert_int_equal(((const int64_t *)r.values)[0], 20);
+	assert_int_equal(((const int64_t *)r.values)[1], 30);
+	strata_abi_table_stats(t, stats);
+	assert_int_equal(stats[0], 3);
+	assert_int_equal(stats[1], 2); /* the part holding only u16 = 0 is skipped */
+	strata_abi_table_free(t);
+
+	assert_ok(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX, NULL, 1,
+	                          SIZE_MAX, &t));
+	assert_int_equal(strata_abi_table_rows(t), 1);
+	assert_ok(strata_abi_table_column(t, 0, &r));
+	assert_int_equal(((const int64_t *)r.values)[0], 10);
+	strata_abi_table_free(t);
+	assert_ok(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX, NULL,
+	                          SIZE_MAX, 2, &t));
+	assert_int_equal(strata_abi_table_rows(t), 2);
+	assert_ok(strata_abi_table_column(t, 0, &r));
+	assert_int_equal(((const int64_t *)r.values)[1], 50);
+	strata_abi_table_free(t);
+
+	assert_true(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX,
+	                            "[[\"u16\", \"~\", 1]]", SIZE_MAX, SIZE_MAX, &t) < 0);
+	assert_null(t);
+	assert_non_null(strstr(strata_abi_last_error(), "filter"));
 }
 
 static void test_create_list_delete(void **state)
@@ -213,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_write_read),
 	    cmocka_unit_test(test_select_snapshot_metadata),
+	    cmocka_unit_test(test_filter_head_tail),
 	    cmocka_unit_test(test_create_list_delete),
 	    cmocka_unit_test(test_bad_input),
 	};
