@@ -7,6 +7,7 @@
  */
 #include "cli.h"
 #include "csv.h"
+#include "jsonl.h"
 #include "layout.h"
 #include "parquet.h"
 
@@ -27,7 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define PATH_SZ 4096
+#define PATH_SZ     4096
+#define MAX_FILTERS 64
 
 /* Parsed command line of one command. */
 typedef struct cli_args {
@@ -36,8 +38,11 @@ typedef struct cli_args {
 	const char *pos[3];
 	size_t npos;
 	const char *key, *metadata, *dup, *columns, *start, *end, *format, *head, *tail, *filter;
-	const char *snapshot;
-	int overwrite, json;
+	const char *snapshot, *filter_json, *output, *input_format, *lock_timeout, *part_rows;
+	const char *row_group_rows;
+	const char *filters[MAX_FILTERS]; /* every --filter, in order */
+	size_t nfilters;
+	int overwrite, json, stats;
 	char root_buf[PATH_SZ];
 } cli_args;
 
@@ -63,12 +68,15 @@ static int fail(const cli_args *a)
 /* The field of a that option name (without "--") sets, or NULL. */
 static const char **value_slot(cli_args *a, const char *name)
 {
-	static const char *const names[] = {"root",    "key",   "metadata", "duplicates",
-	                                    "columns", "start", "end",      "format",
-	                                    "head",    "tail",  "filter",   "snapshot"};
-	const char **slots[] = {&a->root,    &a->key,   &a->metadata, &a->dup,
-	                        &a->columns, &a->start, &a->end,      &a->format,
-	                        &a->head,    &a->tail,  &a->filter,   &a->snapshot};
+	static const char *const names[] = {
+	    "root",   "key",          "metadata",     "duplicates", "columns",   "start",
+	    "end",    "format",       "head",         "tail",       "snapshot",  "filter-json",
+	    "output", "input-format", "lock-timeout", "filter",     "part-rows", "row-group-rows"};
+	const char **slots[] = {&a->root,      &a->key,           &a->metadata,     &a->dup,
+	                        &a->columns,   &a->start,         &a->end,          &a->format,
+	                        &a->head,      &a->tail,          &a->snapshot,     &a->filter_json,
+	                        &a->output,    &a->input_format,  &a->lock_timeout, &a->filter,
+	                        &a->part_rows, &a->row_group_rows};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return slots[i];
@@ -104,12 +112,18 @@ static int parse_args(int argc, char **argv, const char *allowed, size_t minpos,
 		if (!strcmp(name, "root") || allowed_opt(allowed, name)) {
 			const char **slot = value_slot(a, name);
 			if (!slot) {
-				*(!strcmp(name, "json") ? &a->json : &a->overwrite) = 1;
+				*(!strcmp(name, "json")    ? &a->json
+				  : !strcmp(name, "stats") ? &a->stats
+				                           : &a->overwrite) = 1;
 				continue;
 			}
 			if (i + 1 == argc)
 				return usage_error(a->cmd, "missing value for", arg);
 			*slot = argv[++i];
+			if (slot == &a->filter && a->nfilters == MAX_FILTERS)
+				return usage_error(a->cmd, "too many --filter options", NULL);
+			if (slot == &a->filter)
+				a->filters[a->nfilters++] = *slot;
 			continue;
 		}
 		return usage_error(a->cmd, "unknown option", arg);
@@ -354,34 +368,147 @@ static int check_header(const char *file, const store_csv *c)
 	return 0;
 }
 
-/* Read file (CSV) into t, typing columns as column_kind says; *key_name is
- * a copy of the key column's name. */
-static int load_csv(const char *file, const char *key, const json_t *schema, strata_pq_table *t,
-                    char **key_name)
+/* The input format of file: --input-format, else by its extension. */
+static int input_format(const char *file, const char *fmt, const char **out)
+{
+	static const char *const exts[][2] = {{".jsonl", "jsonl"},
+	                                      {".ndjson", "jsonl"},
+	                                      {".json", "jsonl"},
+	                                      {".parquet", "parquet"},
+	                                      {".csv", "csv"}};
+	size_t flen = strlen(file);
+
+	if (fmt) {
+		if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "jsonl") != 0 &&
+		    strcmp(fmt, "parquet") != 0)
+			return strata_error_set(
+			    STRATA_EINVAL, "--input-format must be csv, jsonl or parquet, not %s",
+			    fmt);
+		*out = fmt;
+		return 0;
+	}
+	*out = "csv";
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t elen = strlen(exts[i][0]);
+		if (flen > elen && !strcmp(file + flen - elen, exts[i][0]))
+			*out = exts[i][1];
+	}
+	return 0;
+}
+
+/* Type the cells c of file (CSV or JSON lines) into t. */
+static int cells_to_table(const char *file, store_csv *c, const char *key, const json_t *schema,
+                          strata_pq_table *t, char **key_name)
+{
+	size_t kj = 0;
+	int rc;
+
+	strata_pq_table_init(t, c->nrows);
+	if (!(rc = check_header(file, c)) && !(rc = find_key(file, c, key, &kj)) &&
+	    !(rc = add_key(t, file, c, kj)))
+		for (size_t j = 0; j < c->ncols && !rc; j++)
+			if (j != kj)
+				rc = add_typed(t, c, j, schema);
+	if (!rc && !(*key_name = strdup(c->cells[kj])))
+		rc = strata_error_set(STRATA_ENOMEM, "%s: out of memory", file);
+	if (rc)
+		strata_pq_table_free(t);
+	return rc;
+}
+
+/* The key column of a Parquet table: key, else pandas' first index column,
+ * else the first timestamp column. */
+static long parquet_key(const char *file, strata_pq_file *f, const strata_pq_table *t,
+                        const char *key)
+{
+	json_t *pd = NULL;
+	const char *want = key;
+	long found = -1;
+
+	if (!want && strata_parquet_kv_get(f, "pandas")) {
+		pd = json_loads(strata_parquet_kv_get(f, "pandas"), 0, NULL);
+		want = json_string_value(json_array_get(json_object_get(pd, "index_columns"), 0));
+	}
+	for (size_t j = 0; j < t->ncols && found < 0; j++)
+		if (want ? !strcmp(t->cols[j].name, want) : t->cols[j].type == STRATA_PQ_TIMESTAMP)
+			found = (long)j;
+	json_decref(pd);
+	if (found < 0)
+		strata_error_set(STRATA_ENOTFOUND, "%s: no key column%s%s", file, want ? " " : "",
+		                 want ? want : " (no timestamp column)");
+	return found;
+}
+
+/* Convert timestamp column c to nanoseconds. */
+static int to_nanos(const char *file, strata_pq_column *c, size_t n)
+{
+	int64_t scale = c->unit == STRATA_PQ_MILLIS   ? 1000000
+	                : c->unit == STRATA_PQ_MICROS ? 1000
+	                                              : 1;
+	int64_t *v = c->values;
+
+	for (size_t i = 0; scale > 1 && i < n; i++) {
+		if (v[i] > INT64_MAX / scale || v[i] < INT64_MIN / scale)
+			return strata_error_set(STRATA_ELIMIT,
+			                        "%s: column %s row %zu: time out of range", file,
+			                        c->name, i);
+		v[i] *= scale;
+	}
+	c->unit = STRATA_PQ_NANOS;
+	return 0;
+}
+
+/* Read a Parquet file into t; the key column is made nanoseconds. */
+static int load_parquet(const char *file, const char *key, strata_pq_table *t, char **key_name)
+{
+	strata_pq_file *f;
+	long kj;
+	int rc;
+
+	if ((rc = strata_parquet_open(file, &f)))
+		return rc;
+	rc = strata_parquet_read(f, NULL, 0, NULL, 0, t);
+	kj = rc ? -1 : parquet_key(file, f, t, key);
+	strata_parquet_close(f);
+	if (!rc && kj < 0)
+		rc = STRATA_ENOTFOUND;
+	if (!rc && t->cols[kj].type != STRATA_PQ_TIMESTAMP)
+		rc = strata_error_set(STRATA_ESCHEMA, "%s: key column %s is not a timestamp", file,
+		                      t->cols[kj].name);
+	if (!rc)
+		rc = to_nanos(file, &t->cols[kj], t->nrows);
+	if (!rc && !(*key_name = strdup(t->cols[kj].name)))
+		rc = strata_error_set(STRATA_ENOMEM, "%s: out of memory", file);
+	if (rc)
+		strata_pq_table_free(t);
+	return rc;
+}
+
+/* Read file (CSV, JSON lines or Parquet; see input_format) into t, typing
+ * text columns as column_kind says; *key_name is a copy of the key column's
+ * name. */
+static int load_input(const char *file, const char *fmt, const char *key, const json_t *schema,
+                      strata_pq_table *t, char **key_name)
 {
 	store_csv c;
 	char *data = NULL;
-	size_t len = 0, kj = 0;
+	size_t len = 0;
 	int rc;
 
 	*key_name = NULL;
+	if ((rc = input_format(file, fmt, &fmt)))
+		return rc;
+	if (!strcmp(fmt, "parquet"))
+		return load_parquet(file, key, t, key_name);
 	if ((rc = strata_file_read_all(file, 0, &data, &len)))
 		return rc;
-	rc = store_csv_parse(file, data, len, 0, &c);
+	rc = !strcmp(fmt, "jsonl") ? store_jsonl_parse(file, data, len, &c)
+	                           : store_csv_parse(file, data, len, 0, &c);
 	free(data);
 	if (rc)
 		return rc;
-	strata_pq_table_init(t, c.nrows);
-	if (!(rc = check_header(file, &c)) && !(rc = find_key(file, &c, key, &kj)) &&
-	    !(rc = add_key(t, file, &c, kj)))
-		for (size_t j = 0; j < c.ncols && !rc; j++)
-			if (j != kj)
-				rc = add_typed(t, &c, j, schema);
-	if (!rc && !(*key_name = strdup(c.cells[kj])))
-		rc = strata_error_set(STRATA_ENOMEM, "%s: out of memory", file);
+	rc = cells_to_table(file, &c, key, schema, t, key_name);
 	store_csv_free(&c);
-	if (rc)
-		strata_pq_table_free(t);
 	return rc;
 }
 
@@ -407,8 +534,43 @@ static int load_manifest(const char *dir, const char *path, json_t **out)
 	return 0;
 }
 
+/* Parse a non-negative integer option value. */
+static int parse_size_opt(const char *s, size_t *out)
+{
+	int64_t v;
+	if (!parse_int(s, &v) || v < 0)
+		return 0;
+	*out = (size_t)v;
+	return 1;
+}
+
+/* The writer options: --part-rows, --row-group-rows, --lock-timeout (ms;
+ * -1: fail at once). Returns 0 or a usage exit status. */
+static int writer_options(const cli_args *a, strata_store_options *o)
+{
+	int64_t ms = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (a->part_rows && (!parse_size_opt(a->part_rows, &o->part_rows) || !o->part_rows))
+		return usage_error(a->cmd, "--part-rows needs a positive row count, not",
+		                   a->part_rows);
+	if (a->row_group_rows &&
+	    (!parse_size_opt(a->row_group_rows, &o->row_group_rows) || !o->row_group_rows))
+		return usage_error(a->cmd, "--row-group-rows needs a positive row count, not",
+		                   a->row_group_rows);
+	if (a->lock_timeout && (!parse_int(a->lock_timeout, &ms) || ms < -1))
+		return usage_error(a->cmd, "--lock-timeout needs milliseconds (or -1), not",
+		                   a->lock_timeout);
+	/* 0 means "wait as long as it takes" in the API: --lock-timeout 0 fails at once. */
+	o->lock_timeout_ms = a->lock_timeout ? (ms <= 0 ? -1 : (long)ms) : 0;
+	return 0;
+}
+
+#define WRITER_OPTS "input-format,lock-timeout,part-rows,row-group-rows"
+
 int store_cmd_write(int argc, char **argv)
 {
+	strata_store_options opts;
 	cli_args a;
 	item_ref r;
 	strata_pq_table t;
@@ -417,19 +579,24 @@ int store_cmd_write(int argc, char **argv)
 
 	if (strata_cmd_wants_help(argc, argv)) {
 		printf(
-		    "usage: strata store write STORE/COLLECTION/ITEM FILE.csv [--key COLUMN]\n"
-		    "                          [--overwrite] [--metadata JSON] [--root DIR]\n"
-		    "Write a new item from a CSV file with a header row. The key column\n"
+		    "usage: strata store write STORE/COLLECTION/ITEM FILE [--key COLUMN]\n"
+		    "          [--overwrite] [--metadata JSON] [--input-format csv|jsonl|parquet]\n"
+		    "          [--part-rows N] [--row-group-rows N] [--lock-timeout MS] [--root "
+		    "DIR]\n"
+		    "Write a new item from a CSV, JSON lines or Parquet file (format from the\n"
+		    "extension .csv/.jsonl/.ndjson/.json/.parquet unless given). The key column\n"
 		    "(--key, else index/timestamp/time, else the first) holds ISO 8601 times;\n"
 		    "other columns become int64, double, bool or string; empty cells are null.\n");
 		return 0;
 	}
-	if ((rc = parse_args(argc, argv, "key,overwrite,metadata", 2, 2, &a)))
+	if ((rc = parse_args(argc, argv, "key,overwrite,metadata," WRITER_OPTS, 2, 2, &a)) ||
+	    (rc = writer_options(&a, &opts)))
 		return rc;
-	if (split_path(a.pos[0], 3, &r) || load_csv(a.pos[1], a.key, NULL, &t, &key))
+	if (split_path(a.pos[0], 3, &r) ||
+	    load_input(a.pos[1], a.input_format, a.key, NULL, &t, &key))
 		return fail(&a);
 	rc = strata_store_write(a.root_buf, r.store, r.coll, r.item, &t, key, a.metadata,
-	                        a.overwrite, NULL);
+	                        a.overwrite, &opts);
 	strata_pq_table_free(&t);
 	free(key);
 	return rc ? fail(&a) : 0;
@@ -447,6 +614,7 @@ static int parse_dup(const char *s, strata_store_dup *out)
 
 int store_cmd_append(int argc, char **argv)
 {
+	strata_store_options opts;
 	cli_args a;
 	item_ref r;
 	strata_pq_table t;
@@ -457,13 +625,17 @@ int store_cmd_append(int argc, char **argv)
 
 	if (strata_cmd_wants_help(argc, argv)) {
 		printf(
-		    "usage: strata store append STORE/COLLECTION/ITEM FILE.csv\n"
+		    "usage: strata store append STORE/COLLECTION/ITEM FILE\n"
 		    "          [--key COLUMN] [--duplicates keep_last|keep_first|keep_all|error]\n"
-		    "          [--root DIR]\n"
-		    "Append CSV rows to an item; rows are matched by key (default keep_last).\n");
+		    "          [--input-format csv|jsonl|parquet] [--part-rows N]\n"
+		    "          [--row-group-rows N] [--lock-timeout MS] [--root DIR]\n"
+		    "Append rows to an item; rows are matched by key (default keep_last).\n"
+		    "A second writer waits for the first; --lock-timeout MS gives up after MS\n"
+		    "milliseconds (0: at once) with exit status 1.\n");
 		return 0;
 	}
-	if ((rc = parse_args(argc, argv, "key,duplicates", 2, 2, &a)))
+	if ((rc = parse_args(argc, argv, "key,duplicates," WRITER_OPTS, 2, 2, &a)) ||
+	    (rc = writer_options(&a, &opts)))
 		return rc;
 	if (a.dup && !parse_dup(a.dup, &dup))
 		return usage_error(a.cmd, "unknown --duplicates mode", a.dup);
@@ -473,11 +645,11 @@ int store_cmd_append(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/%s/%s/%s", a.root_buf, r.store, r.coll, r.item);
 	if (load_manifest(dir, a.pos[0], &m))
 		strata_error_clear();
-	rc = load_csv(a.pos[1], a.key, json_object_get(m, "columns"), &t, &key);
+	rc = load_input(a.pos[1], a.input_format, a.key, json_object_get(m, "columns"), &t, &key);
 	json_decref(m);
 	if (rc)
 		return fail(&a);
-	rc = strata_store_append(a.root_buf, r.store, r.coll, r.item, &t, dup, NULL);
+	rc = strata_store_append(a.root_buf, r.store, r.coll, r.item, &t, dup, &opts);
 	strata_pq_table_free(&t);
 	free(key);
 	return rc ? fail(&a) : 0;
@@ -647,69 +819,337 @@ static char **split_columns(const char *list, char **copy)
 	return cols;
 }
 
-/* Check read's option values: times, counts and format. */
-static int read_options(cli_args *a, int64_t *start, int64_t *end, size_t *head, size_t *tail)
+/* Check read's option values: times, counts and format (csv, jsonl and,
+ * when parquet_ok, parquet). */
+static int read_options(cli_args *a, strata_store_read_options *o, int parquet_ok)
 {
-	*start = INT64_MIN;
-	*end = INT64_MAX;
-	*head = *tail = SIZE_MAX;
-	if (a->format && strcmp(a->format, "csv") != 0 && strcmp(a->format, "jsonl") != 0)
-		return usage_error(a->cmd, "--format must be csv or jsonl, not", a->format);
-	if ((a->head && !parse_count(a->head, head)) || (a->tail && !parse_count(a->tail, tail)))
+	strata_store_read_options_init(o);
+	if (a->format && strcmp(a->format, "csv") != 0 && strcmp(a->format, "jsonl") != 0 &&
+	    (!parquet_ok || strcmp(a->format, "parquet") != 0))
+		return usage_error(a->cmd,
+		                   parquet_ok ? "--format must be csv, jsonl or parquet, not"
+		                              : "--format must be csv or jsonl, not",
+		                   a->format);
+	if ((a->head && !parse_count(a->head, &o->head)) ||
+	    (a->tail && !parse_count(a->tail, &o->tail)))
 		return usage_error(a->cmd, "--head/--tail need a row count, not",
-		                   a->head && !parse_count(a->head, head) ? a->head : a->tail);
-	if ((a->start && strata_time_parse_iso8601(a->start, start)) ||
-	    (a->end && strata_time_parse_iso8601(a->end, end))) {
+		                   a->head && !parse_count(a->head, &o->head) ? a->head : a->tail);
+	if ((a->start && strata_time_parse_iso8601(a->start, &o->start)) ||
+	    (a->end && strata_time_parse_iso8601(a->end, &o->end))) {
 		fprintf(stderr, "strata store %s: %s\n", a->cmd, strata_error_message());
 		return STRATA_EXIT_USAGE;
 	}
 	a->json = a->format && !strcmp(a->format, "jsonl");
+	o->snapshot = a->snapshot;
 	return 0;
+}
+
+/* The filter of --filter-json (an OR of ANDs or one AND list) and every
+ * --filter expression (ANDed to each group). *f stays NULL without any. */
+static int build_filter(const cli_args *a, strata_store_filter **f)
+{
+	int rc = 0;
+
+	*f = NULL;
+	if (a->filter_json && (rc = strata_store_filter_parse_json(a->filter_json, f)))
+		return usage_error(a->cmd, strata_error_message(), NULL);
+	for (size_t i = 0; !rc && i < a->nfilters; i++)
+		if ((rc = strata_store_filter_add_expr(f, a->filters[i]))) {
+			strata_store_filter_free(*f);
+			*f = NULL;
+			return usage_error(a->cmd, strata_error_message(), NULL);
+		}
+	return 0;
+}
+
+/* Everything a read-like command needs, parsed; free with selection_free. */
+typedef struct selection {
+	item_ref r;
+	strata_store_read_options o;
+	strata_store_read_stats st;
+	strata_store_filter *filter;
+	char *copy, **cols;
+} selection;
+
+static void selection_free(selection *s)
+{
+	strata_store_filter_free(s->filter);
+	free(s->cols);
+	free(s->copy);
+}
+
+/* Parse the options of read/head/tail/export into s (0 or an exit status). */
+static int selection_parse(cli_args *a, selection *s, int parquet_ok)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = read_options(a, &s->o, parquet_ok)) || (rc = build_filter(a, &s->filter)))
+		return rc;
+	if (split_path(a->pos[0], 3, &s->r))
+		return fail(a);
+	if (a->columns && !(s->cols = split_columns(a->columns, &s->copy)))
+		return usage_error(a->cmd, "out of memory", NULL);
+	s->o.columns = (const char *const *)s->cols;
+	s->o.filter = s->filter;
+	s->o.stats = &s->st;
+	return 0;
+}
+
+/* Print what the read touched to stderr (--stats). */
+static void print_stats(const strata_store_read_stats *st)
+{
+	fprintf(stderr,
+	        "parts %zu of %zu, row groups %zu of %zu in those parts, rows decoded %zu\n",
+	        st->parts_read, st->parts_total, st->row_groups_read, st->row_groups_total,
+	        st->rows_read);
+}
+
+#define READ_OPTS "columns,start,end,format,head,tail,snapshot,filter,filter-json,stats"
+
+/* Read the selection and print it as CSV or JSON lines. */
+static int read_and_print(cli_args *a, selection *s)
+{
+	strata_pq_table t;
+	int rc;
+
+	if (strata_store_read_ex(a->root_buf, s->r.store, s->r.coll, s->r.item, &s->o, &t))
+		return fail(a);
+	if (a->stats)
+		print_stats(&s->st);
+	rc = print_rows(&t, 0, t.nrows, a->json);
+	strata_pq_table_free(&t);
+	return rc ? fail(a) : 0;
 }
 
 int store_cmd_read(int argc, char **argv)
 {
 	cli_args a;
-	item_ref r;
-	strata_pq_table t;
-	int64_t start, end;
-	size_t head, tail, lo = 0, hi;
-	char *copy = NULL, **cols = NULL;
+	selection s;
 	int rc;
 
 	if (strata_cmd_wants_help(argc, argv)) {
 		printf(
 		    "usage: strata store read STORE/COLLECTION/ITEM [--columns a,b] [--start TS]\n"
-		    "          [--end TS] [--format csv|jsonl] [--head N] [--tail N] [--snapshot "
-		    "S]\n"
-		    "Print an item's rows with start <= key <= end to stdout (as of snapshot "
-		    "S).\n");
+		    "          [--end TS] [--filter EXPR]... [--filter-json JSON]\n"
+		    "          [--format csv|jsonl] [--head N] [--tail N] [--snapshot S] "
+		    "[--stats]\n"
+		    "Print an item's rows with start <= key <= end that pass the filters.\n"
+		    "EXPR: COLUMN OP VALUE with OP = == != < <= > >= (e.g. 'px>=3'), or\n"
+		    "'COLUMN in (A, B)' / 'COLUMN not in (A, B)'; several --filter are ANDed.\n"
+		    "JSON: PyStore's filters, [[\"px\", \">=\", 3], ...] (AND) or\n"
+		    "[[[...]], [[...]]] (OR of ANDs). --stats prints the parts and row groups\n"
+		    "read to stderr.\n");
 		return 0;
 	}
-	if ((rc =
-	         parse_args(argc, argv, "columns,start,end,format,head,tail,snapshot", 1, 1, &a)) ||
-	    (rc = read_options(&a, &start, &end, &head, &tail)))
+	if ((rc = parse_args(argc, argv, READ_OPTS, 1, 1, &a)))
+		return rc;
+	if (!(rc = selection_parse(&a, &s, 0)))
+		rc = read_and_print(&a, &s);
+	selection_free(&s);
+	return rc;
+}
+
+/* head and tail: N (default 5) first or last rows. */
+static int head_or_tail(int argc, char **argv, int tail)
+{
+	cli_args a;
+	selection s;
+	size_t n = 5;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store %s STORE/COLLECTION/ITEM [N] [--columns a,b]\n"
+		       "          [--filter EXPR]... [--filter-json JSON] [--format csv|jsonl]\n"
+		       "          [--stats]\n"
+		       "Print the %s N rows (default 5), reading only the parts needed.\n",
+		       argv[0], tail ? "last" : "first");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "columns,format,filter,filter-json,stats", 1, 2, &a)))
+		return rc;
+	if (a.npos == 2 && !parse_count(a.pos[1], &n))
+		return usage_error(a.cmd, "expected a row count, not", a.pos[1]);
+	if (!(rc = selection_parse(&a, &s, 0))) {
+		*(tail ? &s.o.tail : &s.o.head) = n;
+		rc = read_and_print(&a, &s);
+	}
+	selection_free(&s);
+	return rc;
+}
+
+int store_cmd_head(int argc, char **argv)
+{
+	return head_or_tail(argc, argv, 0);
+}
+
+int store_cmd_tail(int argc, char **argv)
+{
+	return head_or_tail(argc, argv, 1);
+}
+
+int store_cmd_last(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	int64_t first, last;
+	size_t rows;
+	char text[48];
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store last STORE/COLLECTION/ITEM [--json]\n"
+		       "Print the item's last key (ISO 8601) from its manifest, without reading\n"
+		       "any part; --json also prints the first key and the row count.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "json", 1, 1, &a)))
+		return rc;
+	if (split_path(a.pos[0], 3, &r) ||
+	    strata_store_key_range(a.root_buf, r.store, r.coll, r.item, &first, &last, &rows))
+		return fail(&a);
+	if (!a.json) {
+		if (rows && strata_time_format_iso8601(last, 9, text, sizeof(text)) >= 0)
+			printf("%s\n", text);
+		return 0;
+	}
+	printf("{\"rows\":%zu", rows);
+	if (rows && strata_time_format_iso8601(first, 9, text, sizeof(text)) >= 0)
+		printf(",\"first\":\"%s\"", text);
+	if (rows && strata_time_format_iso8601(last, 9, text, sizeof(text)) >= 0)
+		printf(",\"last\":\"%s\"", text);
+	printf("}\n");
+	return 0;
+}
+
+/* ---- export, compact, verify ------------------------------------------------ */
+
+/* Write t as one standard Parquet file at path, with pandas' metadata
+ * naming the key (the first column) as the index. */
+static int export_parquet(const char *path, const strata_pq_table *t)
+{
+	strata_pq_write_options wo = {.codec = STRATA_PQ_SNAPPY};
+	json_t *pd = json_pack("{s:[s], s:[], s:[]}", "index_columns", t->cols[0].name,
+	                       "column_indexes", "columns");
+	strata_pq_kv kv = {"pandas", NULL};
+	int rc;
+
+	for (size_t j = 0; pd && j < t->ncols; j++)
+		json_array_append_new(
+		    json_object_get(pd, "columns"),
+		    json_pack("{s:s, s:s, s:o}", "name", t->cols[j].name, "field_name",
+		              t->cols[j].name, "metadata",
+		              t->cols[j].type == STRATA_PQ_TIMESTAMP && t->cols[j].utc
+		                  ? json_pack("{s:s}", "timezone", "UTC")
+		                  : json_null()));
+	kv.value = pd ? json_dumps(pd, JSON_COMPACT) : NULL;
+	json_decref(pd);
+	if (!kv.value)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	wo.kv = &kv;
+	wo.nkv = 1;
+	rc = strata_parquet_write(path, t, &wo);
+	free(kv.value);
+	return rc;
+}
+
+int store_cmd_export(int argc, char **argv)
+{
+	cli_args a;
+	selection s;
+	strata_pq_table t;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf(
+		    "usage: strata store export STORE/COLLECTION/ITEM [--format "
+		    "csv|jsonl|parquet]\n"
+		    "          [--output FILE] [--columns a,b] [--start TS] [--end TS]\n"
+		    "          [--filter EXPR]... [--filter-json JSON] [--snapshot S]\n"
+		    "Write the selected rows as CSV or JSON lines (to FILE or stdout) or as one\n"
+		    "standard Parquet file (--output needed) that pandas reads with its index.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv,
+	                     "columns,start,end,format,snapshot,filter,filter-json,output", 1, 1,
+	                     &a)))
+		return rc;
+	if (a.format && !strcmp(a.format, "parquet") && !a.output)
+		return usage_error(a.cmd, "--format parquet needs --output FILE", NULL);
+	if ((rc = selection_parse(&a, &s, 1)))
+		goto out;
+	if (a.output && strcmp(a.format ? a.format : "", "parquet") != 0 &&
+	    !freopen(a.output, "w", stdout)) {
+		strata_error_set_errno("cannot create %s", a.output);
+		rc = fail(&a);
+		goto out;
+	}
+	if (strata_store_read_ex(a.root_buf, s.r.store, s.r.coll, s.r.item, &s.o, &t)) {
+		rc = fail(&a);
+		goto out;
+	}
+	rc = a.format && !strcmp(a.format, "parquet") ? export_parquet(a.output, &t)
+	                                              : print_rows(&t, 0, t.nrows, a.json);
+	strata_pq_table_free(&t);
+	rc = rc ? fail(&a) : 0;
+out:
+	selection_free(&s);
+	return rc;
+}
+
+int store_cmd_compact(int argc, char **argv)
+{
+	strata_store_options opts;
+	cli_args a;
+	item_ref r;
+	size_t merged = 0;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store compact STORE/COLLECTION/ITEM [--part-rows N]\n"
+		       "          [--row-group-rows N] [--lock-timeout MS]\n"
+		       "Merge runs of neighbouring parts smaller than half of --part-rows\n"
+		       "(default 1000000) into parts of at most --part-rows rows, as one new\n"
+		       "version swapped atomically. Prints the number of parts merged.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "lock-timeout,part-rows,row-group-rows", 1, 1, &a)) ||
+	    (rc = writer_options(&a, &opts)))
+		return rc;
+	if (split_path(a.pos[0], 3, &r) ||
+	    strata_store_compact(a.root_buf, r.store, r.coll, r.item, &opts, &merged))
+		return fail(&a);
+	printf("merged %zu parts\n", merged);
+	return 0;
+}
+
+int store_cmd_verify(int argc, char **argv)
+{
+	cli_args a;
+	item_ref r;
+	char *report = NULL;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		printf("usage: strata store verify STORE/COLLECTION/ITEM\n"
+		       "Check every file of the item's current version against its manifest\n"
+		       "(present, size, CRC-32C, Parquet footer, rows, schema, key range, no\n"
+		       "stray files). Prints \"ok\" or one \"FILE: reason\" line per problem\n"
+		       "and exits 1.\n");
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, "", 1, 1, &a)))
 		return rc;
 	if (split_path(a.pos[0], 3, &r))
 		return fail(&a);
-	if (a.columns && !(cols = split_columns(a.columns, &copy)))
-		return usage_error(a.cmd, "out of memory", NULL);
-	if (a.snapshot)
-		rc = strata_store_read_snapshot(a.root_buf, r.store, r.coll, r.item, a.snapshot,
-		                                (const char *const *)cols, start, end, &t);
-	else
-		rc = strata_store_read(a.root_buf, r.store, r.coll, r.item,
-		                       (const char *const *)cols, start, end, &t);
-	free(cols);
-	free(copy);
+	rc = strata_store_verify(a.root_buf, r.store, r.coll, r.item, &report);
+	if (report && *report)
+		fputs(report, stdout);
+	free(report);
 	if (rc)
 		return fail(&a);
-	hi = head < t.nrows ? head : t.nrows;
-	if (tail < hi)
-		lo = hi - tail;
-	rc = print_rows(&t, lo, hi, a.json);
-	strata_pq_table_free(&t);
-	return rc ? fail(&a) : 0;
+	printf("ok\n");
+	return 0;
 }
 
 /* ---- list, delete, info ------------------------------------------------- */

@@ -9,5 +9,11 @@ int store_cmd_list(int argc, char **argv);
 int store_cmd_delete(int argc, char **argv);
 int store_cmd_info(int argc, char **argv);
 int store_cmd_snapshot(int argc, char **argv);
+int store_cmd_head(int argc, char **argv);
+int store_cmd_tail(int argc, char **argv);
+int store_cmd_last(int argc, char **argv);
+int store_cmd_export(int argc, char **argv);
+int store_cmd_compact(int argc, char **argv);
+int store_cmd_verify(int argc, char **argv);
 
 #endif

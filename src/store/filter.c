@@ -349,6 +349,11 @@ int strata_store_filter_add_expr(strata_store_filter **f, const char *expr)
 	rest = skip_space(at + oplen);
 	if (!collen)
 		return strata_error_set(STRATA_EINVAL, "filter \"%s\": no column name", expr);
+	if (op < OP_IN && !*rest)
+		return strata_error_set(STRATA_EINVAL,
+		                        "filter \"%s\": no value (quote an empty "
+		                        "string: '')",
+		                        expr);
 	v = op >= OP_IN ? text_list(rest, expr) : text_value(rest, trim_len(rest, strlen(rest)));
 	if (!v)
 		return op >= OP_IN ? STRATA_EINVAL
@@ -446,7 +451,7 @@ static void scale_time(fval *v, int64_t scale, int *real)
 }
 
 /* Fill c's values from fc's (one value, or the list of in / not in). */
-static int bind_values(const char *item, const fcond *fc, bcond *c)
+static int bind_values(const fcond *fc, bcond *c)
 {
 	const json_t *list = c->op >= OP_IN ? fc->value : NULL;
 	size_t n = list ? json_array_size(list) : 1;
@@ -463,9 +468,8 @@ static int bind_values(const char *item, const fcond *fc, bcond *c)
 			char *text = json_dumps(v, JSON_ENCODE_ANY);
 			int rc = strata_error_set(
 			    STRATA_ESCHEMA,
-			    "item %s: filter on column %s (%s): value %s does "
-			    "not fit the column",
-			    item, fc->column, strata_pq_type_name(c->type), text ? text : "?");
+			    "filter on column %s (%s): value %s does not fit the column",
+			    fc->column, strata_pq_type_name(c->type), text ? text : "?");
 			free(text);
 			return rc;
 		}
@@ -490,20 +494,19 @@ static int64_t unit_scale(strata_pq_unit u)
 	return u == STRATA_PQ_MILLIS ? 1000000 : u == STRATA_PQ_MICROS ? 1000 : 1;
 }
 
-static int bind_cond(const char *item, const fcond *fc, const colspec *cols, size_t ncols, bcond *c)
+static int bind_cond(const fcond *fc, const colspec *cols, size_t ncols, bcond *c)
 {
 	size_t j = 0;
 
 	while (j < ncols && strcmp(cols[j].name, fc->column) != 0)
 		j++;
 	if (j == ncols)
-		return strata_error_set(STRATA_ESCHEMA, "item %s: filter on unknown column %s",
-		                        item, fc->column);
+		return strata_error_set(STRATA_ESCHEMA, "filter on unknown column %s", fc->column);
 	c->col = j;
 	c->type = cols[j].type;
 	c->scale = cols[j].type == STRATA_PQ_TIMESTAMP ? unit_scale(cols[j].unit) : 1;
 	c->op = fc->op;
-	return bind_values(item, fc, c);
+	return bind_values(fc, c);
 }
 
 int store_filter_bind(const char *item, const strata_store_filter *f, const colspec *cols,
@@ -512,6 +515,7 @@ int store_filter_bind(const char *item, const strata_store_filter *f, const cols
 	store_filter_bound *b = calloc(1, sizeof *b);
 	int rc = 0;
 
+	(void)item; /* callers wrap errors with the item's name */
 	*out = NULL;
 	if (!b || !(b->groups = calloc(f->n ? f->n : 1, sizeof *b->groups))) {
 		free(b);
@@ -525,7 +529,7 @@ int store_filter_bind(const char *item, const strata_store_filter *f, const cols
 			break;
 		}
 		for (size_t i = 0; !rc && i < fg->n; i++) {
-			rc = bind_cond(item, &fg->conds[i], cols, ncols, &b->groups[g].conds[i]);
+			rc = bind_cond(&fg->conds[i], cols, ncols, &b->groups[g].conds[i]);
 			b->groups[g].n = i + 1;
 		}
 	}

@@ -20,8 +20,8 @@ const char *store_filter_column(const strata_store_filter *f, size_t i);
 typedef struct store_filter_bound store_filter_bound;
 
 /* Bind f to the columns cols[0..ncols) (every column f names must be
- * there). item labels errors: an unknown column or a value that does not
- * fit its column's type is STRATA_ESCHEMA. */
+ * there): an unknown column or a value that does not fit its column's type
+ * is STRATA_ESCHEMA (the caller adds the item's name to the message). */
 int store_filter_bind(const char *item, const strata_store_filter *f, const colspec *cols,
                       size_t ncols, store_filter_bound **out);
 void store_filter_bound_free(store_filter_bound *b);

@@ -68,7 +68,7 @@ static int add_work_col(read_ctx *c, const char *name)
 	const colspec *s = manifest_col(c->m, name);
 
 	if (!s)
-		return strata_error_set(STRATA_ENOTFOUND, "item %s: no column %s", c->item, name);
+		return strata_error_set(STRATA_ENOTFOUND, "no column %s", name);
 	for (size_t i = 0; i < c->ncols; i++)
 		if (!strcmp(c->cols[i].name, name))
 			return 0;
@@ -90,8 +90,7 @@ static int work_schema(read_ctx *c)
 	if (!(c->cols = calloc(cap + nf, sizeof *c->cols)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	if (!manifest_col(c->m, c->m->key))
-		return strata_error_set(STRATA_EPARSE, "item %s: manifest lacks key column %s",
-		                        c->item, c->m->key);
+		return strata_error_set(STRATA_EPARSE, "manifest lacks key column %s", c->m->key);
 	if ((rc = add_work_col(c, c->m->key)))
 		return rc;
 	for (size_t i = 0; !columns && i < c->m->ncols; i++)
@@ -103,7 +102,7 @@ static int work_schema(read_ctx *c)
 	c->nout = c->ncols;
 	for (size_t i = 0; i < nf; i++)
 		if ((rc = add_work_col(c, store_filter_column(f, i))))
-			return strata_error_wrap(rc, "filter");
+			return rc;
 	return f ? store_filter_bind(c->item, f, c->cols, c->ncols, &c->bf) : 0;
 }
 
