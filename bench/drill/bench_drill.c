@@ -5,9 +5,20 @@
  * Prints files/s and samples/s for parsing, and holes/s for parsing plus
  * the deterministic estimators. bench/drill/peer_drill.py times the
  * numpy/scipy reference on the same files the same way.
+ *
+ * The MQTT side: the in-process correlator alone (messages/s, three
+ * messages per hole in shuffled order over 64 tools), the message key of a
+ * trace, and drill_hole_process (raw Result + Trace + Heads to the two
+ * payloads) in holes/s for traces of 500 to 10000 samples, made by
+ * resampling the captured hole mqtt/data2 (1860 samples) linearly.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
+#include "drill/config.h"
+#include "drill/correlate.h"
 #include "drill/estimate.h"
+#include "drill/hole.h"
+#include "strata/buf.h"
+#include "strata/file.h"
 #include "strata/error.h"
 #include "strata/time.h"
 
@@ -36,6 +47,194 @@ static double seconds_since(int64_t start)
 	return (double)(strata_time_monotonic_ns() - start) / 1e9;
 }
 
+/* --- the in-process correlator ------------------------------------------- */
+
+#define CORR_TOOLS 64
+
+static void no_free(void *p)
+{
+	(void)p;
+}
+
+/* Feed holes * 3 messages (order within a hole rotated) and time the adds. */
+static void bench_correlator(size_t holes)
+{
+	drill_corr_options o;
+	drill_correlator *c;
+	char tools[CORR_TOOLS][16], id[32];
+	size_t completed = 0;
+	int64_t start;
+	double t;
+
+	drill_corr_options_default(&o);
+	o.max_buffer_size = 100000;
+	if (drill_correlator_new(&o, &c) != 0)
+		return;
+	for (int i = 0; i < CORR_TOOLS; i++)
+		snprintf(tools[i], sizeof tools[i], "tool%d", i);
+	start = strata_time_monotonic_ns();
+	for (size_t h = 0; h < holes; h++) {
+		int64_t ts = 1700000000000000000 + (int64_t)(h / CORR_TOOLS) * 1000000000;
+		snprintf(id, sizeof id, "%zu", h / CORR_TOOLS);
+		for (int k = 0; k < DRILL_MSG_KINDS; k++) {
+			drill_msg_kind kind = (drill_msg_kind)((k + h) % DRILL_MSG_KINDS);
+			drill_msg m = {kind,
+			               "toolbox",
+			               tools[h % CORR_TOOLS],
+			               kind == DRILL_MSG_HEADS ? NULL : id,
+			               ts,
+			               (void *)tools,
+			               no_free};
+			drill_corr_set set;
+			if (drill_correlator_add(c, &m, (int64_t)h, &set) == DRILL_ADD_COMPLETE) {
+				completed++;
+				drill_corr_set_free(&set);
+			}
+		}
+	}
+	t = seconds_since(start);
+	printf("%-36s %12.0f messages/s  (%zu holes, %zu complete)\n", "correlator (in-process)",
+	       (double)(holes * DRILL_MSG_KINDS) / t, holes, completed);
+	drill_correlator_free(c);
+}
+
+/* --- holes from raw messages -------------------------------------------------- */
+
+/* v resampled linearly to n points (nearest for step numbers). */
+static double resample(const double *v, size_t m, size_t n, size_t i, int nearest)
+{
+	double x = n > 1 ? (double)i * (double)(m - 1) / (double)(n - 1) : 0;
+	size_t lo = (size_t)x;
+	double f = x - (double)lo;
+
+	if (lo + 1 >= m)
+		return v[m - 1];
+	if (nearest)
+		return f < 0.5 ? v[lo] : v[lo + 1];
+	return v[lo] + f * (v[lo + 1] - v[lo]);
+}
+
+/* A Trace message of n samples resampled from t. */
+static char *trace_message(const drill_trace *t, size_t n, size_t *len)
+{
+	static const char *const keys[4] = {"PositionTrace", "IntensityTorqueTrace",
+	                                    "IntensityThrustTrace", "StepNumberTrace"};
+	const double *arrays[4] = {t->position, t->torque, t->thrust, t->step};
+	strata_buf b = STRATA_BUF_INIT;
+	const char *pre = "nsu=http://airbus.com/IJT/ADrilling;s=Objects.DeviceSet.bench."
+	                  "ResultManagement.Results.0.ResultContent.Trace.StepTraces.";
+
+	strata_buf_printf(
+	    &b,
+	    "{\"MessageId\":\"bench\",\"Messages\":{\"Payload\":{\"%s%s.StepResultId\":"
+	    "{\"Value\":%s,\"SourceTimestamp\":\"2024-12-04T19:14:42Z\"}",
+	    pre, keys[0], t->result_id);
+	for (int k = 0; k < 4; k++) {
+		strata_buf_printf(&b, ",\"%s%s.StepTraceContent[0].Values\":{\"Value\":[", pre,
+		                  keys[k]);
+		for (size_t i = 0; i < n; i++)
+			strata_buf_printf(&b, "%s%.9g", i ? "," : "",
+			                  resample(arrays[k], t->n, n, i, k == 3));
+		strata_buf_puts(&b, "],\"SourceTimestamp\":\"2024-12-04T19:14:42Z\"}");
+	}
+	strata_buf_puts(&b, "}}}");
+	*len = b.len;
+	return strata_buf_detach(&b);
+}
+
+/* Process the hole `rounds` times; prints holes/s and the message key rate. */
+static void bench_hole(const drill_config *cfg, const char *result, size_t rlen, const char *heads,
+                       size_t hlen, const char *trace, size_t tlen, size_t samples)
+{
+	drill_corr_set set = {0};
+	drill_raw_msg *m[3];
+	const size_t rounds = samples <= 2000 ? 400 : 100;
+	size_t errors = 0;
+	char label[64];
+	int64_t start;
+	double t;
+
+	if (drill_raw_msg_new("OPCPUBSUB/tb/tl/ResultManagement", result, rlen, &m[0]) ||
+	    drill_raw_msg_new("OPCPUBSUB/tb/tl/ResultManagement/Trace", trace, tlen, &m[1]) ||
+	    drill_raw_msg_new("OPCPUBSUB/tb/tl/AssetManagement/Heads", heads, hlen, &m[2]))
+		return;
+	set.toolbox = (char *)"tb";
+	set.tool = (char *)"tl";
+	for (int k = 0; k < 3; k++) {
+		set.payload[k] = m[k];
+		set.present |= 1u << k;
+	}
+	drill_msg_key(cfg, DRILL_MSG_RESULT, m[0], &set.result_id, &set.timestamp);
+	start = strata_time_monotonic_ns();
+	for (size_t r = 0; r < rounds * 20; r++) {
+		char *id = NULL;
+		int64_t ts;
+		drill_msg_key(cfg, DRILL_MSG_TRACE, m[1], &id, &ts);
+		free(id);
+	}
+	t = seconds_since(start);
+	snprintf(label, sizeof label, "message key (trace %zu samples)", samples);
+	printf("%-36s %12.0f messages/s  (%zu bytes; the id entry comes first)\n", label,
+	       (double)(rounds * 20) / t, tlen);
+	start = strata_time_monotonic_ns();
+	for (size_t r = 0; r < rounds; r++) {
+		drill_hole_result hr;
+		if (drill_hole_process(cfg, &set, &hr) != 0 || hr.error)
+			errors++;
+		drill_hole_result_free(&hr);
+	}
+	t = seconds_since(start);
+	snprintf(label, sizeof label, "hole process (%zu samples)", samples);
+	printf("%-36s %12.0f holes/s  (%zu holes, %zu with Error)\n", label, (double)rounds / t,
+	       rounds, errors);
+	free(set.result_id);
+	for (int k = 0; k < 3; k++)
+		drill_raw_msg_free(m[k]);
+}
+
+/* Read a capture file under the shared data; NULL when absent. */
+static char *capture(const char *root, const char *rel, size_t *len)
+{
+	char path[4096], *data = NULL;
+
+	snprintf(path, sizeof path, "%s/drilling/mqtt/%s", root, rel);
+	if (strata_file_read_all(path, 0, &data, len) != 0)
+		return NULL;
+	return data;
+}
+
+static void bench_holes(const char *root)
+{
+	static const size_t sizes[] = {500, 1860, 5000, 10000};
+	drill_config cfg;
+	drill_trace tr;
+	size_t rl, tl, hl;
+	char *result = capture(root, "data2/Result.json", &rl);
+	char *trace = capture(root, "data2/Trace.json", &tl);
+	char *heads = capture(root, "data_20250326/Heads.json", &hl);
+
+	if (!result || !trace || !heads || drill_config_defaults(&cfg) != 0 ||
+	    drill_trace_parse(trace, tl, "data2", NULL, &tr) != 0) {
+		printf("%-36s skipped: no mqtt/data2 capture under %s\n", "hole process", root);
+		free(result);
+		free(trace);
+		free(heads);
+		return;
+	}
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		size_t len;
+		char *msg = trace_message(&tr, sizes[i], &len);
+		if (msg)
+			bench_hole(&cfg, result, rl, heads, hl, msg, len, sizes[i]);
+		free(msg);
+	}
+	drill_trace_free(&tr);
+	drill_config_free(&cfg);
+	free(result);
+	free(trace);
+	free(heads);
+}
+
 int main(void)
 {
 	const char *root = getenv("STRATA_TESTDATA");
@@ -46,7 +245,11 @@ int main(void)
 	int64_t start;
 	double t;
 
-	snprintf(dir, sizeof dir, "%s/drilling/setitec", root && *root ? root : "../shared/data");
+	if (!root || !*root)
+		root = "../shared/data";
+	bench_correlator(200000);
+	bench_holes(root);
+	snprintf(dir, sizeof dir, "%s/drilling/setitec", root);
 	if (nftw(dir, collect, 16, FTW_PHYS) != 0 || npaths == 0) {
 		printf("%-36s skipped: no Setitec exports under %s\n", "setitec parse", dir);
 		return 0;

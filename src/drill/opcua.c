@@ -72,7 +72,8 @@ static int load_payload(const char *data, size_t len, const char *msg, json_t **
 	if (len > DRILL_MAX_MESSAGE_BYTES)
 		return strata_error_set(STRATA_ELIMIT, "%s: message of %zu bytes exceeds %u", msg,
 		                        len, DRILL_MAX_MESSAGE_BYTES);
-	*root = json_loadb(data, len, 0, &err);
+	/* duplicate keys are refused: which one counts would be a guess */
+	*root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	if (!*root)
 		return strata_error_set(STRATA_EPARSE, "%s:%d:%d: invalid JSON: %s", msg, err.line,
 		                        err.column, err.text);

@@ -15,6 +15,8 @@
  * traces (NaN plus a count), evaluations as true/false or "OK"/"NotOK", keys
  * with a `.MeasuredValue` suffix (matched because the path is a substring),
  * and `Messages` as one object or an array (the first element is used).
+ * A message with a duplicate key in any object is refused (which of the two
+ * counts would be a guess).
  *
  * Every failure returns a negative strata_error and sets a message naming the
  * message, the key and the reason, e.g.

@@ -18,9 +18,9 @@
 
 #include "strata/error.h"
 
-#define KEY_MAX_DEPTH 64  /* deeper nesting is refused */
-#define KEY_TS_MAX    64  /* longest SourceTimestamp text accepted */
-#define KEY_SHOWN     300 /* bytes of a payload key quoted in messages */
+#define KEY_MAX_DEPTH 2048 /* deeper nesting is refused (jansson's limit too) */
+#define KEY_TS_MAX    64   /* longest SourceTimestamp text accepted */
+#define KEY_SHOWN     300  /* bytes of a payload key quoted in messages */
 
 /* What a JSON value is in the message. */
 typedef enum role {
@@ -177,7 +177,7 @@ static int on_string(void *ctx, const unsigned char *v, size_t len)
 static int push(scan *s, role r)
 {
 	if (s->depth == KEY_MAX_DEPTH)
-		return scan_fail(s, STRATA_ELIMIT, "nesting deeper than 64 levels");
+		return scan_fail(s, STRATA_ELIMIT, "nesting deeper than 2048 levels");
 	s->stack[s->depth++] = (unsigned char)r;
 	return 1;
 }

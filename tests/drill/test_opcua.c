@@ -684,11 +684,16 @@ static void test_key_variants_and_errors(void **state)
 			fail_msg("case %zu accepted", i);
 		expect_error(rc, strata_error_last(), cases[i][1], cases[i][2]);
 	}
+	/* a duplicate key makes the message ambiguous: refused */
+	const char *dup = "{\"Messages\":{\"Payload\":{}},\"Messages\":{\"Payload\":{}}}";
+	drill_result r;
+	expect_error(drill_result_parse(dup, strlen(dup), "m", NULL, &r), STRATA_EPARSE,
+	             "duplicate object key", NULL);
 	/* deep nesting is refused, not recursed into */
-	char deep[400];
+	char deep[2100];
 	memset(deep, '[', sizeof(deep));
 	expect_error(drill_payload_key(deep, sizeof(deep), "m", "ResultId", 0, &id, &ts),
-	             STRATA_ELIMIT, "nesting deeper than 64", NULL);
+	             STRATA_ELIMIT, "nesting deeper than 2048", NULL);
 	assert_null(id);
 }
 
