@@ -101,8 +101,8 @@ static int parse_args(int argc, char **argv, const char *allowed, size_t minpos,
 			a->pos[a->npos++] = arg;
 			continue;
 		}
-		if (strcmp(name, "catalog") && strcmp(name, "project") && strcmp(name, "json") &&
-		    !allowed_opt(allowed, name))
+		if (strcmp(name, "catalog") != 0 && strcmp(name, "project") != 0 &&
+		    strcmp(name, "json") != 0 && !allowed_opt(allowed, name))
 			return usage_error(a->cmd, "unknown option", arg);
 		int *flag = flag_slot(a, name);
 		if (flag) {

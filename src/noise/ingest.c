@@ -541,11 +541,11 @@ int noise_ingest(strata_db *db, const char *const *roots, size_t nroots,
 
 	pthread_once(&quiet_once, quiet_libmseed);
 	memset(summary, 0, sizeof(*summary));
+	if (!(b.jobs = calloc(INGEST_BATCH, sizeof(file_job))))
+		return strata_error_set(STRATA_ENOMEM, "ingest: out of memory");
 	rc = walk_roots(roots, nroots, opts->glob, &files);
 	rc = rc ? rc : known_load(db, &known);
 	rc = rc ? rc : strata_workers_create(opts->workers, &w);
-	if (!rc && !(b.jobs = calloc(INGEST_BATCH, sizeof(file_job))))
-		rc = strata_error_set(STRATA_ENOMEM, "ingest: out of memory");
 	summary->files = files.n;
 	b.known = &known;
 	if (!rc && opts->progress)

@@ -362,7 +362,7 @@ static int check_table(const strata_conf *table, const char *where, const pfield
 		const strata_conf *v = strata_conf_at(table, i);
 		const char *key = strata_conf_key(v);
 		const pfield *f = fields;
-		while (f->key && strcmp(f->key, key))
+		while (f->key && strcmp(f->key, key) != 0)
 			f++;
 		rc = f->key
 		         ? check_value(v, where, f)
@@ -389,7 +389,7 @@ int noise_params_validate(const strata_conf *root, const char **kind, const stra
 	t = strata_conf_at(root, 0);
 	name = strata_conf_key(t);
 	for (size_t i = 0; i < NKINDS; i++) {
-		if (strcmp(kinds[i].name, name))
+		if (strcmp(kinds[i].name, name) != 0)
 			continue;
 		if (strata_conf_type_of(t) != STRATA_CONF_TABLE)
 			return strata_error_set(STRATA_ESCHEMA, "%s:%d: %s: expected a table",
@@ -489,7 +489,7 @@ int noise_params_add(strata_db *db, const char *path, const char *expect_kind, n
 
 	memset(out, 0, sizeof(*out));
 	rc = rc ? rc : noise_params_validate(root, &kind, &table);
-	if (!rc && expect_kind && strcmp(kind, expect_kind))
+	if (!rc && expect_kind && kind && strcmp(kind, expect_kind) != 0)
 		rc = strata_error_set(STRATA_ESCHEMA, "%s: holds [%s], expected [%s]", path, kind,
 		                      expect_kind);
 	rc = rc ? rc : strata_conf_to_json(table, &json);

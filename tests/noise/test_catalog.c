@@ -443,10 +443,10 @@ static void pack_samples(FILE *f, const char *sta, int encoding, int64_t n, stra
 		floats[k] = (float)ints[k];
 		doubles[k] = (double)ints[k];
 	}
-	strcpy(msr->network, "XX");
-	strcpy(msr->station, sta);
-	strcpy(msr->location, "00");
-	strcpy(msr->channel, "HHZ");
+	snprintf(msr->network, sizeof(msr->network), "%s", "XX");
+	snprintf(msr->station, sizeof(msr->station), "%s", sta);
+	snprintf(msr->location, sizeof(msr->location), "%s", "00");
+	snprintf(msr->channel, sizeof(msr->channel), "%s", "HHZ");
 	msr->dataquality = 'D';
 	msr->starttime = (hptime_t)(start_ns / 1000);
 	msr->samprate = rate;
@@ -553,10 +553,10 @@ static void test_ingest_encodings(void **state)
 		assert_true(strata_db_column_is_null(st, 9));
 		/* The indexed segment reads back the written values. */
 		memset(&seg, 0, sizeof seg);
-		strcpy(seg.network, "XX");
+		snprintf(seg.network, sizeof(seg.network), "%s", "XX");
 		snprintf(seg.station, sizeof seg.station, "%s", strata_db_column_text(st, 1));
-		strcpy(seg.location, "00");
-		strcpy(seg.channel, "HHZ");
+		snprintf(seg.location, sizeof(seg.location), "%s", "00");
+		snprintf(seg.channel, sizeof(seg.channel), "%s", "HHZ");
 		seg.sample_rate = 100.0;
 		seg.start = strata_db_column_int64(st, 4);
 		seg.end = strata_db_column_int64(st, 5);
