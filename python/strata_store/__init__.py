@@ -119,9 +119,7 @@ class Collection:
         self.collection = collection
         self.datastore = datastore.datastore if isinstance(datastore, Store) else datastore
         self.root = get_path()
-        _lib.check(
-            _lib.lib.strata_abi_create(*self._args())
-        )
+        _lib.check(_lib.lib.strata_abi_create(*self._args()))
         self.items = self.list_items()
         self.snapshots = self.list_snapshots()
 
@@ -142,7 +140,9 @@ class Collection:
 
     def item(self, item, snapshot=None, filters=None, columns=None, start=None, end=None):
         """An item (as of snapshot), read with the given selection on access."""
-        return Item(self, item, snapshot=snapshot, filters=filters, columns=columns, start=start, end=end)
+        return Item(
+            self, item, snapshot=snapshot, filters=filters, columns=columns, start=start, end=end
+        )
 
     def write(self, item, data, metadata=None, overwrite=False, part_rows=None, **kwargs):
         """Write a DataFrame (or Series) as a new item (or replace it: overwrite)."""
@@ -177,14 +177,15 @@ class Collection:
         hints = self.item(item)._hints()
         kind = hints.get("index", {}).get("kind", "datetime")
         dup = duplicate_handling
+        rows = None
         if kind == "range":
-            frame = _renumber(self, item, frame)
+            rows = _next_rows(self, item, len(frame))
         elif kind == "multi":
             frame = _merge_composite(self, item, frame, hints, dup)
             if frame is None:
                 return
             dup = "keep_last"
-        batch, _, _ = _encode(frame, hints)
+        batch, _, _ = _encode(frame, hints, rows)
         _lib.check(
             _lib.lib.strata_abi_append(
                 *self._args(item),
@@ -228,7 +229,9 @@ class Collection:
 class Item:
     """One item; data is read when first asked for."""
 
-    def __init__(self, collection, item, snapshot=None, filters=None, columns=None, start=None, end=None):
+    def __init__(
+        self, collection, item, snapshot=None, filters=None, columns=None, start=None, end=None
+    ):
         self.collection = collection
         self.item = item
         self.snapshot = snapshot
@@ -248,7 +251,9 @@ class Item:
             out = _lib.ctypes.c_void_p()
             _lib.check(
                 _lib.lib.strata_abi_item_metadata(
-                    *self.collection._args(self.item), _lib.enc(self.snapshot), _lib.ctypes.byref(out)
+                    *self.collection._args(self.item),
+                    _lib.enc(self.snapshot),
+                    _lib.ctypes.byref(out),
                 )
             )
             try:
@@ -352,11 +357,15 @@ def _index_layout(frame):
         return "datetime", [idx.name or "index"], [idx.name]
     if isinstance(idx, pd.RangeIndex):
         return "range", [_frame.ROW_KEY], [idx.name]
-    raise TypeError(f"the index must be a DatetimeIndex, a (timestamp, string) MultiIndex or a RangeIndex, not {type(idx).__name__}")
+    raise TypeError(
+        "the index must be a DatetimeIndex, a (timestamp, string) MultiIndex or a "
+        f"RangeIndex, not {type(idx).__name__}"
+    )
 
 
-def _encode(frame, hints=None):
-    """Column buffers for frame: the key first. Returns (batch, key, hints)."""
+def _encode(frame, hints=None, rows=None):
+    """Column buffers for frame, the key first; rows numbers the rows of a
+    frame without a time index (default 0..n-1). Returns (batch, key, hints)."""
     kind, keycols, names = _index_layout(frame)
     if hints and hints.get("index", {}).get("kind", kind) != kind:
         raise TypeError(f"the item's index is {hints['index']['kind']}, the data's {kind}")
@@ -369,9 +378,8 @@ def _encode(frame, hints=None):
             raise ValueError(f"column {col} collides with the index")
         level = frame.index.get_level_values(i) if kind == "multi" else frame.index
         if kind == "range":
-            level = pd.Series(np.arange(len(frame), dtype=np.int64).view("M8[ns]"))
-            if "_rows" in frame.attrs:
-                level = pd.Series(frame.attrs["_rows"].view("M8[ns]"))
+            numbers = np.arange(len(frame), dtype=np.int64) if rows is None else rows
+            level = numbers.view("M8[ns]")
         index_dtypes.append(_frame.add_series(batch, col, pd.Series(level)))
     for col in frame.columns:
         if not isinstance(col, str):
@@ -449,7 +457,8 @@ def _decode(table, hints):
         for c in cols:
             name = c.name.decode("utf-8")
             if name == keycols[0]:
-                key_values = _frame.read_column(c, n, index_dtypes[0] if kind != "range" else "datetime64[ns]")
+                key_hint = index_dtypes[0] if kind != "range" else "datetime64[ns]"
+                key_values = _frame.read_column(c, n, key_hint)
                 continue
             hint = index_dtypes[1] if kind == "multi" and name == keycols[1] else dtypes.get(name)
             data[name] = _frame.read_column(c, n, hint, cats.get(name))
@@ -465,17 +474,16 @@ def _decode(table, hints):
         index = pd.MultiIndex.from_arrays([key_values, data.pop(keycols[1])], names=names)
     else:
         index = pd.DatetimeIndex(key_values, name=names[0])
-    order = [c for c in hints.get("order", []) if c in data] + [c for c in data if c not in hints.get("order", [])]
+    written = hints.get("order", [])
+    order = [c for c in written if c in data] + [c for c in data if c not in written]
     return pd.DataFrame({c: data[c] for c in order}, index=index, columns=order)
 
 
-def _renumber(coll, item, frame):
-    """A batch for an item without a key: rows numbered after the last row."""
+def _next_rows(coll, item, n):
+    """Row numbers for n rows appended to an item without a time index."""
     _, last, rows = Item(coll, item).key_range()
-    last = last.value if rows else -1
-    frame = frame.reset_index(drop=True)
-    frame.attrs["_rows"] = np.arange(last + 1, last + 1 + len(frame), dtype=np.int64)
-    return frame
+    first = last.value + 1 if rows else 0
+    return np.arange(first, first + n, dtype=np.int64)
 
 
 def _merge_composite(coll, item, frame, hints, dup):

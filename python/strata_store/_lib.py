@@ -63,7 +63,9 @@ def _load():
             return ctypes.CDLL(path)
         except OSError as e:
             errors.append(f"{path}: {e}")
-    raise ImportError("strata_store: cannot load libstrata.so (set STRATA_LIB): " + "; ".join(errors))
+    raise ImportError(
+        "strata_store: cannot load libstrata.so (set STRATA_LIB): " + "; ".join(errors)
+    )
 
 
 _P = ctypes.c_char_p

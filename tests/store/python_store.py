@@ -119,7 +119,8 @@ def check_roundtrip():
     naive = pd.DataFrame({"v": [1.0, 2.0]}, index=times("2024-01-01", "2024-01-01"))
     c.write("naive", naive)
     same(c.item("naive").to_pandas(), naive)
-    c.write("series", pd.Series([1, 2], index=times("2024-01-01", "2024-01-02", tz="UTC"), name="v"))
+    series = pd.Series([1, 2], index=times("2024-01-01", "2024-01-02", tz="UTC"), name="v")
+    c.write("series", series)
     assert list(c.item("series").to_pandas()["v"]) == [1, 2]
     print("ok unnamed naive index and a Series")
 
@@ -162,7 +163,8 @@ def check_roundtrip():
     # PyStore read filters: ANDed conditions, ORed lists, nulls never match.
     f = c.item("all", filters=[("i64", ">=", 0), ("s", "!=", "")]).to_pandas()
     same(f, df[(df.i64 >= 0) & (df.s != "") & df.s.notna()])
-    f = c.item("all", filters=[[("cat", "in", ["y"])], [("ni8", "=", 5)]], columns=["f64"]).to_pandas()
+    either = [[("cat", "in", ["y"])], [("ni8", "=", 5)]]
+    f = c.item("all", filters=either, columns=["f64"]).to_pandas()
     same(f, df.iloc[[1, 4]][["f64"]])
     f = c.item("all", filters=[("ni8", "not in", [1])]).to_pandas()
     same(f, df.iloc[[2, 4]])
