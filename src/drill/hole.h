@@ -92,9 +92,12 @@ void drill_hole_result_free(drill_hole_result *r);
 
 /*
  * Consecutive negative depths (mqtt.depth_validation): note each hole's
- * depth at time now (ns); returns 1 when this hole makes `threshold`
- * negative depths in a row within `window` (the service then logs a
- * warning), else 0. A non-negative depth resets the run.
+ * depth_mm at time now (ns); returns 1 when this hole makes `threshold`
+ * negative depths in a row within `window` of the run's first (the service
+ * then logs a warning), else 0, and starts a new run after reporting. A
+ * non-negative depth resets the run; NaN (an Error hole) leaves it as it is;
+ * a negative depth after the window starts a new run. threshold 0
+ * (track_sequential_negatives off) never reports.
  */
 typedef struct drill_negative_run {
 	int threshold;

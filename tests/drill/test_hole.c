@@ -91,7 +91,7 @@ static void process(drill_corr_set *set, drill_hole_result *r)
 static int capture_set(const char *dir, const char *result, int with_heads, drill_corr_set *set)
 {
 	char rel[256];
-	size_t rl, tl, hl = 0;
+	size_t rl = 0, tl = 0, hl = 0;
 	char *r, *t, *h = NULL;
 
 	snprintf(rel, sizeof(rel), "drilling/mqtt/%s/%s", dir, result);
@@ -328,7 +328,7 @@ static json_t *trace_values(json_t *trace, const char *path)
 /* Process data2's Result with an edited trace (consumed). */
 static void process_edited(json_t *trace, drill_hole_result *r)
 {
-	size_t rl;
+	size_t rl = 0;
 	char *res = slurp("drilling/mqtt/data2/Result.json", &rl);
 	char *t = json_dumps(trace, JSON_COMPACT);
 	drill_corr_set set;
@@ -403,7 +403,7 @@ static void test_nulls_and_nan(void **state)
 	drill_hole_result_free(&r);
 
 	/* NaN is not JSON: the trace is invalid, the hole still gets its Error */
-	size_t rl, tl;
+	size_t rl = 0, tl = 0;
 	char *res = slurp("drilling/mqtt/data2/Result.json", &rl);
 	char *tr = slurp("drilling/mqtt/data2/Trace.json", &tl);
 	char *at = strstr(tr, "PositionTrace.StepTraceContent[0].Values");
@@ -416,6 +416,7 @@ static void test_nulls_and_nan(void **state)
 	size_t width = strcspn(at, ",] \r\n");
 	assert_true(width >= 3);
 	memset(at, ' ', width);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): overwrites a number in place */
 	memcpy(at, "NaN", 3); /* the first position sample */
 	drill_corr_set set;
 	make_set(res, rl, tr, tl, NULL, 0, &set);
@@ -433,18 +434,17 @@ static void test_huge_payload(void **state)
 	    "{\"Value\":2409,\"SourceTimestamp\":\"2024-12-04T19:14:42Z\"},"
 	    "\"s=Objects." T_PATH "PositionTrace.StepTraceContent[0].Values\":{\"Value\":[";
 	const size_t total = 100u << 20;
-	char *big = malloc(total + 1), *res;
-	size_t rl, off = strlen(head);
+	char *big, *res;
+	size_t rl = 0, off = strlen(head);
 	drill_corr_set set;
 	drill_hole_result r;
 	char *id = NULL;
 	int64_t ts;
 
 	(void)state;
-	if (!(res = slurp("drilling/mqtt/data2/Result.json", &rl))) {
-		free(big);
+	if (!(res = slurp("drilling/mqtt/data2/Result.json", &rl)))
 		skip();
-	}
+	big = malloc(total + 1);
 	assert_non_null(big);
 	memcpy(big, head, off);
 	while (off + 16 < total) {
@@ -495,7 +495,7 @@ static void test_unattributable(void **state)
  * differ: Error results (or a HeadId of null) with the reason. */
 static void test_incomplete_and_inconsistent(void **state)
 {
-	size_t rl, tl;
+	size_t rl = 0, tl = 0;
 	char *res = slurp("drilling/mqtt/data2/Result.json", &rl), *tr;
 	drill_corr_set set;
 	drill_hole_result r;

@@ -407,7 +407,7 @@ static const struct capture captures[] = {
 static void check_capture(const struct capture *c)
 {
 	char rel[256];
-	size_t len;
+	size_t len = 0;
 	char *data;
 	drill_result r;
 	drill_trace t;
@@ -449,7 +449,7 @@ static void test_captures(void **state)
 
 static void test_truncated_capture(void **state)
 {
-	size_t len;
+	size_t len = 0;
 	char *data = slurp("drilling/mqtt/data_20250626/Trace.json", &len);
 	drill_trace t;
 
@@ -564,7 +564,7 @@ static void test_heads_captures(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		char rel[256];
-		size_t len;
+		size_t len = 0;
 		char *data;
 		drill_heads h;
 		strata_time when, key_ts;
@@ -606,7 +606,7 @@ static void test_key_captures(void **state)
 	for (size_t i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
 		const struct capture *c = &captures[i];
 		char rel[256];
-		size_t len;
+		size_t len = 0;
 		char *data;
 		drill_result r;
 		drill_trace t;
@@ -627,7 +627,7 @@ static void test_key_captures(void **state)
 		free(data);
 	}
 	/* the truncated trace still names its hole: the full parse reports it */
-	size_t len;
+	size_t len = 0;
 	char *data = slurp("drilling/mqtt/data_20250626/Trace.json", &len);
 	strata_time when;
 	assert_non_null(data);
