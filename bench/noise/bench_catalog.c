@@ -127,7 +127,7 @@ static void bench_pairs(strata_db *db, const char *dir)
 		    f,
 		    "<Station code=\"S%03d\"><Latitude>%.6f</Latitude><Longitude>%.6f</Longitude>"
 		    "<Elevation>0</Elevation>",
-		    i, 40.0 + (i % 10) * 0.1, 5.0 + (i / 10) * 0.1);
+		    i, 40.0 + (i % 10) * 0.1, 5.0 + (double)(i / 10) * 0.1); /* a 10 x 10 grid */
 		for (int c = 0; c < 3; c++)
 			fprintf(f,
 			        "<Channel code=\"HH%c\" locationCode=\"\"><Latitude>0</Latitude>"
