@@ -122,12 +122,13 @@ static void bench_pairs(strata_db *db, const char *dir)
 	fputs("<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.1\">"
 	      "<Source>bench</Source><Created>2022-01-01T00:00:00Z</Created><Network code=\"SY\">",
 	      f);
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 100; i++) { /* a 10 x 10 grid, 0.1 degree apart */
+		int row = i / 10, col = i % 10;
 		fprintf(
 		    f,
 		    "<Station code=\"S%03d\"><Latitude>%.6f</Latitude><Longitude>%.6f</Longitude>"
 		    "<Elevation>0</Elevation>",
-		    i, 40.0 + (i % 10) * 0.1, 5.0 + (double)(i / 10) * 0.1); /* a 10 x 10 grid */
+		    i, 40.0 + col * 0.1, 5.0 + row * 0.1);
 		for (int c = 0; c < 3; c++)
 			fprintf(f,
 			        "<Channel code=\"HH%c\" locationCode=\"\"><Latitude>0</Latitude>"
