@@ -58,8 +58,8 @@ def list_stores():
     return _lib.take_names(_lib.lib.strata_abi_list, _lib.enc(get_path()), None, None, None)
 
 
-def store(name):
-    """The store name (created when missing)."""
+def store(name, **kwargs):
+    """The store name (created when missing); PyStore's engine= is ignored."""
     return Store(name)
 
 
@@ -93,7 +93,7 @@ class Store:
             _lib.lib.strata_abi_list, _lib.enc(self.root), _lib.enc(self.datastore), None, None
         )
 
-    def collection(self, collection, overwrite=False):
+    def collection(self, collection, overwrite=False, **kwargs):
         """The collection (created when missing; emptied when overwrite)."""
         if overwrite and collection in self.list_collections():
             self.delete_collection(collection)
@@ -294,6 +294,13 @@ class Item:
     def key_range(self):
         """(first key, last key, rows) from the manifest; keys are None when
         the item is empty."""
+        if self.snapshot is not None:  # no manifest shortcut: read the keys
+            n, cols, handle = _read_table(Item(self.collection, self.item, self.snapshot), [])
+            try:
+                keys = _frame._copy(cols[0].values, np.int64, n)
+            finally:
+                _lib.lib.strata_abi_table_free(handle)
+            return _key_stamps(keys[0] if n else 0, keys[-1] if n else 0, n, self._hints())
         first, last, rows = _lib.ctypes.c_int64(), _lib.ctypes.c_int64(), _lib.ctypes.c_size_t()
         _lib.check(
             _lib.lib.strata_store_key_range(
@@ -301,10 +308,7 @@ class Item:
                 _lib.ctypes.byref(last), _lib.ctypes.byref(rows)
             )
         )
-        if not rows.value:
-            return None, None, 0
-        tz = _key_tz(self._hints())
-        return _stamp(first.value, tz), _stamp(last.value, tz), rows.value
+        return _key_stamps(first.value, last.value, rows.value, self._hints())
 
     def _read(self, head=None, tail=None):
         hints = self._hints()
@@ -329,9 +333,17 @@ def _key_tz(hints):
     return None if dtype else "UTC"
 
 
-def _stamp(ns, tz):
-    ts = pd.Timestamp(ns, unit="ns")
-    return ts.tz_localize("UTC").tz_convert(tz) if tz else ts
+def _key_stamps(first, last, rows, hints):
+    """(first, last, rows) with the keys as Timestamps in the item's zone."""
+    if not rows:
+        return None, None, 0
+    tz = _key_tz(hints)
+
+    def stamp(ns):
+        ts = pd.Timestamp(ns, unit="ns")
+        return ts.tz_localize("UTC").tz_convert(tz) if tz else ts
+
+    return stamp(first), stamp(last), rows
 
 
 # --- frames -------------------------------------------------------------------

@@ -177,6 +177,9 @@ def check_roundtrip():
     c.write("all", df.iloc[:2], overwrite=True)
     assert c.list_snapshots() == {"before"}
     same(c.item("all", snapshot="before").to_pandas(), df)
+    assert c.item("all", snapshot="before").key_range() == (df.index[0], df.index[-1], 5)
+    assert c.item("all").key_range() == (df.index[0], df.index[1], 2)
+    same(c.item("all", snapshot="before").tail(1), df.iloc[4:])
     same(c.item("all").to_pandas(), df.iloc[:2])
     c.delete_snapshot("before")
     assert c.list_snapshots() == set()
