@@ -240,11 +240,54 @@ static void number_field(details_ctx *c, const char *k, jstream_event ev, const 
 		bool_field(c, k, ev, v);
 }
 
+static int is_list_field(const char *k)
+{
+	return !strcmp(k, "flags") || !strcmp(k, "or_addresses") || !strcmp(k, "exit_policy") ||
+	       !strcmp(k, "effective_family");
+}
+
+/* Fields whose value must be a number or a boolean. */
+static int wants_scalar(const char *k)
+{
+	static const char *const keys[] = {"observed_bandwidth",
+	                                   "advertised_bandwidth",
+	                                   "consensus_weight",
+	                                   "consensus_weight_fraction",
+	                                   "guard_probability",
+	                                   "middle_probability",
+	                                   "exit_probability",
+	                                   "overload_general_timestamp",
+	                                   "running",
+	                                   "measured",
+	                                   "recommended_version",
+	                                   "hibernating"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(k, keys[i]))
+			return 1;
+	return 0;
+}
+
+/* A map or array at field level where the field wants something else. */
+static void relay_container(details_ctx *c, const char *k, jstream_event ev)
+{
+	if (wants_string(k))
+		wrong_type(c, k, "a string", ev);
+	else if (wants_scalar(k))
+		wrong_type(c, k, "a number or boolean", ev);
+	else if (ev == JS_START_MAP && is_list_field(k))
+		wrong_type(c, k, "an array of strings", ev);
+}
+
 /* A scalar at field level. */
 static void relay_field(details_ctx *c, const char *k, jstream_event ev, const jstream_value *v)
 {
 	if (ev == JS_STRING && string_field(c, k, v))
 		return;
+	if (is_list_field(k)) {
+		if (ev != JS_NULL)
+			wrong_type(c, k, "an array of strings", ev);
+		return;
+	}
 	if (wants_string(k)) {
 		if (ev != JS_NULL || !strcmp(k, "fingerprint") || !strcmp(k, "nickname"))
 			wrong_type(c, k, "a string", ev);
@@ -302,12 +345,6 @@ static void list_item(details_ctx *c, const char *k, jstream_event ev, const jst
 	}
 	if (rc < 0)
 		bad(c, what, "too many items or out of memory");
-}
-
-static int is_list_field(const char *k)
-{
-	return !strcmp(k, "flags") || !strcmp(k, "or_addresses") || !strcmp(k, "exit_policy") ||
-	       !strcmp(k, "effective_family");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -415,9 +452,8 @@ static int details_relay_event(details_ctx *c, jstream_event ev, const jstream_p
 		return 0;
 	const char *k = jstream_key(p, 3);
 	if (p->depth == 3) {
-		int container = ev == JS_START_ARRAY || ev == JS_START_MAP;
-		if (container && wants_string(k))
-			wrong_type(c, k, "a string", ev);
+		if (ev == JS_START_ARRAY || ev == JS_START_MAP)
+			relay_container(c, k, ev);
 		else if (ev != JS_START_ARRAY && ev != JS_START_MAP && ev != JS_END_ARRAY &&
 		         ev != JS_END_MAP)
 			relay_field(c, k, ev, v);

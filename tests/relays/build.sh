@@ -1,0 +1,129 @@
+#!/bin/sh
+# `strata relays build` end to end on a generated 200-relay network: pages
+# exist, two builds are byte-identical, no internal link is broken, hostile
+# strings are escaped, nothing is written outside --out, bad relays are
+# skipped with their reasons (exit 3), and a truncated details.json fails
+# clearly (exit 1) leaving the previous site in place.
+set -u
+STRATA="${STRATA:?set STRATA to the strata binary}"
+. "$(dirname "$0")/../lib.sh"
+require_testdata onionoo/generate_onionoo.py
+
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/strata-relays-build-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+data="$tmp/data"
+NOW='2026-11-23 12:00:00'
+python3 "$(testdata onionoo/generate_onionoo.py)" "$data" 200 11 --now "$NOW" >/dev/null ||
+	{ echo "FAIL: generator"; exit 1; }
+
+B() { "$STRATA" relays build --details "$data/details.json" --uptime "$data/uptime.json" \
+	--bandwidth "$data/bandwidth.json" --aroi "$data/aroi.json" --now "$NOW" "$@"; }
+
+# --- a full build -------------------------------------------------------------
+mkdir "$tmp/sandbox"
+run B --out "$tmp/sandbox/site" --jobs 2
+expect_status 0
+expect_stdout_contains "pages"
+site="$tmp/sandbox/site"
+for f in index.html top500.html network-health.html style.css search-index.json \
+	misc/all.html misc/families-by-bandwidth.html misc/contacts-by-first-seen.html \
+	misc/networks-by-exit-consensus-weight.html misc/countries-by-total-data.html \
+	misc/platforms-by-unique-as-count.html flag/running/index.html flag/guard/index.html \
+	platform/Linux/index.html country/DE/index.html; do
+	if [ -f "$site/$f" ]; then pass; else fail "missing $f"; fi
+done
+fp=$(sed -n 's/.*"fingerprint":"\([0-9A-F]\{40\}\)".*/\1/p' "$data/details.json" | head -1)
+nrelay=$(find "$site/relay" -mindepth 1 -maxdepth 1 -type d | wc -l)
+[ "$nrelay" -gt 150 ] && pass || fail "only $nrelay relay pages"
+[ "$(find "$site/contact" -mindepth 1 -maxdepth 1 | wc -l)" -gt 10 ] && pass || fail "contacts"
+[ "$(find "$site/family" -mindepth 1 -maxdepth 1 | wc -l)" -gt 0 ] && pass || fail "families"
+[ "$(find "$site/as" -mindepth 1 -maxdepth 1 -name 'AS*' | wc -l)" -gt 10 ] && pass || fail "AS"
+[ "$(find "$site/first_seen" -mindepth 1 -maxdepth 1 | wc -l)" -gt 10 ] && pass || fail "dates"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["relays"]) > 150' \
+	"$site/search-index.json" && pass || fail "search-index.json is not valid JSON"
+
+# one page per distinct family, not one per member
+python3 - "$data/details.json" "$site" <<'PY' && pass || fail "family pages"
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+fams = {tuple(sorted(set(r.get("effective_family", [])) | {r["fingerprint"]}))
+        for r in d["relays"] if len(set(r.get("effective_family", [])) | {r["fingerprint"]}) > 1}
+pages = len(os.listdir(os.path.join(sys.argv[2], "family")))
+assert 0 < pages <= len(fams), (pages, len(fams))
+PY
+
+# --- reproducible byte for byte -------------------------------------------------
+run B --out "$tmp/sandbox/again" --jobs 1
+expect_status 0
+if diff -r "$site" "$tmp/sandbox/again" >/dev/null; then pass; else fail "two builds differ"; fi
+
+# --- links, escaping, confinement ---------------------------------------------
+run python3 "$here/linkcheck.py" "$site"
+expect_status 0
+expect_stdout_contains " 0 broken"
+if grep -rqi "<script" "$site"; then fail "unescaped <script in the site"; else pass; fi
+grep -rq "&lt;script&gt;" "$site" && pass || fail "hostile contact not shown escaped"
+if grep -rq "&amp;lt;" "$site"; then fail "double-escaped text"; else pass; fi
+outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
+[ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
+
+# --- hostile relays: skipped, counted, site still built ---------------------------
+token=$(basename "$tmp")
+python3 - "$data/details.json" "$tmp/hostile.json" "$token" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+good = d["relays"][0]
+bad = []
+for change in ({"fingerprint": "../../../etc/passwd"}, {"consensus_weight": None},
+               {"fingerprint": "ZZ" + good["fingerprint"][2:]}, {"first_seen": "yesterday"},
+               {"flags": "Exit"}):
+    r = dict(good); r.update(change); bad.append(r)
+missing = dict(good); del missing["nickname"]; missing["fingerprint"] = "A" * 40
+bad.append(missing)
+evil = dict(good); evil["fingerprint"] = "B" * 40
+evil["contact"] = "<script>alert(1)</script> ../../x \u0001\u0007 url:../../evil ciissversion:2 proof:uri-rsa"
+evil["nickname"] = "<b>x</b>"; evil["platform"] = "Tor 0.4 on ../../../strata-evil-" + sys.argv[3]
+evil["country"] = "de"; evil["as"] = "AS1"
+d["relays"] = d["relays"] + bad + [evil]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+
+run "$STRATA" relays build --out "$tmp/sandbox/site" --details "$tmp/hostile.json" --now "$NOW"
+expect_status 3
+expect_stderr_contains "skipped 6 of 207 relays"
+expect_stderr_contains "(../../../etc/passwd): fingerprint: expected 40 hexadecimal digits"
+expect_stderr_contains "consensus_weight: expected a non-negative integer, got null"
+expect_stderr_contains "nickname: missing"
+expect_stderr_contains "first_seen: expected a timestamp"
+expect_stderr_contains "flags: expected"
+[ -f "$site/relay/BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB/index.html" ] && pass || fail "evil relay"
+if grep -rqi "<script\|<b>x" "$site"; then fail "unescaped hostile text"; else pass; fi
+[ -z "$(find "$tmp" /tmp -maxdepth 3 -name "strata-evil-$token" 2>/dev/null)" ] && pass ||
+	fail "a path escaped --out"
+outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
+[ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
+
+# --- a truncated details.json fails and leaves the previous site ----------------
+before=$(find "$site" -type f | sort | xargs cat | cksum)
+head -c 100000 "$data/details.json" >"$tmp/truncated.json"
+run "$STRATA" relays build --out "$site" --details "$tmp/truncated.json" --now "$NOW"
+expect_status 1
+expect_stderr_contains "truncated.json"
+expect_stderr_contains "invalid JSON"
+expect_stderr_contains "previous site is unchanged"
+after=$(find "$site" -type f | sort | xargs cat | cksum)
+[ "$before" = "$after" ] && pass || fail "the previous site changed"
+outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
+[ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
+
+# --- usage errors -----------------------------------------------------------------
+run "$STRATA" relays build --details "$data/details.json"
+expect_status 2
+run "$STRATA" relays build --out "$tmp/x" --details "$data/details.json" --display-bandwidth-units foo
+expect_status 2
+run "$STRATA" relays build --out "$tmp/x" --details "$tmp/missing.json"
+expect_status 1
+expect_stderr_contains "missing.json"
+
+finish
