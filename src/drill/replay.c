@@ -231,49 +231,69 @@ typedef struct pending_msg {
 	strata_buf payload;
 } pending_msg;
 
-/* Collect the capture directories named by args: a capture itself, or the
- * captures directly under it (sorted by name). */
-static int collect_captures(char **dirs, int ndirs, char ***out, size_t *n)
-{
-	size_t cap = 0;
+/* A growable list of capture paths. */
+typedef struct path_list {
+	char **v;
+	size_t n, cap;
+} path_list;
 
-	*out = NULL;
-	*n = 0;
-	for (int d = 0; d < ndirs; d++) {
-		struct dirent **names = NULL;
-		int nn =
-		    drill_capture_is_dir(dirs[d]) ? 0 : scandir(dirs[d], &names, NULL, alphasort);
-		if (nn < 0)
-			return strata_error_set_errno("replay: %s", dirs[d]);
-		for (int i = -1; i < nn; i++) {
-			char path[4096];
-			if (i < 0 && nn > 0)
-				continue;
-			if (i < 0)
-				snprintf(path, sizeof path, "%s", dirs[d]);
-			else
-				snprintf(path, sizeof path, "%s/%s", dirs[d], names[i]->d_name);
-			if (i >= 0 && (names[i]->d_name[0] == '.' || !drill_capture_is_dir(path)))
-				continue;
-			if (*n == cap) {
-				cap = cap ? 2 * cap : 16;
-				char **g = realloc(*out, cap * sizeof *g);
-				if (!g)
-					return strata_error_set(STRATA_ENOMEM,
-					                        "replay: out of memory");
-				*out = g;
-			}
-			if (!((*out)[(*n)++] = strdup(path)))
-				return strata_error_set(STRATA_ENOMEM, "replay: out of memory");
-		}
-		for (int i = 0; i < nn; i++)
-			free(names[i]);
-		free(names);
+static int path_list_add(path_list *l, const char *path)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **g = realloc(l->v, cap * sizeof *g);
+		if (!g)
+			return strata_error_set(STRATA_ENOMEM, "replay: out of memory");
+		l->v = g;
+		l->cap = cap;
 	}
-	if (!*n)
-		return strata_error_set(STRATA_ENOTFOUND, "replay: no captures (directories with "
-		                                          "Result.json and Trace.json) found");
+	if (!(l->v[l->n] = strdup(path)))
+		return strata_error_set(STRATA_ENOMEM, "replay: out of memory");
+	l->n++;
 	return 0;
+}
+
+static void path_list_free(path_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+/* Add dir when it is a capture, else the captures directly under it (sorted
+ * by name). */
+static int collect_dir(const char *dir, path_list *l)
+{
+	struct dirent **names = NULL;
+	char path[4096];
+	int nn, rc = 0;
+
+	if (drill_capture_is_dir(dir))
+		return path_list_add(l, dir);
+	if ((nn = scandir(dir, &names, NULL, alphasort)) < 0)
+		return strata_error_set_errno("replay: %s", dir);
+	for (int i = 0; i < nn; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		if (!rc && names[i]->d_name[0] != '.' && drill_capture_is_dir(path))
+			rc = path_list_add(l, path);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* Collect the captures named by the directory arguments. */
+static int collect_captures(char **dirs, int ndirs, path_list *l)
+{
+	int rc = 0;
+
+	for (int d = 0; d < ndirs && !rc; d++)
+		rc = collect_dir(dirs[d], l);
+	if (!rc && !l->n)
+		rc = strata_error_set(STRATA_ENOTFOUND, "replay: no captures (directories with "
+		                                        "Result.json and Trace.json) found");
+	return rc;
 }
 
 /* A fresh timestamp: now in microseconds, strictly after the last one. */
@@ -461,49 +481,54 @@ static int parse_replay_args(int argc, char **argv, replay_options *o, char **di
 	return 0;
 }
 
-/* Load the configuration and captures, connect, publish, wait for acks. */
+/* Connect, publish every hole, wait for the broker's acknowledgements. */
+static int replay_connected(replay_options *o, const drill_config *cfg, drill_capture *caps,
+                            size_t n)
+{
+	drill_mqtt *mq = NULL;
+	int rc;
+
+	if (!o->host)
+		o->host = cfg->host;
+	if (!o->port)
+		o->port = cfg->port;
+	if (!o->root)
+		o->root = cfg->root;
+	if (o->count > (long)n && !o->fresh_ids) {
+		o->fresh_ids = 1;
+		o->first_result_id = 1;
+	}
+	drill_mqtt_options mo = {
+	    o->host, o->port, cfg->username, cfg->password, cfg->keepalive, "strata-replay",
+	    NULL,    0,       NULL,          NULL};
+	if (!(rc = drill_mqtt_start(&mo, &mq)) && !(rc = drill_mqtt_wait_connected(mq, 10000)) &&
+	    !(rc = replay_all(o, cfg, caps, n, mq)))
+		rc = drill_mqtt_flush(mq, 30000);
+	drill_mqtt_stop(mq);
+	return rc;
+}
+
+/* Load the configuration and the captures, then replay them. */
 static int replay_main(replay_options *o, char **dirs, int ndirs)
 {
 	drill_config cfg;
 	drill_capture *caps = NULL;
-	char **paths = NULL;
-	size_t n = 0, loaded = 0;
-	drill_mqtt *mq = NULL;
+	path_list paths = {NULL, 0, 0};
+	size_t loaded = 0;
 	int rc = o->config ? drill_config_load(o->config, &cfg) : drill_config_defaults(&cfg);
 
 	if (!rc)
-		rc = collect_captures(dirs, ndirs, &paths, &n);
-	if (!rc && !(caps = calloc(n, sizeof *caps)))
+		rc = collect_captures(dirs, ndirs, &paths);
+	if (!rc && paths.n && !(caps = calloc(paths.n, sizeof *caps)))
 		rc = strata_error_set(STRATA_ENOMEM, "replay: out of memory");
-	for (; !rc && loaded < n; loaded++)
-		rc = drill_capture_load(paths[loaded], &cfg.ids, &caps[loaded]);
-	if (!rc) {
-		if (!o->host)
-			o->host = cfg.host;
-		if (!o->port)
-			o->port = cfg.port;
-		if (!o->root)
-			o->root = cfg.root;
-		if (o->count > (long)n && !o->fresh_ids) {
-			o->fresh_ids = 1;
-			o->first_result_id = 1;
-		}
-		drill_mqtt_options mo = {
-		    o->host, o->port, cfg.username, cfg.password, cfg.keepalive, "strata-replay",
-		    NULL,    0,       NULL,         NULL};
-		rc = drill_mqtt_start(&mo, &mq);
-	}
-	if (!rc && !(rc = drill_mqtt_wait_connected(mq, 10000)) &&
-	    !(rc = replay_all(o, &cfg, caps, n, mq)))
-		rc = drill_mqtt_flush(mq, 30000);
-	drill_mqtt_stop(mq);
-	for (size_t i = 0; i < n; i++) {
-		if (caps && i < loaded)
-			drill_capture_free(&caps[i]);
-		free(paths[i]);
-	}
+	for (; !rc && caps && loaded < paths.n; loaded++)
+		rc = drill_capture_load(paths.v[loaded], &cfg.ids, &caps[loaded]);
+	if (!rc && caps)
+		rc = replay_connected(o, &cfg, caps, paths.n);
+	for (size_t i = 0; caps && i < loaded; i++)
+		drill_capture_free(&caps[i]);
 	free(caps);
-	free(paths);
+	path_list_free(&paths);
 	drill_config_free(&cfg);
 	return rc;
 }

@@ -602,12 +602,42 @@ static int number_option(const char *opt, const char *text, double lo, double hi
 	return 0;
 }
 
+/* Apply one `--name value` option; -1 (message printed) when invalid. */
+static int listen_option(const char *a, const char *val, drill_service_options *o,
+                         const char **config)
+{
+	double v;
+
+	if (!strcmp(a, "--config") || !strcmp(a, "-c"))
+		*config = val;
+	else if (!strcmp(a, "--metrics-host"))
+		o->metrics_host = val;
+	else if (!strcmp(a, "--metrics-port")) {
+		if (number_option(a, val, 0, 65535, &v))
+			return -1;
+		o->metrics_port = (int)v;
+	} else if (!strcmp(a, "--health-interval")) {
+		if (number_option(a, val, 0.01, 86400, &v))
+			return -1;
+		o->health_interval = v;
+	} else if (!strcmp(a, "--log-level")) {
+		if (apply_log_level(val)) {
+			fprintf(stderr, "strata drill listen: --log-level: %s\n",
+			        strata_error_message());
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "strata drill listen: unknown option %s\n", a);
+		return -1;
+	}
+	return 0;
+}
+
 int drill_cmd_listen(int argc, char **argv)
 {
 	drill_service_options o;
 	const char *config = NULL, *env = getenv("LOG_LEVEL");
 	drill_config cfg;
-	double v;
 	int rc;
 
 	drill_service_options_default(&o);
@@ -625,21 +655,8 @@ int drill_cmd_listen(int argc, char **argv)
 			return STRATA_EXIT_USAGE;
 		}
 		i++;
-		if (!strcmp(a, "--config") || !strcmp(a, "-c"))
-			config = val;
-		else if (!strcmp(a, "--metrics-port") && !number_option(a, val, 0, 65535, &v))
-			o.metrics_port = (int)v;
-		else if (!strcmp(a, "--health-interval") && !number_option(a, val, 0.01, 86400, &v))
-			o.health_interval = v;
-		else if (!strcmp(a, "--log-level") && !apply_log_level(val))
-			continue;
-		else if (!strcmp(a, "--metrics-host"))
-			o.metrics_host = val;
-		else {
-			if (strcmp(a, "--metrics-port") && strcmp(a, "--health-interval"))
-				fprintf(stderr, "strata drill listen: bad option %s %s\n", a, val);
+		if (listen_option(a, val, &o, &config))
 			return STRATA_EXIT_USAGE;
-		}
 	}
 	if (!config) {
 		listen_usage(stderr);

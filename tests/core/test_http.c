@@ -92,29 +92,29 @@ static void test_routes(void **state)
 	assert_ok(strata_http_route(s, "/fail", 0, failing, NULL));
 
 	get(port, "/hello?name=a%20b", &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 200"));
-	assert_non_null(strstr(r.data, "X-Served-By: strata\r\n"));
-	assert_non_null(strstr(r.data, "exact GET /hello q=name=a%20b name=a b ua=-"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 200"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "X-Served-By: strata\r\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "exact GET /hello q=name=a%20b name=a b ua=-"));
 
 	get(port, "/api/x/y", &r);
-	assert_non_null(strstr(r.data, "api GET /api/x/y"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "api GET /api/x/y"));
 	get(port, "/api/v2/items", &r);
-	assert_non_null(strstr(r.data, "v2 GET /api/v2/items"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "v2 GET /api/v2/items"));
 	get(port, "/hello/more", &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 404"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 404"));
 	get(port, "/", &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 404"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 404"));
 
 	get(port, "/fail", &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 500"));
-	assert_non_null(strstr(r.data, "bad thing happened"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 500"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "bad thing happened"));
 
 	/* A route replaced while running. */
 	assert_ok(strata_http_route(s, "/hello", 0, hello, "again"));
 	const char *req = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Test: yes\r\n\r\n";
 	strata_buf_reset(&r);
 	http_exchange(port, req, strlen(req), &r);
-	assert_non_null(strstr(r.data, "again GET /hello q= name= ua=yes"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "again GET /hello q= name= ua=yes"));
 
 	assert_int_equal(strata_http_route(s, "nope", 0, hello, NULL), STRATA_EINVAL);
 	strata_buf_free(&r);
@@ -134,17 +134,17 @@ static void test_body_limit(void **state)
 	n = snprintf(req, sizeof req,
 	             "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world");
 	http_exchange(port, req, (size_t)n, &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 201"));
-	assert_non_null(strstr(r.data, "Content-Type: application/octet-stream"));
-	assert_non_null(strstr(r.data, "Content-Length: 11\r\n"));
-	assert_non_null(strstr(r.data, "\r\n\r\nhello world"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 201"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "Content-Type: application/octet-stream"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "Content-Length: 11\r\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "\r\n\r\nhello world"));
 
 	strata_buf_reset(&r);
 	n = snprintf(req, sizeof req,
 	             "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n"
 	             "0123456789abcdefg");
 	http_exchange(port, req, (size_t)n, &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 413"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 413"));
 
 	/* Chunked: the limit applies to the decoded body. */
 	strata_buf_reset(&r);
@@ -152,7 +152,7 @@ static void test_body_limit(void **state)
 	             "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 	             "10\r\n0123456789abcdef\r\n5\r\n01234\r\n0\r\n\r\n");
 	http_exchange(port, req, (size_t)n, &r);
-	assert_non_null(strstr(r.data, "HTTP/1.1 413"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 413"));
 	strata_buf_free(&r);
 	strata_http_stop(s);
 }
