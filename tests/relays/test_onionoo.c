@@ -70,19 +70,26 @@ static void test_bad_relays_skipped(void **state)
 	load(
 	    &set,
 	    "{\"relays\":["
-	    "{\"nickname\":\"x\",\"fingerprint\":\"../etc/passwd\"}," RELAY(FP_A, ",\"consensus_"
-	                                                                          "weight\":null") "," RELAY(
-	        FP_B,
-	        ",\"consensus_weight\":-3") ","
-	                                    "{\"fingerprint\":\"" FP_C
-	                                    "\",\"nickname\":\"c\",\"running\":true},"
-	                                    "42," RELAY(FP_C, ",\"country\":\"../x\"") "," RELAY(
-	                                        FP_C,
-	                                        ",\"flags\":[1]") "," RELAY(FP_C,
-	                                                                    ",\"contact\":\"<"
-	                                                                    "script>alert(1)</"
-	                                                                    "script>\"") "," RELAY(FP_C,
-	                                                                                           "") "]}");
+	    "{\"nickname\":\"x\",\"fingerprint\":\"../etc/passwd\"}," RELAY(
+	        FP_A,
+	        ",\"consensus_"
+	        "weight\":null") "," RELAY(FP_B,
+	                                   ",\"consensus_weight\":-3") ","
+	                                                               "{\"fingerprint\":\"" FP_C
+	                                                               "\",\"nickname\":\"c\","
+	                                                               "\"running\":true},"
+	                                                               "42," RELAY(
+	                                                                   FP_C,
+	                                                                   ",\"countr"
+	                                                                   "y\":\"../"
+	                                                                   "x\"") "," RELAY(FP_C,
+	                                                                                    ",\"fla"
+	                                                                                    "gs\":["
+	                                                                                    "1]") "," RELAY(FP_C,
+	                                                                                                    ",\"contact\":\"<"
+	                                                                                                    "script>alert(1)</"
+	                                                                                                    "script>\"") "," RELAY(FP_C,
+	                                                                                                                           "") "]}");
 	assert_int_equal(set.n, 1);
 	assert_int_equal(set.n_input, 9);
 	assert_int_equal(set.n_skipped, 8);
@@ -98,6 +105,22 @@ static void test_bad_relays_skipped(void **state)
 	assert_string_equal(set.skipped[6].reason, "flags[]: expected a string, got a number");
 	assert_string_equal(set.skipped[7].reason, "fingerprint: duplicate of an earlier relay");
 	assert_string_equal(set.relays[0].contact, "<script>alert(1)</script>");
+	relay_set_free(&set);
+}
+
+static void test_wrong_shapes(void **state)
+{
+	relay_set set;
+	load(&set,
+	     "{\"relays\":[" RELAY(FP_A, ",\"flags\":\"Exit\"") "," RELAY(
+	         FP_B, ",\"consensus_weight\":{\"x\":1}") "," RELAY(FP_C, ",\"nickname\":[]") "]}");
+	assert_int_equal(set.n, 0);
+	assert_int_equal(set.n_skipped, 3);
+	assert_string_equal(set.skipped[0].reason,
+	                    "flags: expected an array of strings, got a string");
+	assert_string_equal(set.skipped[1].reason,
+	                    "consensus_weight: expected a number or boolean, got an object");
+	assert_string_equal(set.skipped[2].reason, "nickname: expected a string, got an array");
 	relay_set_free(&set);
 }
 
@@ -225,6 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid_relays),
 	    cmocka_unit_test(test_bad_relays_skipped),
+	    cmocka_unit_test(test_wrong_shapes),
 	    cmocka_unit_test(test_truncated_document_fails),
 	    cmocka_unit_test(test_filter_downtime),
 	    cmocka_unit_test(test_uptime_reduction),
