@@ -272,7 +272,7 @@ static int collect_dir(const char *dir, path_list *l)
 	if (drill_capture_is_dir(dir))
 		return path_list_add(l, dir);
 	if ((nn = scandir(dir, &names, NULL, alphasort)) < 0)
-		return strata_error_set_errno("replay: %s", dir);
+		return strata_error_set_errno("%s", dir);
 	for (int i = 0; i < nn; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
 		if (!rc && names[i]->d_name[0] != '.' && drill_capture_is_dir(path))
@@ -291,7 +291,7 @@ static int collect_captures(char **dirs, int ndirs, path_list *l)
 	for (int d = 0; d < ndirs && !rc; d++)
 		rc = collect_dir(dirs[d], l);
 	if (!rc && !l->n)
-		rc = strata_error_set(STRATA_ENOTFOUND, "replay: no captures (directories with "
+		rc = strata_error_set(STRATA_ENOTFOUND, "no captures (directories with "
 		                                        "Result.json and Trace.json) found");
 	return rc;
 }

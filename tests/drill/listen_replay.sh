@@ -34,6 +34,11 @@ for dir in "$DATA"/*/; do
 	holes=$((holes + 1))
 done
 
+# Hostile input first: neither stops the service; both are rejected with a log line.
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t OPCPUBSUB/TBX/TL/ResultManagement -m 'not json {'
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t OPCPUBSUB/TBX/TL/ResultManagement/Trace -m '{"Messages": 1}'
+wait_for_log "$WORK/listen.log" "message rejected" 2 && pass || fail "hostile messages not rejected"
+
 run "$STRATA" drill replay "$DATA" --host 127.0.0.1 --port "$PORT" --rate 0 --toolbox TBX --tool TL
 expect_status 0
 [ "$(wc -l <"$OUT")" -eq "$holes" ] && pass || fail "replay printed $(wc -l <"$OUT") holes, expected $holes"
@@ -49,6 +54,8 @@ v=$($PY metric "$MPORT" drill_messages_received_total 'kind="result"')
 [ "$v" = "$holes" ] && pass || fail "result messages received $v, expected $holes"
 v=$($PY metric "$MPORT" drill_hole_latency_seconds_count)
 [ "$v" = "$holes" ] && pass || fail "latency observations $v, expected $holes"
+v=$($PY metric "$MPORT" drill_messages_rejected_total)
+[ "$v" = 2 ] && pass || fail "rejected messages $v, expected 2"
 for m in drill_evictions_total drill_messages_rejected_total drill_buffer_fill drill_queue_depth; do
 	$PY metric "$MPORT" "$m" >/dev/null && pass || fail "no $m"
 done
