@@ -68,10 +68,16 @@ static int load_payload(const char *data, size_t len, const char *msg, json_t **
 {
 	json_error_t err;
 	json_t *messages, *p;
+	const char *nul;
 
 	if (len > DRILL_MAX_MESSAGE_BYTES)
 		return strata_error_set(STRATA_ELIMIT, "%s: message of %zu bytes exceeds %u", msg,
 		                        len, DRILL_MAX_MESSAGE_BYTES);
+	/* a raw NUL is never valid JSON, but jansson lets one pass after a number */
+	nul = memchr(data, '\0', len);
+	if (nul)
+		return strata_error_set(STRATA_EPARSE, "%s: invalid JSON: NUL byte at byte %zu",
+		                        msg, (size_t)(nul - data));
 	/* duplicate keys are refused: which one counts would be a guess */
 	*root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	if (!*root)

@@ -158,8 +158,13 @@ static int on_string(void *ctx, const unsigned char *v, size_t len)
 		return take_timestamp(s, s->ts, v, len);
 	}
 	if (r == R_FIRST_TS) {
+		/* only a fallback: an unreadable one fails later, if it is used */
 		s->has_first_ts = 1;
-		return take_timestamp(s, s->first_ts, v, len);
+		if (len <= KEY_TS_MAX && !memchr(v, '\0', len)) {
+			memcpy(s->first_ts, v, len);
+			s->first_ts[len] = '\0';
+		}
+		return 1;
 	}
 	if (r != R_ID)
 		return scalar_check(s, r, "a string");

@@ -551,6 +551,28 @@ static void test_heads_hostile(void **state)
 	assert_null(h.head_id);
 }
 
+/* An unreadable timestamp on another entry does not matter when the head
+ * entry has its own (key and parse agree). */
+static void test_heads_fallback_only_when_needed(void **state)
+{
+	static const char m[] = "{\"Messages\":{\"Payload\":{"
+	                        "\"" HD "Identification.Model\":{\"Value\":\"C\","
+	                        "\"SourceTimestamp\":\"2024-05-15T07:29:33Z+++++++++++++++++++++"
+	                        "++++++++++++++++++++++++++++++++++++++++++++++++++\"},"
+	                        "\"" HD "Identification.SerialNumber\":{\"Value\":\"H\"," TS "}}}}";
+	drill_heads h;
+	strata_time ts, when;
+
+	(void)state;
+	assert_ok(strata_time_parse_iso8601("2024-12-11T08:24:49.123456789Z", &when));
+	assert_ok(drill_heads_parse(m, strlen(m), "Heads", NULL, &h));
+	assert_true(h.timestamp == when);
+	drill_heads_free(&h);
+	assert_ok(drill_payload_key(m, strlen(m), "Heads", drill_data_ids_default()->head_id, 1,
+	                            NULL, &ts));
+	assert_true(ts == when);
+}
+
 static void test_heads_captures(void **state)
 {
 	static const struct {
@@ -689,6 +711,10 @@ static void test_key_variants_and_errors(void **state)
 	drill_result r;
 	expect_error(drill_result_parse(dup, strlen(dup), "m", NULL, &r), STRATA_EPARSE,
 	             "duplicate object key", NULL);
+	/* a raw NUL byte is not JSON, even where jansson would let it pass */
+	static const char nul[] = "{\"Messages\":{\"Payload\":{\"x\":{\"Value\":0\0}}}}";
+	expect_error(drill_result_parse(nul, sizeof(nul) - 1, "m", NULL, &r), STRATA_EPARSE,
+	             "m: invalid JSON: NUL byte at byte 38", NULL);
 	/* deep nesting is refused, not recursed into */
 	char deep[2100];
 	memset(deep, '[', sizeof(deep));
@@ -714,6 +740,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_capture),
 	    cmocka_unit_test(test_heads_variants),
 	    cmocka_unit_test(test_heads_hostile),
+	    cmocka_unit_test(test_heads_fallback_only_when_needed),
 	    cmocka_unit_test(test_heads_captures),
 	    cmocka_unit_test(test_key_captures),
 	    cmocka_unit_test(test_key_variants_and_errors),
