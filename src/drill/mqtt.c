@@ -192,7 +192,13 @@ int drill_mqtt_start(const drill_mqtt_options *o, drill_mqtt **out)
 		drill_mqtt_stop(m);
 		return rc;
 	}
-	/* A refused first connection is retried by the loop like any other. */
+	/* The network thread first, so that a refused first connection is
+	 * retried by its reconnect loop like any later one. */
+	if ((rc = mosquitto_loop_start(m->mosq))) {
+		drill_mqtt_stop(m);
+		return strata_error_set(STRATA_ERR, "mqtt: cannot start the network thread: %s",
+		                        mosquitto_strerror(rc));
+	}
 	rc = mosquitto_connect_bind_async(m->mosq, o->host, o->port,
 	                                  o->keepalive > 0 ? o->keepalive : 60, NULL);
 	if (rc == MOSQ_ERR_INVAL) {
@@ -203,11 +209,6 @@ int drill_mqtt_start(const drill_mqtt_options *o, drill_mqtt **out)
 	if (rc)
 		strata_log(STRATA_LOG_WARN, "mqtt broker not reachable yet, retrying", "host",
 		           o->host, "reason", mosquitto_strerror(rc));
-	if ((rc = mosquitto_loop_start(m->mosq))) {
-		drill_mqtt_stop(m);
-		return strata_error_set(STRATA_ERR, "mqtt: cannot start the network thread: %s",
-		                        mosquitto_strerror(rc));
-	}
 	*out = m;
 	return 0;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# listen_restart.sh - the broker is killed and restarted on the same port in
-# the middle of a run: `strata drill listen` reconnects and subscribes again;
+# listen_restart.sh - the service starts before the broker; then the broker
+# is killed and restarted on the same port in the middle of a run: `strata drill listen` reconnects and subscribes again;
 # a hole whose Result arrived before the restart and whose Trace arrives
 # after it is answered, and so are holes published after the restart.
 . "${STRATA_SOURCE_DIR:-.}/tests/lib.sh"
@@ -11,10 +11,16 @@ DATA=$(testdata drilling/mqtt)
 PY="python3 ${STRATA_SOURCE_DIR:-.}/tests/drill/lib/results.py"
 T=ResultManagement.Results.0.ResultContent.DepthEstimation
 
+# The service starts before the broker and connects once it is up.
 PORT=$(free_port)
-broker_start "$PORT"
 write_config "$WORK/cfg.yaml" "$PORT"
-listen_start listen "$WORK/cfg.yaml" --metrics-port 0
+"$STRATA" drill listen --config "$WORK/cfg.yaml" --metrics-port 0 >"$WORK/listen.out" 2>"$WORK/listen.log" &
+echo $! >"$WORK/listen.pid"
+MQTT_PIDS="$MQTT_PIDS $!"
+wait_for_log "$WORK/listen.log" "metrics endpoint" 1
+broker_start "$PORT"
+CURRENT="broker started after the service"
+wait_for_log "$WORK/listen.log" "mqtt connected" 1 && pass || fail "listen never connected"
 MPORT=$(sed -n 's/.*metrics endpoint.* port=\([0-9]*\).*/\1/p' "$WORK/listen.log" | head -1)
 sub_start "$PORT" "OPCPUBSUB/+/+/$T.KeyPoints" "OPCPUBSUB/+/+/$T.DepthEstimation"
 
