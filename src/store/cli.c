@@ -810,6 +810,7 @@ static char **split_columns(const char *list, char **copy)
 	if (!*copy || !cols) {
 		free(*copy);
 		free(cols);
+		*copy = NULL;
 		return NULL;
 	}
 	n = 0;

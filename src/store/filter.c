@@ -281,7 +281,7 @@ static json_t *text_list(const char *p, const char *expr)
 	p++;
 	end--;
 	while (arr && skip_space(p) < end) {
-		const char *s = skip_space(p), *q = s;
+		const char *s = skip_space(p), *q;
 		char quote = (*s == '\'' || *s == '"') ? *s : 0;
 		if (quote && (q = memchr(s + 1, quote, (size_t)(end - s - 1))))
 			q++;
@@ -553,7 +553,8 @@ static int cmp_vals(fkind k, const fval *a, const fval *b)
 			return 2;
 		return (a->d > b->d) - (a->d < b->d);
 	default: {
-		int r = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+		size_t n = a->len < b->len ? a->len : b->len;
+		int r = n ? memcmp(a->s, b->s, n) : 0;
 		return r ? (r > 0) - (r < 0) : (a->len > b->len) - (a->len < b->len);
 	}
 	}

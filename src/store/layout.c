@@ -111,10 +111,25 @@ int store_metadata_write(const char *dir, const json_t *user, strata_time now)
 	return rc;
 }
 
+int store_metadata_parse(const char *name, const char *text, size_t len, json_t **out)
+{
+	json_error_t err;
+
+	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!*out)
+		return strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s", name, err.line, err.column,
+		                        err.text);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return strata_error_set(STRATA_EPARSE, "%s: metadata is not a JSON object", name);
+	}
+	return 0;
+}
+
 /* Parse one metadata file; STRATA_ENOTFOUND when it does not exist. */
 static int read_metadata_file(const char *path, json_t **out)
 {
-	json_error_t err;
 	struct stat st;
 	char *text;
 	size_t len;
@@ -124,17 +139,9 @@ static int read_metadata_file(const char *path, json_t **out)
 		return STRATA_ENOTFOUND;
 	if ((rc = strata_file_read_all(path, 64u << 20, &text, &len)))
 		return rc;
-	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	rc = store_metadata_parse(path, text, len, out);
 	free(text);
-	if (!*out)
-		return strata_error_set(STRATA_EPARSE, "%s:%d:%d: %s", path, err.line, err.column,
-		                        err.text);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return strata_error_set(STRATA_EPARSE, "%s: metadata is not a JSON object", path);
-	}
-	return 0;
+	return rc;
 }
 
 int store_metadata_read(const char *dir, json_t **out)

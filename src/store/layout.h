@@ -51,6 +51,10 @@ int store_metadata_write(const char *dir, const json_t *user, strata_time now);
  * empty object). *out is a new reference. */
 int store_metadata_read(const char *dir, json_t **out);
 
+/* Parse metadata text (name labels errors): a JSON object without
+ * duplicate keys. *out is a new reference. */
+int store_metadata_parse(const char *name, const char *text, size_t len, json_t **out);
+
 /* Whether meta holds every key of filter with an equal value ("_updated"
  * is never matched), as PyStore's list_items(**filter) does. */
 int store_metadata_matches(const json_t *meta, const json_t *filter);

@@ -38,46 +38,75 @@ static size_t group_end(const manifest *m, size_t i, size_t part_rows)
 	return j > i ? j : i + 1;
 }
 
-/* Read parts [a, b) of vdir (schema m) and write them as one part. */
-static int merge_parts(vbuild *b, const char *vdir, const manifest *m, size_t a, size_t e)
+/* Read part p of vdir into t, cast to m's schema. */
+static int load_part(const char *vdir, const manifest *m, const part *p, strata_pq_table *t)
 {
-	strata_pq_table *tabs = calloc(e - a, sizeof *tabs);
-	const strata_pq_table **srcs = calloc(e - a, sizeof *srcs);
-	rowref *refs = NULL;
-	size_t total = 0, n = 0, nread = 0;
-	strata_pq_table out;
-	int rc = tabs && srcs ? 0 : strata_error_set(STRATA_ENOMEM, "out of memory");
+	char path[STORE_PATH_MAX];
+	strata_pq_file *f;
+	strata_pq_table raw;
+	int rc;
 
-	for (size_t i = a; !rc && i < e; i++, nread++) {
-		char path[STORE_PATH_MAX];
-		strata_pq_file *f;
-		strata_pq_table raw;
-		snprintf(path, sizeof path, "%s/%s", vdir, m->parts[i].file);
-		if ((rc = strata_parquet_open(path, &f)))
-			break;
-		rc = strata_parquet_read(f, NULL, 0, NULL, 0, &raw);
-		strata_parquet_close(f);
-		if (!rc) {
-			rc = store_cast_table(&raw, m->cols, m->ncols, &tabs[nread]);
-			strata_pq_table_free(&raw);
-		}
-		srcs[nread] = &tabs[nread];
-		total += tabs[nread].nrows;
+	strata_pq_table_init(t, 0);
+	snprintf(path, sizeof path, "%s/%s", vdir, p->file);
+	if ((rc = strata_parquet_open(path, &f)))
+		return rc;
+	rc = strata_parquet_read(f, NULL, 0, NULL, 0, &raw);
+	strata_parquet_close(f);
+	if (rc)
+		return rc;
+	rc = store_cast_table(&raw, m->cols, m->ncols, t);
+	strata_pq_table_free(&raw);
+	return rc;
+}
+
+/* Concatenate tabs[0..n) (already in key order) and write one part. */
+static int write_concat(vbuild *b, const manifest *m, const strata_pq_table *tabs, size_t n)
+{
+	const strata_pq_table **srcs = calloc(n + 1, sizeof(const strata_pq_table *));
+	size_t total = 0, k = 0;
+	rowref *refs;
+	strata_pq_table out;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		total += tabs[i].nrows;
+	refs = malloc((total ? total : 1) * sizeof *refs);
+	if (!srcs || !refs) {
+		free(srcs);
+		free(refs);
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
-	if (!rc && !(refs = malloc((total ? total : 1) * sizeof *refs)))
-		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0; !rc && i < nread; i++)
+	for (size_t i = 0; i < n; i++) {
+		srcs[i] = &tabs[i];
 		for (size_t r = 0; r < tabs[i].nrows; r++)
-			refs[n++] = (rowref){i, r};
-	if (!rc && !(rc = store_gather(srcs, m->ncols, refs, n, &out))) {
+			refs[k++] = (rowref){i, r};
+	}
+	if (!(rc = store_gather(srcs, m->ncols, refs, k, &out))) {
 		rc = store_vbuild_write(b, &out);
 		strata_pq_table_free(&out);
 	}
-	for (size_t i = 0; tabs && i < nread; i++)
-		strata_pq_table_free(&tabs[i]);
-	free(tabs);
 	free(srcs);
 	free(refs);
+	return rc;
+}
+
+/* Read parts [a, e) of vdir (schema m) and write them as one part. */
+static int merge_parts(vbuild *b, const char *vdir, const manifest *m, size_t a, size_t e)
+{
+	strata_pq_table *tabs = calloc(e - a, sizeof *tabs);
+	size_t nread = 0;
+	int rc = 0;
+
+	if (!tabs)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = a; !rc && i < e; i++)
+		if (!(rc = load_part(vdir, m, &m->parts[i], &tabs[nread])))
+			nread++;
+	if (!rc)
+		rc = write_concat(b, m, tabs, nread);
+	for (size_t i = 0; i < nread; i++)
+		strata_pq_table_free(&tabs[i]);
+	free(tabs);
 	return rc;
 }
 

@@ -354,7 +354,7 @@ static int part_wanted(const read_ctx *c, const part *p)
 /* Refs to the selected rows in order, cut to head then tail, gathered. */
 static int assemble(read_ctx *c, strata_pq_table *out)
 {
-	const strata_pq_table **srcs = calloc(c->nchunks + 1, sizeof *srcs);
+	const strata_pq_table **srcs = calloc(c->nchunks + 1, sizeof(const strata_pq_table *));
 	rowref *refs = malloc((c->selected ? c->selected : 1) * sizeof *refs);
 	size_t n = 0, lo = 0;
 	int rc;
