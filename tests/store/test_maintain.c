@@ -6,6 +6,7 @@
 #include "strata/error.h"
 #include "strata/file.h"
 #include "strata/store.h"
+#include "strata/time.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -262,6 +263,74 @@ static void test_lock_timeout(void **state)
 	close(go[1]);
 }
 
+/* Sum of v and row count of item. */
+static void state_of(const char *item, size_t *rows, double *sum, size_t *parts)
+{
+	strata_store_read_options o;
+	strata_store_read_stats st;
+	strata_pq_table t;
+
+	strata_store_read_options_init(&o);
+	o.stats = &st;
+	assert_ok(strata_store_read_ex(root, ST, COL, item, &o, &t));
+	*rows = t.nrows;
+	*sum = 0;
+	for (size_t i = 0; i < t.nrows; i++)
+		*sum += ((double *)t.cols[1].values)[i];
+	*parts = st.parts_total;
+	strata_pq_table_free(&t);
+}
+
+/* Kill a compacting child at random points: the item always reads the same
+ * rows, from the old parts or the merged one, and verifies clean. */
+static void test_crash_during_compaction(void **state)
+{
+	enum { ITER = 20, PER_ITER = 4 };
+	strata_store_options opts = {.part_rows = 1000};
+	unsigned seed = 4242;
+	size_t rows, old_rows, parts, old_parts, completed = 0;
+	double sum, old_sum;
+	char *report;
+	int64_t t0;
+	unsigned max_us;
+	(void)state;
+
+	build("cc", 8);
+	t0 = strata_time_monotonic_ns();
+	assert_ok(strata_store_compact(root, ST, COL, "cc", &opts, NULL));
+	/* Kill within about 5 times the time of one compaction, whatever the load
+	 * (later ones merge more parts). */
+	max_us = (unsigned)((strata_time_monotonic_ns() - t0) / 200) + 1000;
+	for (int it = 0; it < ITER; it++) {
+		for (int b = 0; b < PER_ITER; b++) {
+			strata_pq_table t;
+			mk(&t, (int64_t)(40 + (it * PER_ITER + b) * 5), 5);
+			assert_ok(strata_store_append(root, ST, COL, "cc", &t,
+			                              STRATA_STORE_KEEP_LAST, NULL));
+			strata_pq_table_free(&t);
+		}
+		state_of("cc", &old_rows, &old_sum, &old_parts);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(strata_store_compact(root, ST, COL, "cc", &opts, NULL) ? 1 : 0);
+		usleep((useconds_t)(rand_r(&seed) % max_us));
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, NULL, 0), pid);
+		state_of("cc", &rows, &sum, &parts);
+		assert_int_equal(rows, old_rows);
+		assert_true(sum == old_sum);
+		assert_true(parts == old_parts || parts == 1);
+		completed += parts == 1;
+		assert_ok(strata_store_verify(root, ST, COL, "cc", &report));
+		assert_string_equal(report, "");
+		free(report);
+	}
+	check("cc", 40 + ITER * PER_ITER * 5);
+	print_message("compaction crash test: %zu of %d finished before the kill\n", completed,
+	              ITER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +338,7 @@ int main(void)
 	    cmocka_unit_test(test_verify_finds_corruption),
 	    cmocka_unit_test(test_full_disk),
 	    cmocka_unit_test(test_lock_timeout),
+	    cmocka_unit_test(test_crash_during_compaction),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
 }
