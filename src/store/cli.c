@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "jsonl.h"
+#include "item_internal.h"
 #include "layout.h"
 #include "parquet.h"
 
@@ -1026,29 +1027,15 @@ int store_cmd_last(int argc, char **argv)
 /* ---- export, compact, verify ------------------------------------------------ */
 
 /* Write t as one standard Parquet file at path, with pandas' metadata
- * naming the key (the first column) as the index. */
+ * naming the key (the first column) as the index, as item parts have. */
 static int export_parquet(const char *path, const strata_pq_table *t)
 {
-	strata_pq_write_options wo = {.codec = STRATA_PQ_SNAPPY};
-	json_t *pd = json_pack("{s:[s], s:[], s:[]}", "index_columns", t->cols[0].name,
-	                       "column_indexes", "columns");
-	strata_pq_kv kv = {"pandas", NULL};
+	strata_pq_kv kv = {"pandas", store_pandas_metadata(t, t->cols[0].name)};
+	strata_pq_write_options wo = {.codec = STRATA_PQ_SNAPPY, .kv = &kv, .nkv = 1};
 	int rc;
 
-	for (size_t j = 0; pd && j < t->ncols; j++)
-		json_array_append_new(
-		    json_object_get(pd, "columns"),
-		    json_pack("{s:s, s:s, s:o}", "name", t->cols[j].name, "field_name",
-		              t->cols[j].name, "metadata",
-		              t->cols[j].type == STRATA_PQ_TIMESTAMP && t->cols[j].utc
-		                  ? json_pack("{s:s}", "timezone", "UTC")
-		                  : json_null()));
-	kv.value = pd ? json_dumps(pd, JSON_COMPACT) : NULL;
-	json_decref(pd);
 	if (!kv.value)
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	wo.kv = &kv;
-	wo.nkv = 1;
 	rc = strata_parquet_write(path, t, &wo);
 	free(kv.value);
 	return rc;
@@ -1288,17 +1275,17 @@ int store_cmd_snapshot(int argc, char **argv)
 /* Summarize manifest m of item path into a JSON object (new reference). */
 static json_t *info_json(const char *path, json_t *m, json_t *meta)
 {
-	json_t *parts = json_object_get(m, "parts"), *cols = json_array(), *part;
+	json_t *parts = json_object_get(m, "parts"), *cols = json_array(), *entry;
 	json_t *out = json_object(), *col;
 	json_int_t rows = 0, size = 0, lo = INT64_MAX, hi = INT64_MIN;
 	size_t i;
 
-	json_array_foreach(parts, i, part)
+	json_array_foreach(parts, i, entry)
 	{
-		json_int_t pmin = json_integer_value(json_object_get(part, "min"));
-		json_int_t pmax = json_integer_value(json_object_get(part, "max"));
-		rows += json_integer_value(json_object_get(part, "rows"));
-		size += json_integer_value(json_object_get(part, "size"));
+		json_int_t pmin = json_integer_value(json_object_get(entry, "min"));
+		json_int_t pmax = json_integer_value(json_object_get(entry, "max"));
+		rows += json_integer_value(json_object_get(entry, "rows"));
+		size += json_integer_value(json_object_get(entry, "size"));
 		lo = pmin < lo ? pmin : lo;
 		hi = pmax > hi ? pmax : hi;
 	}

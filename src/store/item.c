@@ -453,7 +453,7 @@ static const char *pandas_type(const strata_pq_column *c)
 
 /* The "pandas" key/value metadata pyarrow writes, so that pandas, dask and
  * PyStore restore the key column as the DataFrame's index. */
-static char *pandas_metadata(const strata_pq_table *t, const char *key)
+char *store_pandas_metadata(const strata_pq_table *t, const char *key)
 {
 	json_t *root = json_object(), *cols = json_array();
 	char *text;
@@ -515,7 +515,7 @@ int store_vbuild_write(vbuild *b, const strata_pq_table *t)
 	np->min = k[0];
 	np->max = k[t->nrows - 1];
 	snprintf(path, sizeof path, "%s/%s", b->dir, np->file);
-	if (!(kv.value = pandas_metadata(t, b->m.key)))
+	if (!(kv.value = store_pandas_metadata(t, b->m.key)))
 		return strata_error_set(STRATA_ENOMEM, "item %s: out of memory", b->paths->name);
 	rc = strata_parquet_write(path, t, &opts);
 	free(kv.value);

@@ -95,6 +95,10 @@ int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref 
 int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
                      strata_pq_table *out);
 
+/* The "pandas" key/value metadata pyarrow writes for t (key as the index),
+ * malloc'd JSON text or NULL when out of memory. */
+char *store_pandas_metadata(const strata_pq_table *t, const char *key);
+
 /* ---- item.c: versions and locks ----------------------------------------- */
 
 int store_paths_init(item_paths *p, const char *root, const char *store, const char *collection,
