@@ -3,11 +3,15 @@
  * before use; allocations are capped relative to the file size. */
 #include "store/parquet.h"
 
+#include <fcntl.h>
 #include <snappy-c.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "strata/error.h"
@@ -15,7 +19,11 @@
 
 struct strata_pq_file {
 	char *name;
-	uint8_t *owned; /* the file's bytes when opened by path */
+	uint8_t *owned; /* the file's bytes when opened by path and read */
+	void *mapped;   /* or mapped (mapped_len bytes) */
+	size_t mapped_len;
+	uint8_t *scratch; /* one decompressed page, reused */
+	size_t scratch_cap;
 	const uint8_t *data;
 	size_t len;
 	size_t data_end;     /* where the footer starts */
@@ -281,14 +289,54 @@ int strata_parquet_open_memory(const void *data, size_t len, const char *name, s
 	return 0;
 }
 
+/* Map path read-only: *map is NULL (not an error) when it is empty or
+ * cannot be mapped, for the caller to read it instead. Parts are immutable
+ * once written (atomic renames), so the mapping stays valid. */
+static int map_file(const char *path, void **map, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	*map = NULL;
+	*len = 0;
+	if (fd < 0)
+		return strata_error_set_errno("cannot read %s", path);
+	if (fstat(fd, &st) != 0)
+		rc = strata_error_set_errno("cannot read %s", path);
+	else if (!S_ISREG(st.st_mode))
+		rc = strata_error_set(STRATA_EINVAL, "cannot read %s: not a regular file", path);
+	else if (st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p != MAP_FAILED) {
+			*map = p;
+			*len = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
 int strata_parquet_open(const char *path, strata_pq_file **out)
 {
 	char *data;
+	void *map;
 	size_t len;
-	int rc = strata_file_read_all(path, 0, &data, &len);
+	int rc = map_file(path, &map, &len);
 
 	*out = NULL;
 	if (rc != 0)
+		return rc;
+	if (map) {
+		rc = strata_parquet_open_memory(map, len, path, out);
+		if (rc == 0 && *out) {
+			(*out)->mapped = map;
+			(*out)->mapped_len = len;
+		} else {
+			munmap(map, len);
+		}
+		return rc;
+	}
+	if ((rc = strata_file_read_all(path, 0, &data, &len)) != 0)
 		return rc;
 	rc = strata_parquet_open_memory(data, len, path, out);
 	if (rc == 0 && *out)
@@ -315,6 +363,9 @@ void strata_parquet_close(strata_pq_file *f)
 	free(f->created_by);
 	st_pq_file_meta_free(&f->meta);
 	free(f->owned);
+	free(f->scratch);
+	if (f->mapped)
+		munmap(f->mapped, f->mapped_len);
 	free(f->name);
 	free(f);
 }
@@ -486,43 +537,60 @@ static const char *codec_name(int32_t codec)
 	return codec >= 0 && codec <= 7 ? names[codec] : "unknown";
 }
 
-/* Decompress n bytes at src into a buffer of exactly ulen bytes; *dst is
- * src itself when uncompressed, else *owned (caller frees). */
-static int decompress(chunk_ctx *c, const uint8_t *src, size_t n, int64_t ulen, const uint8_t **dst,
-                      uint8_t **owned)
+/* Decompress n bytes at src into exactly ulen bytes at out. */
+static int decompress_into(chunk_ctx *c, const uint8_t *src, size_t n, uint8_t *out, size_t ulen)
 {
 	size_t got;
 
+	if (c->codec == STRATA_PQ_SNAPPY) {
+		if (snappy_uncompressed_length((const char *)src, n, &got) != SNAPPY_OK ||
+		    got != ulen ||
+		    snappy_uncompress((const char *)src, n, (char *)out, &got) != SNAPPY_OK ||
+		    got != ulen)
+			return cfail(c, STRATA_EPARSE, "corrupt snappy page");
+		return 0;
+	}
+	got = ZSTD_decompress(out, ulen, src, n);
+	if (ZSTD_isError(got) || got != ulen)
+		return cfail(c, STRATA_EPARSE, "corrupt zstd page");
+	return 0;
+}
+
+/* Decompress n bytes at src into a buffer of exactly ulen bytes; *dst is
+ * src itself when uncompressed, else *owned (caller frees) when keep, else
+ * the file's page scratch buffer (valid until the next page). */
+static int decompress(chunk_ctx *c, const uint8_t *src, size_t n, int64_t ulen, const uint8_t **dst,
+                      uint8_t **owned, int keep)
+{
+	strata_pq_file *f = c->f;
+	uint8_t *out;
+
 	*owned = NULL;
 	*dst = src;
-	if (ulen < 0 || (uint64_t)ulen > c->f->max_bytes)
+	if (ulen < 0 || (uint64_t)ulen > f->max_bytes)
 		return cfail(c, STRATA_ELIMIT, "page of %lld bytes: negative or too large",
 		             (long long)ulen);
 	if (c->codec == STRATA_PQ_UNCOMPRESSED) {
 		if ((uint64_t)ulen != n)
 			return cfail(c, STRATA_EPARSE, "uncompressed page sizes differ");
-		*dst = src;
 		return 0;
 	}
 	if (c->codec != STRATA_PQ_SNAPPY && c->codec != STRATA_PQ_ZSTD)
 		return cfail(c, STRATA_EUNSUPPORTED, "unsupported codec %s (%d)",
 		             codec_name(c->codec), (int)c->codec);
-	*owned = malloc(ulen ? (size_t)ulen : 1);
-	if (!*owned)
-		return cfail(c, STRATA_ENOMEM, "out of memory");
-	*dst = *owned;
-	if (c->codec == STRATA_PQ_SNAPPY) {
-		if (snappy_uncompressed_length((const char *)src, n, &got) != SNAPPY_OK ||
-		    got != (size_t)ulen ||
-		    snappy_uncompress((const char *)src, n, (char *)*owned, &got) != SNAPPY_OK ||
-		    got != (size_t)ulen)
-			return cfail(c, STRATA_EPARSE, "corrupt snappy page");
-		return 0;
+	if (keep) {
+		out = *owned = malloc(ulen ? (size_t)ulen : 1);
+	} else if ((size_t)ulen > f->scratch_cap || !f->scratch) {
+		free(f->scratch);
+		f->scratch_cap = (size_t)ulen;
+		out = f->scratch = malloc(ulen ? (size_t)ulen : 1);
+	} else {
+		out = f->scratch;
 	}
-	got = ZSTD_decompress(*owned, (size_t)ulen, src, n);
-	if (ZSTD_isError(got) || got != (size_t)ulen)
-		return cfail(c, STRATA_EPARSE, "corrupt zstd page");
-	return 0;
+	if (!out)
+		return cfail(c, STRATA_ENOMEM, "out of memory");
+	*dst = out;
+	return decompress_into(c, src, n, out, (size_t)ulen);
 }
 
 /* The bw-bit (0..64) little-endian bit field at bit position pos of p; the
@@ -1000,7 +1068,7 @@ static int data_page_v2(chunk_ctx *c, const st_pq_page_header *h, const uint8_t 
 		return rc;
 	if (h->is_compressed && c->codec != STRATA_PQ_UNCOMPRESSED) {
 		rc = decompress(c, raw + lv, n - lv, (int64_t)h->uncompressed_size - (int64_t)lv,
-		                &vals, &owned);
+		                &vals, &owned, 0);
 	} else {
 		vals = raw + lv;
 		if ((int64_t)h->uncompressed_size != (int64_t)n)
@@ -1047,6 +1115,41 @@ static int dict_page(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *p,
 	return 0;
 }
 
+/* Whether a v1 data page holds only PLAIN fixed-size values (a REQUIRED
+ * column): then it is decompressed straight into the output array. */
+static int plain_direct(const chunk_ctx *c, const st_pq_page_header *h)
+{
+	size_t size = strata_pq_type_size(c->out->type);
+
+	return h->has_data && !c->optional && h->encoding == ST_PQ_ENC_PLAIN &&
+	       c->phys != ST_PQ_BOOLEAN && c->phys != ST_PQ_BYTE_ARRAY && h->num_values >= 0 &&
+	       (int64_t)h->uncompressed_size == (int64_t)h->num_values * (int64_t)size;
+}
+
+static int plain_page_direct(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *raw, size_t n)
+{
+	size_t size = strata_pq_type_size(c->out->type);
+	uint8_t *dst = (uint8_t *)c->out->values + c->row * size;
+	size_t ulen = (size_t)h->uncompressed_size;
+	int rc = check_count(c, h->num_values);
+
+	if (rc != 0)
+		return rc;
+	if (c->codec == STRATA_PQ_UNCOMPRESSED) {
+		if (ulen != n)
+			return cfail(c, STRATA_EPARSE, "uncompressed page sizes differ");
+		if (ulen)
+			memcpy(dst, raw, ulen);
+	} else if (c->codec != STRATA_PQ_SNAPPY && c->codec != STRATA_PQ_ZSTD) {
+		return cfail(c, STRATA_EUNSUPPORTED, "unsupported codec %s (%d)",
+		             codec_name(c->codec), (int)c->codec);
+	} else if ((rc = decompress_into(c, raw, n, dst, ulen)) != 0) {
+		return rc;
+	}
+	c->row += (size_t)h->num_values;
+	return 0;
+}
+
 /* Decode one page given its header and raw bytes. */
 static int one_page(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *raw, size_t n)
 {
@@ -1064,7 +1167,9 @@ static int one_page(chunk_ctx *c, const st_pq_page_header *h, const uint8_t *raw
 	if ((h->type == ST_PQ_DATA_PAGE && !h->has_data) ||
 	    (h->type == ST_PQ_DICT_PAGE && !h->has_dict))
 		return cfail(c, STRATA_EPARSE, "page without its header");
-	rc = decompress(c, raw, n, h->uncompressed_size, &body, &owned);
+	if (h->type == ST_PQ_DATA_PAGE && plain_direct(c, h))
+		return plain_page_direct(c, h, raw, n);
+	rc = decompress(c, raw, n, h->uncompressed_size, &body, &owned, h->type == ST_PQ_DICT_PAGE);
 	if (rc == 0 && h->type == ST_PQ_DICT_PAGE && !c->has_dict) {
 		c->dict_owned = owned; /* entries point into it */
 		return dict_page(c, h, body, (size_t)h->uncompressed_size);

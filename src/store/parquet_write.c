@@ -256,6 +256,29 @@ static int write_page(pq_writer *w, st_pq_page_header *h, st_pq_chunk_meta *cm, 
 
 /* ---- encodings ------------------------------------------------------------ */
 
+/* The first row j in i..r1 whose validity differs from row i's (r1 if
+ * none); whole bitmap bytes of the same state are skipped at once. */
+static size_t validity_run_end(const strata_pq_column *c, size_t i, size_t r1)
+{
+	const uint8_t *vb = c->validity;
+	int v = strata_pq_is_valid(c, i);
+	uint8_t same = v ? 0xff : 0x00;
+	size_t j = i + 1;
+
+	if (!vb)
+		return r1;
+	while (j < r1) {
+		if (j % 8 == 0 && j + 8 <= r1 && vb[j / 8] == same) {
+			j += 8;
+			continue;
+		}
+		if ((vb[j / 8] >> (j % 8) & 1) != v)
+			break;
+		j++;
+	}
+	return j;
+}
+
 /* RLE runs of bit width 1 (definition levels), with the 4-byte length. */
 static int put_def_levels(strata_buf *b, const strata_pq_column *c, size_t r0, size_t r1)
 {
@@ -264,9 +287,7 @@ static int put_def_levels(strata_buf *b, const strata_pq_column *c, size_t r0, s
 
 	for (size_t i = r0; rc == 0 && i < r1;) {
 		int v = strata_pq_is_valid(c, i);
-		size_t j = i + 1;
-		while (j < r1 && strata_pq_is_valid(c, j) == v)
-			j++;
+		size_t j = validity_run_end(c, i, r1);
 		rc = st_varint_put(b, (uint64_t)(j - i) << 1);
 		if (rc == 0)
 			rc = strata_buf_putc(b, (char)v);
@@ -280,23 +301,51 @@ static int put_def_levels(strata_buf *b, const strata_pq_column *c, size_t r0, s
 	return rc;
 }
 
-/* Bit-packed groups of 8 values of bit width bw (RLE/bit-packed hybrid). */
+/* Bit-packed groups of 8 values of bit width bw (RLE/bit-packed hybrid):
+ * values are shifted into a 64-bit accumulator and flushed a byte at a time. */
 static int put_bitpacked(strata_buf *b, const uint32_t *v, size_t n, int bw)
 {
-	size_t groups = (n + 7) / 8;
+	size_t groups = (n + 7) / 8, at;
 	int rc = st_varint_put(b, (uint64_t)groups << 1 | 1);
+	uint64_t acc = 0;
+	int nbits = 0;
+	uint8_t *out;
 
-	for (size_t g = 0; rc == 0 && g < groups; g++) {
-		uint8_t bytes[32] = {0};
-		for (size_t k = 0; k < 8; k++) {
-			uint32_t x = g * 8 + k < n ? v[g * 8 + k] : 0;
-			for (int bit = 0; bit < bw; bit++) {
-				size_t pos = k * (size_t)bw + (size_t)bit;
-				if (x >> bit & 1)
-					bytes[pos / 8] |= (uint8_t)(1u << (pos % 8));
-			}
+	if (rc == 0)
+		rc = strata_buf_grow(b, groups * (size_t)bw);
+	if (rc != 0)
+		return rc;
+	at = b->len;
+	out = (uint8_t *)b->data + at;
+	for (size_t i = 0; i < groups * 8; i++) {
+		acc |= (uint64_t)(i < n ? v[i] : 0) << nbits;
+		nbits += bw;
+		while (nbits >= 8) {
+			*out++ = (uint8_t)acc;
+			acc >>= 8;
+			nbits -= 8;
 		}
-		rc = strata_buf_append(b, bytes, (size_t)bw);
+	}
+	b->len = at + groups * (size_t)bw;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* PLAIN values of the non-null rows r0..r1 of a fixed-size column: runs of
+ * present rows are copied whole. */
+static int put_plain_fixed(strata_buf *b, const strata_pq_column *c, size_t r0, size_t r1)
+{
+	size_t size = strata_pq_type_size(c->type);
+	const char *v = c->values;
+	int rc = 0;
+
+	if (!c->validity)
+		return strata_buf_append(b, v + r0 * size, (r1 - r0) * size);
+	for (size_t i = r0; rc == 0 && i < r1;) {
+		size_t j = validity_run_end(c, i, r1);
+		if (strata_pq_is_valid(c, i))
+			rc = strata_buf_append(b, v + i * size, (j - i) * size);
+		i = j;
 	}
 	return rc;
 }
@@ -304,11 +353,12 @@ static int put_bitpacked(strata_buf *b, const uint32_t *v, size_t n, int bw)
 /* PLAIN values of the non-null rows r0..r1. */
 static int put_plain(strata_buf *b, const strata_pq_column *c, size_t r0, size_t r1)
 {
-	size_t size = strata_pq_type_size(c->type);
 	int rc = 0;
 	uint8_t acc = 0;
 	int nbits = 0;
 
+	if (c->type != STRATA_PQ_BOOL && c->type != STRATA_PQ_STRING)
+		return put_plain_fixed(b, c, r0, r1);
 	for (size_t i = r0; rc == 0 && i < r1; i++) {
 		if (!strata_pq_is_valid(c, i))
 			continue;
@@ -319,13 +369,11 @@ static int put_plain(strata_buf *b, const strata_pq_column *c, size_t r0, size_t
 				acc = 0;
 				nbits = 0;
 			}
-		} else if (c->type == STRATA_PQ_STRING) {
+		} else {
 			int64_t len = c->offsets[i + 1] - c->offsets[i];
 			rc = put_le(b, (uint64_t)len, 4);
 			if (rc == 0)
 				rc = strata_buf_append(b, sbytes(c) + c->offsets[i], (size_t)len);
-		} else {
-			rc = strata_buf_append(b, (char *)c->values + i * size, size);
 		}
 	}
 	if (rc == 0 && nbits > 0)
@@ -500,6 +548,31 @@ static int put_stat(strata_buf *b, const strata_pq_column *c, size_t i, int is_m
 
 #define MAX_STAT_STRING 4096
 
+/* The rows of the smallest and largest values of rows r0..r1 (r1 > r0) of a
+ * column without nulls of int64 or double values (NaN skipped; lo stays
+ * SIZE_MAX when all are NaN): the common case, in one tight loop. */
+static void minmax_dense(const strata_pq_column *c, size_t r0, size_t r1, size_t *lo, size_t *hi)
+{
+	if (c->type == STRATA_PQ_DOUBLE) {
+		const double *v = c->values;
+		for (size_t i = r0; i < r1; i++) {
+			if (isnan(v[i]))
+				continue;
+			if (*lo == SIZE_MAX || v[i] < v[*lo])
+				*lo = i;
+			if (*hi == SIZE_MAX || v[i] > v[*hi])
+				*hi = i;
+		}
+		return;
+	}
+	const int64_t *v = c->values;
+	*lo = *hi = r0;
+	for (size_t i = r0 + 1; i < r1; i++) {
+		*lo = v[i] < v[*lo] ? i : *lo;
+		*hi = v[i] > v[*hi] ? i : *hi;
+	}
+}
+
 /* Fill cm->stats for rows r0..r1: null count, min and max (NaN ignored). */
 static int chunk_stats(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
                        st_pq_chunk_meta *cm)
@@ -507,8 +580,13 @@ static int chunk_stats(pq_writer *w, const strata_pq_column *c, size_t r0, size_
 	size_t lo = SIZE_MAX, hi = SIZE_MAX, min_at, max_at;
 	int64_t nulls = 0;
 	int rc;
+	int dense = r1 > r0 && validity_run_end(c, r0, r1) == r1 && strata_pq_is_valid(c, r0) &&
+	            (c->type == STRATA_PQ_DOUBLE || c->type == STRATA_PQ_INT64 ||
+	             c->type == STRATA_PQ_TIMESTAMP);
 
-	for (size_t i = r0; i < r1; i++) {
+	if (dense)
+		minmax_dense(c, r0, r1, &lo, &hi);
+	for (size_t i = dense ? r1 : r0; i < r1; i++) {
 		if (!strata_pq_is_valid(c, i)) {
 			nulls++;
 			continue;
