@@ -8,7 +8,7 @@
  * this executable ($STRATA overrides), then replays the shared captures
  * data0, data2 and data_20250326 (traces of 492, 1860 and 9769 samples) with
  * fresh timestamps and result ids: $STRATA_BENCH_HOLES holes (default 2000)
- * paced at $STRATA_BENCH_RATE holes/s (default 500), then the same number as
+ * paced at $STRATA_BENCH_RATE holes/s (default 200), then the same number as
  * a flood, as fast as the broker takes them. Peak RSS is read after each.
  * Without mosquitto or the shared data it prints why and exits 0. The broker
  * runs with
@@ -346,7 +346,7 @@ int main(int argc, char **argv)
 	const char *why;
 	const char *holes = getenv("STRATA_BENCH_HOLES"), *per_s = getenv("STRATA_BENCH_RATE");
 	long n = holes ? atol(holes) : 2000;
-	double rate = per_s ? atof(per_s) : 500;
+	double rate = per_s ? atof(per_s) : 200;
 
 	(void)argc;
 	strata_log_set_level(STRATA_LOG_ERROR);
