@@ -67,11 +67,34 @@ static int on_boolean(void *ctx, int b)
 	return scalar(ctx, JS_BOOL, &v);
 }
 
+/* Plain integers ("-"? digits, at most 18) without strtod: the common case
+ * in history arrays. Returns 1 when text was one. */
+static int fast_integer(const char *text, size_t len, int64_t *out)
+{
+	size_t i = text[0] == '-' ? 1 : 0;
+	if (len == i || len - i > 18)
+		return 0;
+	int64_t v = 0;
+	for (size_t k = i; k < len; k++) {
+		unsigned d = (unsigned)(text[k] - '0');
+		if (d > 9)
+			return 0;
+		v = v * 10 + (int64_t)d;
+	}
+	*out = i ? -v : v;
+	return 1;
+}
+
 /* Numbers arrive as text: parsed here so that huge integers do not abort. */
 static int on_number(void *ctx, const char *text, size_t len)
 {
 	jstream_state *s = ctx;
 	jstream_value v = {0};
+	if (fast_integer(text, len, &v.integer)) {
+		v.is_integer = 1;
+		v.number = (double)v.integer;
+		return scalar(s, JS_NUMBER, &v);
+	}
 	char tmp[64];
 	if (len >= sizeof(tmp))
 		len = sizeof(tmp) - 1;

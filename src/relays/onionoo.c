@@ -534,15 +534,9 @@ typedef struct uptime_ctx {
 	char fp[41];
 	sum_count all[PERIOD_COUNT];
 	sum_count flag[UPFLAG_COUNT][PERIOD_COUNT];
+	sum_count *target; /* accumulator of the values array being read */
+	int target_depth;  /* depth of its points */
 } uptime_ctx;
-
-static void add_uptime_point(sum_count *sc, jstream_event ev, const jstream_value *v)
-{
-	if (ev == JS_NUMBER && v->number >= 0.0 && v->number <= 999.0) {
-		sc->sum += v->number;
-		sc->count++;
-	}
-}
 
 static void uptime_relay_end(uptime_ctx *c)
 {
@@ -562,26 +556,45 @@ static void uptime_relay_end(uptime_ctx *c)
 	c->fp[0] = '\0';
 }
 
+/* The accumulator for a values array starting at p: uptime/<period>/values
+ * or flags/<flag>/<period>/values; NULL for anything else. */
+static sum_count *uptime_target(uptime_ctx *c, const jstream_path *p)
+{
+	const char *k3 = jstream_key(p, 3);
+	if (p->depth == 5 && !strcmp(k3, "uptime") && !strcmp(jstream_key(p, 5), "values")) {
+		int period = relay_period_from_key(jstream_key(p, 4));
+		return period >= 0 ? &c->all[period] : NULL;
+	}
+	if (p->depth == 6 && !strcmp(k3, "flags") && !strcmp(jstream_key(p, 6), "values")) {
+		int f = relay_upflag_from_name(jstream_key(p, 4));
+		int period = relay_period_from_key(jstream_key(p, 5));
+		return f >= 0 && period >= 0 ? &c->flag[f][period] : NULL;
+	}
+	return NULL;
+}
+
 static int uptime_event(void *ctx, jstream_event ev, const jstream_path *p, const jstream_value *v)
 {
 	uptime_ctx *c = ctx;
+	if (c->target && p->depth == c->target_depth) {
+		if (ev == JS_NUMBER && v->number >= 0.0 && v->number <= 999.0) {
+			c->target->sum += v->number;
+			c->target->count++;
+		}
+		return 0;
+	}
+	if (ev == JS_END_ARRAY)
+		c->target = NULL;
 	if (!in_relays(p))
 		return 0;
-	const char *k3 = jstream_key(p, 3);
-	if (p->depth == 2 && ev == JS_END_MAP)
+	if (ev == JS_START_ARRAY) {
+		c->target = uptime_target(c, p);
+		c->target_depth = p->depth + 1;
+	} else if (p->depth == 2 && ev == JS_END_MAP) {
 		uptime_relay_end(c);
-	else if (p->depth == 3 && ev == JS_STRING && !strcmp(k3, "fingerprint"))
+	} else if (p->depth == 3 && ev == JS_STRING && !strcmp(jstream_key(p, 3), "fingerprint")) {
 		snprintf(c->fp, sizeof(c->fp), "%s",
 		         relay_is_fingerprint(v->string) ? v->string : "");
-	else if (p->depth == 6 && !strcmp(k3, "uptime") && !strcmp(jstream_key(p, 5), "values")) {
-		int period = relay_period_from_key(jstream_key(p, 4));
-		if (period >= 0)
-			add_uptime_point(&c->all[period], ev, v);
-	} else if (p->depth == 7 && !strcmp(k3, "flags") && !strcmp(jstream_key(p, 6), "values")) {
-		int f = relay_upflag_from_name(jstream_key(p, 4));
-		int period = relay_period_from_key(jstream_key(p, 5));
-		if (f >= 0 && period >= 0)
-			add_uptime_point(&c->flag[f][period], ev, v);
 	}
 	return 0;
 }

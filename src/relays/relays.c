@@ -1,8 +1,5 @@
 /* relays.c - `strata relays`: the Tor relay statistics site (Allium in C). */
-#include "groups.h"
-#include "onionoo.h"
-#include "site.h"
-#include "stats.h"
+#include "pipeline.h"
 
 #include "strata/app.h"
 #include "strata/cmd.h"
@@ -159,41 +156,6 @@ static void report_skipped(const relay_set *set, const char *details)
 		fprintf(stderr, "  ... and %zu more\n", set->n_skipped - SKIPS_LISTED);
 }
 
-/* Load every document into set, in the order the rules need. */
-static int load(relay_set *set, const build_args *a)
-{
-	int rc = onionoo_load_details(set, a->details);
-	if (rc == 0)
-		rc = relay_set_finish(set);
-	if (rc == 0 && a->uptime)
-		rc = onionoo_load_uptime(set, a->uptime);
-	if (rc == 0 && a->bandwidth)
-		rc = onionoo_load_bandwidth(set, a->bandwidth);
-	if (rc == 0 && a->aroi)
-		rc = onionoo_load_aroi(set, a->aroi);
-	return rc;
-}
-
-static int build_site(relay_set *set, const build_args *a, site_result *res)
-{
-	relay_groups g;
-	int rc = groups_build(set, &g);
-	if (rc < 0)
-		return rc;
-	relay_stats *st = malloc(sizeof(*st));
-	if (!st) {
-		groups_free(&g);
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	}
-	rc = stats_compute(set, &g, st);
-	site_options o = {a->out, a->jobs, a->progress, a->bits, a->base_url};
-	if (rc == 0)
-		rc = site_build(set, &g, st, &o, res);
-	free(st);
-	groups_free(&g);
-	return rc;
-}
-
 static int cmd_build(int argc, char **argv)
 {
 	if (strata_cmd_wants_help(argc, argv)) {
@@ -209,10 +171,15 @@ static int cmd_build(int argc, char **argv)
 		return usage_error(strata_error_message(), NULL);
 	relay_set set;
 	relay_set_init(&set, now, a.filter_downtime);
-	site_result res = {0, 0};
-	rc = load(&set, &a);
-	if (rc == 0)
-		rc = build_site(&set, &a, &res);
+	relays_build_options o = {a.details,
+	                          a.uptime,
+	                          a.bandwidth,
+	                          a.aroi,
+	                          now,
+	                          a.filter_downtime,
+	                          {a.out, a.jobs, a.progress, a.bits, a.base_url}};
+	relays_build_result res;
+	rc = relays_build(&set, &o, &res);
 	if (rc < 0) {
 		fprintf(stderr, "strata relays build: %s (the previous site is unchanged)\n",
 		        strata_error_message());
@@ -221,8 +188,8 @@ static int cmd_build(int argc, char **argv)
 	}
 	printf("built %llu pages (%.1f MB) for %zu relays (%zu filtered by downtime, %zu "
 	       "skipped) in %s\n",
-	       (unsigned long long)res.pages, (double)res.bytes / 1e6, set.n, set.n_filtered,
-	       set.n_skipped, a.out);
+	       (unsigned long long)res.site.pages, (double)res.site.bytes / 1e6, set.n,
+	       set.n_filtered, set.n_skipped, a.out);
 	int status = STRATA_EXIT_OK;
 	if (set.n_skipped > 0) {
 		report_skipped(&set, a.details);

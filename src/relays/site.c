@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Families larger than this are listed on their family page only. */
+#define FAMILY_LISTED_INLINE 12
+
 /* A page being rendered: appends record the first failure instead of
  * returning it, so rendering code reads top to bottom. */
 typedef struct page {
@@ -272,12 +275,16 @@ static int emit(site *s, const char *rel, page *p)
 		return strata_error_set(p->err, "%s: out of memory", rel);
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", s->tmp, rel);
+	/* The top folders exist (make_folders); a page's own folder is made
+	 * with one mkdir. */
 	char *slash = strrchr(path, '/');
 	*slash = '\0';
-	int rc = strata_mkdir_p(path, 0755);
-	*slash = '/';
-	if (rc < 0)
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		int rc = strata_error_set_errno("cannot create %s", path);
+		*slash = '/';
 		return rc;
+	}
+	*slash = '/';
 	FILE *fp = fopen(path, "wb");
 	if (!fp)
 		return strata_error_set_errno("%s", path);
@@ -442,8 +449,13 @@ static void relay_family(page *p, const site *s, const relay *r)
 	const group *fam = &s->g->kind[GROUP_FAMILY].groups[r->family_group];
 	pf(p, "<h2>Family</h2><p><a href=\"");
 	group_href(p, GROUP_FAMILY, fam->key);
-	pf(p, "\">%zu relays share this effective family</a>:</p><ul class=\"plain\">",
-	   fam->n_members);
+	pf(p,
+	   "\">%zu relays of this snapshot share this effective family</a> of %zu "
+	   "members.</p>",
+	   fam->n_members, r->n_family);
+	if (r->n_family > FAMILY_LISTED_INLINE)
+		return; /* the family page lists them: no N x N blow-up */
+	pf(p, "<ul class=\"plain\">");
 	for (size_t i = 0; i < r->n_family; i++) {
 		long at = relay_set_find(s->set, r->family[i]);
 		pf(p, "<li>");
@@ -1161,8 +1173,27 @@ static int swap_in(const char *tmp, const char *out)
 	return strata_remove_tree(tmp);
 }
 
+/* The folders every page lives below: misc/, relay/ and one per group kind. */
+static int make_folders(const site *s)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/misc", s->tmp);
+	int rc = strata_mkdir_p(path, 0755);
+	snprintf(path, sizeof(path), "%s/relay", s->tmp);
+	if (rc == 0)
+		rc = strata_mkdir_p(path, 0755);
+	for (int k = 0; rc == 0 && k < GROUP_KIND_COUNT; k++) {
+		snprintf(path, sizeof(path), "%s/%s", s->tmp, group_kind_dir(k));
+		rc = strata_mkdir_p(path, 0755);
+	}
+	return rc;
+}
+
 static int render(site *s, size_t total)
 {
+	int made = make_folders(s);
+	if (made < 0)
+		return made;
 	strata_workers *w = NULL;
 	int rc = strata_workers_create(s->o->jobs, &w);
 	if (rc < 0)
