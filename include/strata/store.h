@@ -48,7 +48,7 @@ typedef struct strata_store_options {
 	 * call fails with STRATA_EBUSY naming the item and its lock file. */
 	long lock_timeout_ms;
 	/* Most rows per row group inside a part; 0: the writer's default
-	 * (1,048,576). Smaller row groups let filtered reads skip more. */
+	 * (131,072). Smaller row groups let filtered reads skip more. */
 	size_t row_group_rows;
 } strata_store_options;
 

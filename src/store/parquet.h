@@ -100,7 +100,7 @@ const char *strata_pq_type_name(strata_pq_type type);
 typedef struct strata_pq_write_options {
 	strata_pq_codec codec;  /* default UNCOMPRESSED */
 	int zstd_level;         /* 0: 3 */
-	size_t row_group_rows;  /* 0: 1048576 */
+	size_t row_group_rows;  /* 0: 131072 (a 1 % range read decodes little) */
 	int no_dictionary;      /* 1: PLAIN strings always */
 	size_t dict_max_bytes;  /* dictionary page size limit; 0: 1 MiB */
 	const strata_pq_kv *kv; /* key/value metadata (e.g. "pandas") */

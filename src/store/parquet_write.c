@@ -829,7 +829,7 @@ static int write_footer(pq_writer *w, const strata_pq_table *t, st_pq_file_meta 
 static int write_row_groups(pq_writer *w, const strata_pq_table *t, st_pq_file_meta *m,
                             strata_buf *statsmem, size_t **stat_at)
 {
-	size_t per = w->opt->row_group_rows ? w->opt->row_group_rows : (size_t)1 << 20;
+	size_t per = w->opt->row_group_rows ? w->opt->row_group_rows : (size_t)1 << 17;
 	size_t k = 0;
 	int rc = 0;
 
@@ -891,7 +891,7 @@ static int write_all(pq_writer *w, const strata_pq_table *t, st_pq_file_meta *m)
 	strata_buf statsmem = STRATA_BUF_INIT;
 	size_t *stat_at = NULL;
 	st_pq_kv_raw *kv = NULL;
-	size_t per = w->opt->row_group_rows ? w->opt->row_group_rows : (size_t)1 << 20;
+	size_t per = w->opt->row_group_rows ? w->opt->row_group_rows : (size_t)1 << 17;
 	int rc = alloc_meta(t, per, m, &stat_at);
 
 	if (rc == 0 && w->opt->nkv) {
