@@ -240,6 +240,13 @@ static void on_message(const char *topic, const void *payload, size_t len, void 
 	drill_raw_msg *raw = NULL;
 	int64_t ts = 0;
 
+	if (len > DRILL_MAX_MESSAGE_BYTES) { /* refused before it is copied */
+		char why[96];
+		snprintf(why, sizeof why, "message of %zu bytes exceeds the limit of %u bytes", len,
+		         DRILL_MAX_MESSAGE_BYTES);
+		reject(s, topic, why);
+		return;
+	}
 	if (drill_config_classify(s->cfg, topic, &kind, &toolbox, &tool)) {
 		reject(s, topic, "not a result, trace or heads topic");
 		return;

@@ -37,7 +37,11 @@ done
 # Hostile input first: neither stops the service; both are rejected with a log line.
 mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t OPCPUBSUB/TBX/TL/ResultManagement -m 'not json {'
 mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t OPCPUBSUB/TBX/TL/ResultManagement/Trace -m '{"Messages": 1}'
-wait_for_log "$WORK/listen.log" "message rejected" 2 && pass || fail "hostile messages not rejected"
+# 64 MiB + 1 byte: refused before it is copied.
+head -c 67108865 /dev/zero | tr '\0' ' ' |
+	mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t OPCPUBSUB/TBX/TL/ResultManagement/Trace -s
+wait_for_log "$WORK/listen.log" "message rejected" 3 && pass || fail "hostile messages not rejected"
+grep -q "exceeds the limit of 67108864 bytes" "$WORK/listen.log" && pass || fail "no size limit line"
 
 run "$STRATA" drill replay "$DATA" --host 127.0.0.1 --port "$PORT" --rate 0 --toolbox TBX --tool TL
 expect_status 0
@@ -55,7 +59,7 @@ v=$($PY metric "$MPORT" drill_messages_received_total 'kind="result"')
 v=$($PY metric "$MPORT" drill_hole_latency_seconds_count)
 [ "$v" = "$holes" ] && pass || fail "latency observations $v, expected $holes"
 v=$($PY metric "$MPORT" drill_messages_rejected_total)
-[ "$v" = 2 ] && pass || fail "rejected messages $v, expected 2"
+[ "$v" = 3 ] && pass || fail "rejected messages $v, expected 3"
 for m in drill_evictions_total drill_messages_rejected_total drill_buffer_fill drill_queue_depth; do
 	$PY metric "$MPORT" "$m" >/dev/null && pass || fail "no $m"
 done
