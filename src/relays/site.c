@@ -9,6 +9,7 @@
 #include "strata/progress.h"
 #include "strata/workers.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -211,6 +212,33 @@ static void first_seen_link(page *p, const relay *r)
 	pf(p, "<a href=\"");
 	group_href(p, GROUP_FIRST_SEEN, key);
 	pf(p, "\">%s</a>", key);
+}
+
+/* Whether a domain is safe as a URL path component: letters, digits, '-'
+ * and '.', not starting with '.'. */
+static int vanity_domain(const char *d)
+{
+	if (!d || !d[0] || d[0] == '.' || strlen(d) > 253)
+		return 0;
+	for (const char *c = d; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.')
+			return 0;
+	return 1;
+}
+
+/* With --base-url, a link to the operator's vanity page "<base>/<domain>/"
+ * when at least one of its relays has a valid AROI proof. */
+static void vanity_link(page *p, const site *s, const group *op)
+{
+	const relay *first = &s->set->relays[op->members[0]];
+	if (!s->o->base_url || !op->validated_relays || !vanity_domain(first->aroi_domain))
+		return;
+	pf(p, " <a class=\"flag\" href=\"");
+	esc(p, s->o->base_url);
+	pf(p, "/");
+	for (const char *c = first->aroi_domain; *c; c++)
+		pf(p, "%c", (char)tolower((unsigned char)*c));
+	pf(p, "/\">vanity page</a>");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -598,6 +626,7 @@ static void group_summary(page *p, const site *s, int kind, const group *g)
 		const relay *first = &s->set->relays[g->members[0]];
 		fact(p, "Contact");
 		esc(p, first->contact);
+		vanity_link(p, s, g);
 		pf(p, "</dd>");
 		if (s->set->has_aroi)
 			count_fact(p, "AROI-validated relays", g->validated_relays);
@@ -788,7 +817,9 @@ static void leaderboard_card(page *p, const site *s, const leaderboard *lb)
 		group_href(p, GROUP_CONTACT, op->key);
 		pf(p, "\">");
 		operator_label(p, &s->set->relays[op->members[0]], 40);
-		pf(p, "</a></td><td class=\"num\">%zu</td><td class=\"num\">", op->n_members);
+		pf(p, "</a>");
+		vanity_link(p, s, op);
+		pf(p, "</td><td class=\"num\">%zu</td><td class=\"num\">", op->n_members);
 		leader_value(p, lb, lb->top[i].score);
 		pf(p, "</td></tr>\n");
 	}

@@ -53,6 +53,13 @@ pages = len(os.listdir(os.path.join(sys.argv[2], "family")))
 assert 0 < pages <= len(fams), (pages, len(fams))
 PY
 
+# --- --base-url: vanity links for operators with a valid AROI proof ---------------
+run B --out "$tmp/vanity" --base-url 'https://aroi.example/"x'
+expect_status 0
+grep -rq 'href="https://aroi.example/&quot;x/op[0-9]*\.example[a-z.]*/"' "$tmp/vanity/index.html" &&
+	pass || fail "no vanity link on the leaderboards"
+rm -rf "$tmp/vanity"
+
 # --- reproducible byte for byte -------------------------------------------------
 run B --out "$tmp/sandbox/again" --jobs 1
 expect_status 0
