@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "drill/opcua_scan.h"
 #include "drill/pyjson.h"
 #include "strata/error.h"
 
@@ -375,70 +376,13 @@ void drill_trace_free(drill_trace *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Read one sample array; its length must equal *n unless *n is SIZE_MAX. */
-static int trace_array(json_t *payload, const char *msg, const char *path, double **out, size_t *n,
-                       size_t *n_null)
-{
-	field f = {0};
-	size_t count = 0;
-	int rc = find_field(payload, msg, path, 1, &f);
-
-	if (rc)
-		return rc;
-	if (!json_is_array(f.value))
-		return strata_error_set(STRATA_ESCHEMA,
-		                        "%s: %.300s: expected an array of samples, "
-		                        "got %s",
-		                        msg, f.key, type_name(f.value));
-	rc = field_doubles(&f, DRILL_MAX_SAMPLES, 1, out, &count, n_null);
-	if (rc)
-		return rc;
-	if (*n != SIZE_MAX && count != *n)
-		return strata_error_set(STRATA_ESCHEMA,
-		                        "%s: %.300s: %zu samples, but the position "
-		                        "trace has %zu",
-		                        msg, f.key, count, *n);
-	*n = count;
-	return 0;
-}
-
-/* Fill t from a decoded payload. */
-static int trace_fields(json_t *payload, const char *msg, const drill_data_ids *ids, drill_trace *t)
-{
-	field f;
-	size_t n = SIZE_MAX;
-	int rc;
-
-	if ((rc = find_field(payload, msg, ids->trace_result_id, 1, &f)) ||
-	    (rc = field_id(&f, &t->result_id)) || (rc = field_timestamp(&f, &t->timestamp)))
-		return rc;
-	if ((rc = trace_array(payload, msg, ids->position, &t->position, &n, &t->n_null)) ||
-	    (rc = trace_array(payload, msg, ids->torque, &t->torque, &n, &t->n_null)) ||
-	    (rc = trace_array(payload, msg, ids->thrust, &t->thrust, &n, &t->n_null)) ||
-	    (rc = trace_array(payload, msg, ids->step, &t->step, &n, &t->n_null)))
-		return rc;
-	t->n = n;
-	return 0;
-}
-
 int drill_trace_parse(const char *data, size_t len, const char *name, const drill_data_ids *ids,
                       drill_trace *out)
 {
-	json_t *root = NULL, *payload = NULL;
-	const char *msg = name ? name : "message";
-	int rc;
-
 	memset(out, 0, sizeof(*out));
 	if (!data && len)
-		return strata_error_set(STRATA_EINVAL, "%s: no data", msg);
-	rc = load_payload(data ? data : "", len, msg, &root, &payload);
-	if (rc)
-		return rc;
-	rc = trace_fields(payload, msg, ids ? ids : &default_ids, out);
-	json_decref(root);
-	if (rc)
-		drill_trace_free(out);
-	return rc;
+		return strata_error_set(STRATA_EINVAL, "%s: no data", name ? name : "message");
+	return drill_trace_scan(data ? data : "", len, name, ids ? ids : &default_ids, out);
 }
 
 void drill_heads_free(drill_heads *h)

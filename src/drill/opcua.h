@@ -15,8 +15,12 @@
  * traces (NaN plus a count), evaluations as true/false or "OK"/"NotOK", keys
  * with a `.MeasuredValue` suffix (matched because the path is a substring),
  * and `Messages` as one object or an array (the first element is used).
- * A message with a duplicate key in any object is refused (which of the two
- * counts would be a guess).
+ * Result and Heads messages are decoded whole (jansson); one with a
+ * duplicate key in any object is refused (which of the two counts would be
+ * a guess). Trace messages are read by a streaming scan (opcua_scan.c) that
+ * converts only the four wanted arrays: there the first occurrence of a
+ * repeated key counts, as for drill_payload_key, and a second Value or
+ * SourceTimestamp in a wanted entry is an error.
  *
  * Every failure returns a negative strata_error and sets a message naming the
  * message, the key and the reason, e.g.
@@ -83,7 +87,8 @@ int drill_result_parse(const char *data, size_t len, const char *name, const dri
                        drill_result *out);
 void drill_result_free(drill_result *r);
 
-/* Parse a Trace message; the four sample arrays must have equal lengths. */
+/* Parse a Trace message; the four sample arrays must have equal lengths.
+ * Invalid JSON is reported as "name:line:column: invalid JSON: ...". */
 int drill_trace_parse(const char *data, size_t len, const char *name, const drill_data_ids *ids,
                       drill_trace *out);
 void drill_trace_free(drill_trace *t);
@@ -116,9 +121,9 @@ void drill_heads_free(drill_heads *h);
  * With fallback_first_ts a message without such a key takes the
  * SourceTimestamp of its first payload entry that has one (Heads). Agrees
  * with drill_result_parse/drill_trace_parse/drill_heads_parse on every
- * message they accept; may accept a message that is invalid after the
- * entry (a truncated trace), which the full parse then reports. Errors name
- * the message, the key and the reason.
+ * message they accept (fuzzed); may accept a message that is invalid after
+ * the entry (a truncated trace), which the full parse then reports. Errors
+ * name the message, the key and the reason.
  */
 int drill_payload_key(const char *data, size_t len, const char *name, const char *path,
                       int fallback_first_ts, char **id, strata_time *timestamp);

@@ -43,7 +43,7 @@ expect_stdout_is '{"topic":"OPCPUBSUB/tb1/tool1/ResultManagement.Results.0.Resul
 # The truncated capture: an Error result (exit status 1), HeadId from Heads.json.
 run "$STRATA" drill estimate --json "$mq/data_20250626/ResultManagement.json" "$mq/data_20250626/Trace.json" "$mq/data_20250626/Heads.json"
 expect_status 1
-expect_stdout_contains '"HeadId": "E00401009F45BACA", "Value": "Error in depth estimation: OPCPUBSUB/toolbox/tool/ResultManagement/Trace:1:20000: invalid JSON'
+expect_stdout_contains '"HeadId": "E00401009F45BACA", "Value": "Error in depth estimation: OPCPUBSUB/toolbox/tool/ResultManagement/Trace:1:20001: invalid JSON: parse error: premature EOF'
 expect_stdout_contains '"Error": true}}'
 
 # A message that cannot be attributed: one error line.

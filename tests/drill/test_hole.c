@@ -281,7 +281,7 @@ static void test_captures_with_heads(void **state)
 	    &r,
 	    "{\"SourceTimestamp\": \"2024-05-15T07:04:19Z\", \"MachineId\": \"0\", "
 	    "\"ResultId\": \"432\", \"HeadId\": \"E00401009F45BACA\",",
-	    ROOT "ResultManagement/Trace:1:20000: invalid JSON", NULL);
+	    ROOT "ResultManagement/Trace:1:20001: invalid JSON: parse error: premature EOF", NULL);
 	drill_hole_result_free(&r);
 
 	assert_int_equal(capture_set("data_20250623", "ResultManagement.json", 1, &set), 0);
@@ -479,7 +479,7 @@ static void test_unattributable(void **state)
 	assert_int_equal(drill_msg_key(&cfg, DRILL_MSG_RESULT, m, &id, &ts), STRATA_EPARSE);
 	assert_null(id);
 	assert_non_null(
-	    strstr(strata_error_message(), "OPCPUBSUB/a/b/ResultManagement: invalid JSON"));
+	    strstr(strata_error_message(), "OPCPUBSUB/a/b/ResultManagement:1:7: invalid JSON"));
 	drill_raw_msg_free(m);
 	assert_ok(drill_raw_msg_new("t/a/b/Heads", "{\"Messages\":{\"Payload\":{}}}", 27, &m));
 	assert_int_equal(drill_msg_key(&cfg, DRILL_MSG_HEADS, m, &id, &ts), STRATA_ESCHEMA);

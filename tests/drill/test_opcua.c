@@ -675,7 +675,7 @@ static void test_key_variants_and_errors(void **state)
 	expect_key(arr, strlen(arr), "ResultId", "7", when);
 	/* errors name the message, the key and the reason */
 	expect_error(drill_payload_key("{\"Messages\":", 12, "m", "ResultId", 0, &id, &ts),
-	             STRATA_EPARSE, "m: invalid JSON at byte", NULL);
+	             STRATA_EPARSE, "m:1:13: invalid JSON: parse error: premature EOF", NULL);
 	expect_error(drill_payload_key("{}", 2, "m", "ResultId", 0, &id, &ts), STRATA_ESCHEMA,
 	             "Messages.Payload", NULL);
 	expect_error(drill_payload_key("[1,2]", 5, "m", "ResultId", 0, &id, &ts), STRATA_ESCHEMA,
