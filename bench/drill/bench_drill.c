@@ -9,8 +9,9 @@
  * The MQTT side: the in-process correlator alone (messages/s, three
  * messages per hole in shuffled order over 64 tools), the message key of a
  * trace, and drill_hole_process (raw Result + Trace + Heads to the two
- * payloads) in holes/s for traces of 500 to 10000 samples, made by
- * resampling the captured hole mqtt/data2 (1860 samples) linearly.
+ * payloads) in holes/s for traces of 500 to 10000 samples, made from the
+ * captured hole mqtt/data2 (1860 samples): deepened by repeating its
+ * step-2 run (a thicker stack), then resampled linearly to the size.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "drill/config.h"
@@ -114,16 +115,69 @@ static double resample(const double *v, size_t m, size_t n, size_t i, int neares
 	return v[lo] + f * (v[lo + 1] - v[lo]);
 }
 
-/* A Trace message of n samples resampled from t. */
+/* The first run of step code 2 in t: [*a, *b); 0 when there is none. */
+static int step2_run(const drill_trace *t, size_t *a, size_t *b)
+{
+	size_t i = 0;
+
+	while (i < t->n && t->step[i] != 2)
+		i++;
+	*a = i;
+	while (i < t->n && t->step[i] == 2)
+		i++;
+	*b = i;
+	return *b - *a >= 2;
+}
+
+/* t made deeper: `cycles` more copies of its step-2 run, each continuing
+ * the position where the previous ended, the rest shifted after them.
+ * out[k] holds t->n + cycles * run samples. */
+static int deepen(const drill_trace *t, size_t cycles, double *out[4], size_t *m)
+{
+	const double *in[4] = {t->position, t->torque, t->thrust, t->step};
+	size_t a, b, o = 0;
+
+	if (!step2_run(t, &a, &b))
+		cycles = 0;
+	size_t run = b - a, total = t->n + cycles * run;
+	double depth =
+	    cycles ? t->position[b - 1] - t->position[a] + t->position[a + 1] - t->position[a] : 0;
+	for (int k = 0; k < 4; k++)
+		if (!(out[k] = malloc((total + 1) * sizeof(double))))
+			return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		for (size_t c = 0; i == b && c < cycles; c++)
+			for (size_t j = a; j < b; j++, o++)
+				for (int k = 0; k < 4; k++)
+					out[k][o] =
+					    in[k][j] + (k == 0 ? (double)(c + 1) * depth : 0);
+		for (int k = 0; k < 4; k++)
+			out[k][o] = in[k][i] + (k == 0 && i >= b ? (double)cycles * depth : 0);
+		o++;
+	}
+	*m = total;
+	return 0;
+}
+
+/* A Trace message of n samples: data2 deepened to at least n samples (a
+ * thicker stack at the same feed), then resampled linearly to exactly n. */
 static char *trace_message(const drill_trace *t, size_t n, size_t *len)
 {
 	static const char *const keys[4] = {"PositionTrace", "IntensityTorqueTrace",
 	                                    "IntensityThrustTrace", "StepNumberTrace"};
-	const double *arrays[4] = {t->position, t->torque, t->thrust, t->step};
+	size_t ra, rb, m = 0, cycles = 0;
+	double *arrays[4] = {NULL, NULL, NULL, NULL};
 	strata_buf b = STRATA_BUF_INIT;
 	const char *pre = "nsu=http://airbus.com/IJT/ADrilling;s=Objects.DeviceSet.bench."
 	                  "ResultManagement.Results.0.ResultContent.Trace.StepTraces.";
 
+	if (n > t->n && step2_run(t, &ra, &rb))
+		cycles = (n - t->n + (rb - ra) - 1) / (rb - ra);
+	if (deepen(t, cycles, arrays, &m) != 0) {
+		for (int k = 0; k < 4; k++)
+			free(arrays[k]);
+		return NULL;
+	}
 	strata_buf_printf(
 	    &b,
 	    "{\"MessageId\":\"bench\",\"Messages\":{\"Payload\":{\"%s%s.StepResultId\":"
@@ -134,8 +188,9 @@ static char *trace_message(const drill_trace *t, size_t n, size_t *len)
 		                  keys[k]);
 		for (size_t i = 0; i < n; i++)
 			strata_buf_printf(&b, "%s%.9g", i ? "," : "",
-			                  resample(arrays[k], t->n, n, i, k == 3));
+			                  resample(arrays[k], m, n, i, k == 3));
 		strata_buf_puts(&b, "],\"SourceTimestamp\":\"2024-12-04T19:14:42Z\"}");
+		free(arrays[k]);
 	}
 	strata_buf_puts(&b, "}}}");
 	*len = b.len;

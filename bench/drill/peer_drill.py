@@ -8,7 +8,7 @@ format for scripts/bench's ratio.
 its trained model: json.loads of Result, Trace and Heads, the data_ids
 containment lookup, the join of no-load torque on step, the reference
 estimators, json.dumps of the two payloads; on the same resampled data2
-traces as bench_drill. There is no fair peer for the correlator (the
+traces as bench_drill (data2 deepened and resampled). There is no fair peer for the correlator (the
 original's is entangled with its MQTT client), so that line has no ratio."""
 import glob
 import json
@@ -59,13 +59,49 @@ def resample(v, n, nearest):
     return out
 
 
+def step2_run(step):
+    """The first run of step code 2: (a, b), or None."""
+    a = next((i for i, s in enumerate(step) if s == 2), len(step))
+    b = a
+    while b < len(step) and step[b] == 2:
+        b += 1
+    return (a, b) if b - a >= 2 else None
+
+
+def deepen(arrays, cycles):
+    """bench_drill's deepen(): more copies of the step-2 run, positions
+    continued, the rest shifted after them."""
+    pos, step = arrays[0], arrays[3]
+    run = step2_run(step)
+    if not run or cycles == 0:
+        return arrays
+    a, b = run
+    depth = pos[b - 1] - pos[a] + pos[a + 1] - pos[a]
+    out = [[] for _ in arrays]
+    for i in range(len(pos)):
+        if i == b:
+            for c in range(cycles):
+                for j in range(a, b):
+                    for k, arr in enumerate(arrays):
+                        out[k].append(arr[j] + ((c + 1) * depth if k == 0 else 0))
+        for k, arr in enumerate(arrays):
+            out[k].append(arr[i] + (cycles * depth if k == 0 and i >= b else 0))
+    return out
+
+
 def trace_message(trace, n):
     p = trace["Messages"]["Payload"]
+    arrays = [value(p, TR + k + ".StepTraceContent[0].Values") for k in TRACE_KEYS]
+    run = step2_run(arrays[3])
+    cycles = 0
+    if n > len(arrays[0]) and run:
+        length = run[1] - run[0]
+        cycles = (n - len(arrays[0]) + length - 1) // length
+    arrays = deepen(arrays, cycles)
     pay = {"bench." + TR + "PositionTrace.StepResultId":
            {"Value": value(p, TR + "PositionTrace.StepResultId"),
             "SourceTimestamp": "2024-12-04T19:14:42Z"}}
-    for k in TRACE_KEYS:
-        vals = value(p, TR + k + ".StepTraceContent[0].Values")
+    for k, vals in zip(TRACE_KEYS, arrays):
         pay["bench." + TR + k + ".StepTraceContent[0].Values"] = {
             "Value": resample(vals, n, k == "StepNumberTrace"),
             "SourceTimestamp": "2024-12-04T19:14:42Z"}
@@ -112,11 +148,12 @@ def bench_holes():
         msg = trace_message(trace, n)
         rounds = 40 if n <= 2000 else 10
         start = time.perf_counter()
+        errors = 0
         for _ in range(rounds):
-            hole_process(result, msg, heads)
+            errors += '"Error": true' in hole_process(result, msg, heads)[0]
         t = time.perf_counter() - start
         label = f"hole process ({n} samples)"
-        print(f"{label:<36} {rounds / t:12.0f} holes/s  ({rounds} holes)")
+        print(f"{label:<36} {rounds / t:12.0f} holes/s  ({rounds} holes, {errors} with Error)")
 
 
 bench_holes()
