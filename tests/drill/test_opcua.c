@@ -274,6 +274,53 @@ static void test_trace_hostile(void **state)
 	}
 }
 
+/* The streaming Trace scan: numbers of any length, overflow, repeated keys,
+ * a key two paths want, a second Payload. */
+static void test_trace_scan_details(void **state)
+{
+	static const char long_num[] =
+	    "0.00000000000000000000000000000000000000000000000000000000000000000000000000001"
+	    "25e+75";
+	char pos[256];
+	drill_trace t;
+	char *s;
+
+	(void)state;
+	snprintf(pos, sizeof(pos), "[%s,-1.5e-3]", long_num);
+	s = trace_msg("\"h1\"", pos, "[1,2]", "[null,3]", "[1,2]");
+	assert_ok(parse_trace(s, &t));
+	assert_true(t.position[0] == strtod(long_num, NULL) && t.position[1] == -1.5e-3);
+	assert_true(isnan(t.thrust[0]) && t.n_null == 1);
+	assert_string_equal(t.result_id, "h1");
+	drill_trace_free(&t);
+	free(s);
+	s = trace_msg("1", "[1e400]", "[1]", "[1]", "[1]");
+	expect_error(parse_trace(s, &t), STRATA_EPARSE, "PositionTrace",
+	             "element 0: number out of range");
+	free(s);
+	/* a second Value in a wanted entry */
+	s = message("\"" TR "PositionTrace.StepResultId\":{\"Value\":1,\"Value\":2," TS "}");
+	expect_error(parse_trace(s, &t), STRATA_ESCHEMA, "StepResultId", "Value given twice");
+	free(s);
+	/* one payload key that two configured paths want */
+	drill_data_ids ids = *drill_data_ids_default();
+	ids.torque = "PositionTrace";
+	s = trace_msg("1", "[1]", "[1]", "[1]", "[1]");
+	expect_error(drill_trace_parse(s, strlen(s), "Trace.json", &ids, &t), STRATA_ESCHEMA,
+	             "PositionTrace.StepResultId", "the key also contains 'PositionTrace'");
+	free(s);
+	/* only the first Payload counts */
+	static const char two[] = "{\"Messages\":{\"Payload\":{},\"Payload\":{\"" TR
+	                          "PositionTrace.StepResultId\":{\"Value\":1," TS "}}}}";
+	expect_error(drill_trace_parse(two, strlen(two), "Trace.json", NULL, &t), STRATA_ESCHEMA,
+	             "no payload key contains", "StepResultId");
+	char *id = NULL;
+	strata_time ts;
+	expect_error(drill_payload_key(two, strlen(two), "Trace.json", "StepResultId", 0, &id, &ts),
+	             STRATA_ESCHEMA, "no payload key contains", NULL);
+	assert_null(id);
+}
+
 /* Too many program steps: a limit error, not an allocation of the whole input. */
 static void test_limits(void **state)
 {
@@ -733,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_message_hostile),
 	    cmocka_unit_test(test_trace_nulls_and_variants),
 	    cmocka_unit_test(test_trace_hostile),
+	    cmocka_unit_test(test_trace_scan_details),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_first_match_and_array),
 	    cmocka_unit_test(test_topic),
