@@ -10,7 +10,8 @@ static const strata_cmd drill_commands[] = {
     {"serve", drill_cmd_listen, "alias of listen", NULL},
     {"replay", drill_cmd_replay, "publish captured holes to a broker (DIR... --host H --port P)",
      NULL},
-    {"estimate", drill_cmd_estimate, "estimate the keypoints of Setitec exports (--json)", NULL},
+    {"estimate", drill_cmd_estimate,
+     "keypoints of Setitec exports, or one hole's MQTT messages and its payloads (--json)", NULL},
     {"convert", NULL, "convert OPC UA PubSub JSON to a Setitec-like table", "issue #7"},
     {NULL, NULL, NULL, NULL},
 };
