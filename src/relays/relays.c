@@ -1,4 +1,5 @@
 /* relays.c - `strata relays`: the Tor relay statistics site (Allium in C). */
+#include "fetch.h"
 #include "pipeline.h"
 
 #include "strata/app.h"
@@ -18,7 +19,7 @@
 #define SKIPS_LISTED 20
 
 typedef struct build_args {
-	const char *out, *details, *uptime, *bandwidth, *aroi, *now, *base_url;
+	const char *out, *details, *uptime, *bandwidth, *aroi, *now, *base_url, *cache_dir;
 	int jobs, progress, bits, filter_downtime;
 } build_args;
 
@@ -26,9 +27,11 @@ static const char build_usage[] =
     "usage: strata relays build --out DIR --details FILE [--uptime FILE] [--bandwidth FILE]\n"
     "                           [--aroi FILE] [--now TIME] [--jobs N] [--progress]\n"
     "                           [--display-bandwidth-units bits|bytes]\n"
-    "                           [--filter-downtime DAYS] [--base-url URL]\n"
-    "Builds the static site into DIR (swapped in when complete). FILE is a path or\n"
-    "file://PATH. TIME (ISO 8601, UTC) defaults to $SOURCE_DATE_EPOCH, else now.\n"
+    "                           [--filter-downtime DAYS] [--base-url URL] [--cache-dir DIR]\n"
+    "Builds the static site into DIR (swapped in when complete). FILE is a path,\n"
+    "file://PATH or an http(s) URL (fetched into the cache, conditional GET, retried,\n"
+    "falling back to the cached copy). TIME (ISO 8601, UTC) defaults to\n"
+    "$SOURCE_DATE_EPOCH, else now.\n"
     "Exit status: 0 built, 3 built but relays were skipped (listed on stderr),\n"
     "1 failed (the previous site is left in place), 2 usage error.\n";
 
@@ -53,10 +56,10 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 /* The option's slot for string-valued options, or NULL. */
 static const char **string_slot(build_args *a, const char *name)
 {
-	static const char *const names[] = {"--out",  "--details", "--uptime",  "--bandwidth",
-	                                    "--aroi", "--now",     "--base-url"};
-	const char **slots[] = {&a->out,  &a->details, &a->uptime,  &a->bandwidth,
-	                        &a->aroi, &a->now,     &a->base_url};
+	static const char *const names[] = {"--out",  "--details", "--uptime",   "--bandwidth",
+	                                    "--aroi", "--now",     "--base-url", "--cache-dir"};
+	const char **slots[] = {&a->out,  &a->details, &a->uptime,   &a->bandwidth,
+	                        &a->aroi, &a->now,     &a->base_url, &a->cache_dir};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return slots[i];
@@ -94,7 +97,8 @@ static int parse_option(build_args *a, int argc, char **argv, int *i)
 	return 0;
 }
 
-static int parse_args(build_args *a, int argc, char **argv)
+/* Parse argv; the build needs --out and --details, fetch one document. */
+static int parse_args(build_args *a, int argc, char **argv, int for_build)
 {
 	memset(a, 0, sizeof(*a));
 	a->filter_downtime = 7;
@@ -104,11 +108,39 @@ static int parse_args(build_args *a, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	if (!a->out || !*a->out)
+	if (for_build && (!a->out || !*a->out))
 		return usage_error("missing", "--out DIR");
-	if (!a->details)
+	if (for_build && !a->details)
 		return usage_error("missing", "--details FILE");
+	if (!for_build && !a->details && !a->uptime && !a->bandwidth && !a->aroi)
+		return usage_error("nothing to fetch:", "name --details, --uptime, ... URL");
 	return 0;
+}
+
+/* The documents of a, each resolved to a local path (fetched when a URL).
+ * paths[i] is NULL for documents not given. */
+enum { DOC_DETAILS, DOC_UPTIME, DOC_BANDWIDTH, DOC_AROI, DOC_COUNT };
+
+static int resolve_documents(const build_args *a, char *paths[DOC_COUNT],
+                             fetch_source sources[DOC_COUNT])
+{
+	const char *urls[DOC_COUNT] = {a->details, a->uptime, a->bandwidth, a->aroi};
+	fetch_options o;
+	fetch_options_default(&o);
+	o.cache_dir = a->cache_dir;
+	int rc = 0;
+	for (int i = 0; i < DOC_COUNT; i++) {
+		paths[i] = NULL;
+		if (urls[i] && rc == 0)
+			rc = fetch_document(urls[i], &o, &paths[i], &sources[i]);
+	}
+	return rc;
+}
+
+static void free_documents(char *paths[DOC_COUNT])
+{
+	for (int i = 0; i < DOC_COUNT; i++)
+		free(paths[i]);
 }
 
 /* The reference time: --now, else $SOURCE_DATE_EPOCH, else the clock. */
@@ -156,30 +188,20 @@ static void report_skipped(const relay_set *set, const char *details)
 		fprintf(stderr, "  ... and %zu more\n", set->n_skipped - SKIPS_LISTED);
 }
 
-static int cmd_build(int argc, char **argv)
+/* Load, build and write; prints the summary; returns the exit status. */
+static int build_with(const build_args *a, char *paths[DOC_COUNT], strata_time now)
 {
-	if (strata_cmd_wants_help(argc, argv)) {
-		fputs(build_usage, stdout);
-		return STRATA_EXIT_OK;
-	}
-	build_args a;
-	int rc = parse_args(&a, argc, argv);
-	if (rc)
-		return rc;
-	strata_time now = 0;
-	if (reference_time(&a, &now) < 0)
-		return usage_error(strata_error_message(), NULL);
 	relay_set set;
-	relay_set_init(&set, now, a.filter_downtime);
-	relays_build_options o = {a.details,
-	                          a.uptime,
-	                          a.bandwidth,
-	                          a.aroi,
+	relay_set_init(&set, now, a->filter_downtime);
+	relays_build_options o = {paths[DOC_DETAILS],
+	                          paths[DOC_UPTIME],
+	                          paths[DOC_BANDWIDTH],
+	                          paths[DOC_AROI],
 	                          now,
-	                          a.filter_downtime,
-	                          {a.out, a.jobs, a.progress, a.bits, a.base_url}};
+	                          a->filter_downtime,
+	                          {a->out, a->jobs, a->progress, a->bits, a->base_url}};
 	relays_build_result res;
-	rc = relays_build(&set, &o, &res);
+	int rc = relays_build(&set, &o, &res);
 	if (rc < 0) {
 		fprintf(stderr, "strata relays build: %s (the previous site is unchanged)\n",
 		        strata_error_message());
@@ -189,19 +211,78 @@ static int cmd_build(int argc, char **argv)
 	printf("built %llu pages (%.1f MB) for %zu relays (%zu filtered by downtime, %zu "
 	       "skipped) in %s\n",
 	       (unsigned long long)res.site.pages, (double)res.site.bytes / 1e6, set.n,
-	       set.n_filtered, set.n_skipped, a.out);
+	       set.n_filtered, set.n_skipped, a->out);
 	int status = STRATA_EXIT_OK;
 	if (set.n_skipped > 0) {
-		report_skipped(&set, a.details);
+		report_skipped(&set, a->details);
 		status = RELAYS_EXIT_SKIPPED;
 	}
 	relay_set_free(&set);
 	return status;
 }
 
+static int cmd_build(int argc, char **argv)
+{
+	if (strata_cmd_wants_help(argc, argv)) {
+		fputs(build_usage, stdout);
+		return STRATA_EXIT_OK;
+	}
+	build_args a;
+	int rc = parse_args(&a, argc, argv, 1);
+	if (rc)
+		return rc;
+	strata_time now = 0;
+	if (reference_time(&a, &now) < 0)
+		return usage_error(strata_error_message(), NULL);
+	char *paths[DOC_COUNT];
+	fetch_source sources[DOC_COUNT];
+	if (resolve_documents(&a, paths, sources) < 0) {
+		fprintf(stderr, "strata relays build: %s (the previous site is unchanged)\n",
+		        strata_error_message());
+		free_documents(paths);
+		return STRATA_EXIT_FAILURE;
+	}
+	int status = build_with(&a, paths, now);
+	free_documents(paths);
+	return status;
+}
+
+static const char fetch_usage[] =
+    "usage: strata relays fetch [--cache-dir DIR] [--details URL] [--uptime URL]\n"
+    "                           [--bandwidth URL] [--aroi URL]\n"
+    "Downloads each document into the cache (conditional GET, retries, falling back\n"
+    "to the cached copy) and prints where it is. Exit status 0, 1 on failure.\n";
+
+static int cmd_fetch(int argc, char **argv)
+{
+	if (strata_cmd_wants_help(argc, argv)) {
+		fputs(fetch_usage, stdout);
+		return STRATA_EXIT_OK;
+	}
+	build_args a;
+	int rc = parse_args(&a, argc, argv, 0);
+	if (rc)
+		return rc;
+	char *paths[DOC_COUNT];
+	fetch_source sources[DOC_COUNT];
+	if (resolve_documents(&a, paths, sources) < 0) {
+		fprintf(stderr, "strata relays fetch: %s\n", strata_error_message());
+		free_documents(paths);
+		return STRATA_EXIT_FAILURE;
+	}
+	static const char *const names[DOC_COUNT] = {"details", "uptime", "bandwidth", "aroi"};
+	static const char *const how[] = {"local file", "downloaded", "not modified",
+	                                  "cached copy (fetch failed)"};
+	for (int i = 0; i < DOC_COUNT; i++)
+		if (paths[i])
+			printf("%s: %s (%s)\n", names[i], paths[i], how[sources[i]]);
+	free_documents(paths);
+	return STRATA_EXIT_OK;
+}
+
 static const strata_cmd relays_commands[] = {
     {"build", cmd_build, "build the static site from Onionoo documents", NULL},
-    {"fetch", NULL, "fetch and cache Onionoo documents", "issue #3"},
+    {"fetch", cmd_fetch, "fetch and cache Onionoo documents", NULL},
     {NULL, NULL, NULL, NULL},
 };
 

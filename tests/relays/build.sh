@@ -124,6 +124,36 @@ after=$(find "$site" -type f | sort | xargs cat | cksum)
 outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
 [ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
 
+# --- documents over HTTP: cached, then the cached copy when the server is gone -----
+python3 -u -m http.server --bind 127.0.0.1 --directory "$data" 0 >"$tmp/http.log" 2>&1 &
+server=$!
+port=""
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	port=$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$tmp/http.log" | head -1)
+	[ -n "$port" ] && break
+	sleep 0.25
+done
+if [ -n "$port" ]; then
+	url="http://127.0.0.1:$port"
+	run "$STRATA" relays build --out "$tmp/http-site" --details "$url/details.json" \
+		--uptime "$url/uptime.json" --cache-dir "$tmp/cache" --now "$NOW"
+	expect_status 0
+	run "$STRATA" relays fetch --details "$url/details.json" --cache-dir "$tmp/cache"
+	expect_status 0
+	expect_stdout_contains "(not modified)"
+	kill "$server"
+	wait "$server" 2>/dev/null
+	run "$STRATA" relays build --out "$tmp/http-site2" --details "$url/details.json" \
+		--uptime "$url/uptime.json" --cache-dir "$tmp/cache" --now "$NOW"
+	expect_status 0
+	expect_stderr_contains "using the cached copy"
+	diff -r "$tmp/http-site" "$tmp/http-site2" >/dev/null && pass || fail "fallback site differs"
+	rm -rf "$tmp/http-site" "$tmp/http-site2"
+else
+	kill "$server" 2>/dev/null
+	fail "the local HTTP server did not start"
+fi
+
 # --- usage errors -----------------------------------------------------------------
 run "$STRATA" relays build --details "$data/details.json"
 expect_status 2
