@@ -255,10 +255,16 @@ static void bench_workers(bench *b, int workers, long n, double rate)
 	snprintf(log, sizeof log, "%s/listen-%d.log", b->dir, workers);
 	snprintf(topic, sizeof topic, "%s/+/+/%s", b->cfg.root, b->cfg.depth_estimation);
 	listen = spawn(argv, log);
-	drill_mqtt_options so = {"127.0.0.1", b->port, NULL, NULL,      60,
-	                         "bench-sub", subs,    1,    on_result, b};
-	drill_mqtt_options po = {"127.0.0.1", b->port, NULL, NULL, 60,
-	                         "bench-pub", NULL,    0,    NULL, NULL};
+	drill_mqtt_options so = {.host = "127.0.0.1",
+	                         .port = b->port,
+	                         .keepalive = 60,
+	                         .client_prefix = "bench-sub",
+	                         .subscriptions = subs,
+	                         .n_subscriptions = 1,
+	                         .on_message = on_result,
+	                         .user = b};
+	drill_mqtt_options po = {
+	    .host = "127.0.0.1", .port = b->port, .keepalive = 60, .client_prefix = "bench-pub"};
 	if (drill_mqtt_start(&so, &sub) || drill_mqtt_start(&po, &pub) ||
 	    drill_mqtt_wait_connected(sub, 10000) || drill_mqtt_wait_connected(pub, 10000)) {
 		fprintf(stderr, "bench: %s\n", strata_error_message());

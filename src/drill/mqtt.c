@@ -20,6 +20,7 @@ struct drill_mqtt {
 	int port;
 	char **subs;
 	int n_subs;
+	unsigned no_local_mask;
 	drill_mqtt_message_fn on_message;
 	void *user;
 	pthread_mutex_t lock; /* guards the fields below */
@@ -74,11 +75,12 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		           port, "reason", mosquitto_reason_string(rc));
 		return;
 	}
-	if (m->n_subs) {
-		int src = mosquitto_subscribe_multiple(mosq, NULL, m->n_subs, m->subs, 1, 0, NULL);
+	for (int i = 0; i < m->n_subs; i++) {
+		int opts = (m->no_local_mask >> i) & 1u ? MQTT_SUB_OPT_NO_LOCAL : 0;
+		int src = mosquitto_subscribe_v5(mosq, NULL, m->subs[i], 1, opts, NULL);
 		if (src)
-			strata_log(STRATA_LOG_ERROR, "mqtt subscribe failed", "reason",
-			           mosquitto_strerror(src));
+			strata_log(STRATA_LOG_ERROR, "mqtt subscribe failed", "filter", m->subs[i],
+			           "reason", mosquitto_strerror(src));
 	}
 	pthread_mutex_lock(&m->lock);
 	m->connected = 1;
@@ -186,6 +188,7 @@ int drill_mqtt_start(const drill_mqtt_options *o, drill_mqtt **out)
 	pthread_cond_init(&m->changed, NULL);
 	m->port = o->port;
 	m->on_message = o->on_message;
+	m->no_local_mask = o->no_local_mask;
 	m->user = o->user;
 	make_client_id(o->client_prefix, m->client_id, sizeof m->client_id);
 	if ((rc = copy_subscriptions(m, o)) || (rc = client_setup(m, o))) {

@@ -28,6 +28,7 @@ typedef struct drill_mqtt_options {
 	const char *client_prefix; /* "strata-drill" */
 	const char *const *subscriptions;
 	int n_subscriptions;
+	unsigned no_local_mask;           /* bit i: subscription i without our own publications */
 	drill_mqtt_message_fn on_message; /* NULL when not subscribing */
 	void *user;
 } drill_mqtt_options;

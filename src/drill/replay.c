@@ -498,9 +498,12 @@ static int replay_connected(replay_options *o, const drill_config *cfg, drill_ca
 		o->fresh_ids = 1;
 		o->first_result_id = 1;
 	}
-	drill_mqtt_options mo = {
-	    o->host, o->port, cfg->username, cfg->password, cfg->keepalive, "strata-replay",
-	    NULL,    0,       NULL,          NULL};
+	drill_mqtt_options mo = {.host = o->host,
+	                         .port = o->port,
+	                         .username = cfg->username,
+	                         .password = cfg->password,
+	                         .keepalive = cfg->keepalive,
+	                         .client_prefix = "strata-replay"};
 	if (!(rc = drill_mqtt_start(&mo, &mq)) && !(rc = drill_mqtt_wait_connected(mq, 10000)) &&
 	    !(rc = replay_all(o, cfg, caps, n, mq)))
 		rc = drill_mqtt_flush(mq, 30000);

@@ -10,6 +10,7 @@
 #include "strata/metrics.h"
 #include "strata/time.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,7 +31,7 @@ typedef struct service_metrics {
 	strata_metrics *reg;
 	strata_metric *received[DRILL_MSG_KINDS];
 	strata_metric *rejected, *duplicates, *completed, *published, *hole_errors;
-	strata_metric *publish_errors, *skipped_negative;
+	strata_metric *publish_errors, *skipped_negative, *answered_elsewhere;
 	strata_metric *evicted[DRILL_EVICT_REASONS];
 	strata_metric *buffer_fill, *buffer_capacity, *pending_holes, *queue_depth;
 	strata_metric *latency;
@@ -55,6 +56,7 @@ typedef struct service {
 	drill_negative_run negative;
 
 	atomic_uint_fast64_t holes_done, errors, rejected, evictions;
+	char *answered_topic; /* shared mode: depth results of the group, else NULL */
 } service;
 
 void drill_service_options_default(drill_service_options *o)
@@ -114,6 +116,9 @@ static int metrics_init(service_metrics *m)
 	    counter(m, "drill_publish_errors_total", "Publications that failed.", NULL);
 	m->skipped_negative = counter(m, "drill_holes_negative_skipped_total",
 	                              "Holes not published: negative depth, policy skip.", NULL);
+	m->answered_elsewhere =
+	    counter(m, "drill_holes_answered_elsewhere_total",
+	            "Shared group: holes another instance answered (copies dropped here).", NULL);
 	m->buffer_fill = gauge(m, "drill_buffer_fill", "Buffer places in use.");
 	m->buffer_capacity = gauge(m, "drill_buffer_capacity", "max_buffer_size.");
 	m->pending_holes = gauge(m, "drill_pending_holes", "Incomplete holes buffered.");
@@ -152,14 +157,25 @@ static int metrics_handler(const strata_http_request *req, strata_http_response 
 	return strata_metrics_render(s->m.reg, &resp->body);
 }
 
+/* Shared mode: the stand-in Trace of a hole another instance answered. */
+static const char answered_mark[] = "\001answered-elsewhere";
+
+static int is_answered_mark(const void *payload)
+{
+	const drill_raw_msg *m = payload;
+	return m && m->topic && !strcmp(m->topic, answered_mark);
+}
+
 /* Correlator eviction (called with ingest_lock held): count and log. */
 static void on_evict(const drill_corr_set *set, drill_evict_reason why, void *user)
 {
 	service *s = user;
 
+	int quiet = why == DRILL_EVICT_PROCESSED || is_answered_mark(set->payload[DRILL_MSG_TRACE]);
+
 	strata_metric_add(s->m.evicted[why], 1);
 	atomic_fetch_add(&s->evictions, 1);
-	strata_log(why == DRILL_EVICT_PROCESSED ? STRATA_LOG_DEBUG : STRATA_LOG_WARN,
+	strata_log(quiet ? STRATA_LOG_DEBUG : STRATA_LOG_WARN,
 	           why == DRILL_EVICT_PROCESSED ? "processed record evicted"
 	                                        : "incomplete hole evicted",
 	           "reason", drill_evict_reason_name(why), "toolbox", set->toolbox, "tool",
@@ -194,8 +210,23 @@ static void reject(service *s, const char *topic, const char *reason)
 	strata_log(STRATA_LOG_WARN, "message rejected", "topic", topic, "reason", reason);
 }
 
-/* Hand one keyed message to the correlator; queue the hole it completes. */
-static void correlate(service *s, const drill_msg *msg, const char *topic)
+/* A completed set: queue it, or drop it when another instance answered it. */
+static void complete(service *s, hole_job *job, int64_t now)
+{
+	if (is_answered_mark(job->set.payload[DRILL_MSG_TRACE])) {
+		strata_metric_add(s->m.answered_elsewhere, 1);
+		drill_corr_set_free(&job->set);
+		free(job);
+		return;
+	}
+	strata_metric_add(s->m.completed, 1);
+	job->completed_ns = now;
+	enqueue(s, job);
+}
+
+/* Hand one keyed message to the correlator; queue the hole it completes.
+ * counted: the message came off the wire (not an answered-elsewhere mark). */
+static void correlate(service *s, const drill_msg *msg, const char *topic, int counted)
 {
 	int64_t now = strata_time_monotonic_ns();
 	hole_job *job = calloc(1, sizeof *job);
@@ -215,20 +246,65 @@ static void correlate(service *s, const drill_msg *msg, const char *topic)
 	}
 	rc = drill_correlator_add(s->corr, msg, now, &job->set);
 	if (rc == DRILL_ADD_COMPLETE) {
-		job->completed_ns = now;
-		enqueue(s, job);
+		complete(s, job, now);
 		job = NULL;
 	}
 	pthread_mutex_unlock(&s->ingest_lock);
 	free(job);
+	if (!counted)
+		return;
 	strata_metric_add(s->m.received[msg->kind], 1);
-	if (rc == DRILL_ADD_COMPLETE)
-		strata_metric_add(s->m.completed, 1);
-	else if (rc == DRILL_ADD_DUP_IGNORED || rc == DRILL_ADD_DUP_REPLACED ||
-	         rc == DRILL_ADD_LATE)
+	if (rc == DRILL_ADD_DUP_IGNORED || rc == DRILL_ADD_DUP_REPLACED || rc == DRILL_ADD_LATE)
 		strata_metric_add(s->m.duplicates, 1);
 	else if (rc < 0)
 		reject(s, topic, strata_error_message());
+}
+
+/* Shared mode: the key of a depth result another instance published
+ * (ResultId and SourceTimestamp). 0 or -1 when it is not one. */
+static int answered_key(const void *payload, size_t len, char **result_id, int64_t *ts)
+{
+	json_t *root = json_loadb(payload, len, 0, NULL);
+	json_t *id = json_object_get(root, "ResultId");
+	const char *when = json_string_value(json_object_get(root, "SourceTimestamp"));
+	char num[32];
+	int rc = -1;
+
+	if (when && !strata_time_parse_iso8601(when, ts)) {
+		if (json_is_string(id))
+			*result_id = strdup(json_string_value(id));
+		else if (json_is_integer(id)) {
+			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+			*result_id = strdup(num);
+		}
+		rc = *result_id ? 0 : -1;
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* Shared mode: another instance answered this hole; hand the correlator a
+ * stand-in Trace so that our copies of its messages complete and are
+ * dropped (or wait for them, should they come later). */
+static int on_answered(service *s, const char *topic, const void *payload, size_t len)
+{
+	char *toolbox = NULL, *tool = NULL, *kind = NULL, *result_id = NULL;
+	drill_raw_msg *mark = NULL;
+	int64_t ts = 0;
+	int ours = !drill_topic_parse(topic, s->cfg->root, &toolbox, &tool, &kind) &&
+	           !strcmp(kind, s->cfg->depth_estimation);
+
+	if (ours && !answered_key(payload, len, &result_id, &ts) &&
+	    !drill_raw_msg_new(answered_mark, "", 0, &mark)) {
+		drill_msg msg = {DRILL_MSG_TRACE,   toolbox, tool, result_id, ts, mark,
+		                 drill_raw_msg_free};
+		correlate(s, &msg, topic, 0);
+	}
+	free(toolbox);
+	free(tool);
+	free(kind);
+	free(result_id);
+	return ours;
 }
 
 /* The ingest callback (libmosquitto's thread): classify, key, correlate. */
@@ -248,7 +324,8 @@ static void on_message(const char *topic, const void *payload, size_t len, void 
 		return;
 	}
 	if (drill_config_classify(s->cfg, topic, &kind, &toolbox, &tool)) {
-		reject(s, topic, "not a result, trace or heads topic");
+		if (!s->answered_topic || !on_answered(s, topic, payload, len))
+			reject(s, topic, "not a result, trace or heads topic");
 		return;
 	}
 	if (drill_raw_msg_new(topic, payload, len, &raw) ||
@@ -257,7 +334,7 @@ static void on_message(const char *topic, const void *payload, size_t len, void 
 		drill_raw_msg_free(raw);
 	} else {
 		drill_msg msg = {kind, toolbox, tool, result_id, ts, raw, drill_raw_msg_free};
-		correlate(s, &msg, topic);
+		correlate(s, &msg, topic, 1);
 	}
 	free(toolbox);
 	free(tool);
@@ -455,6 +532,7 @@ static int service_init(service *s, const drill_config *cfg)
 
 static void service_free(service *s)
 {
+	free(s->answered_topic);
 	drill_correlator_free(s->corr);
 	strata_metrics_free(s->m.reg);
 	pthread_cond_destroy(&s->queue_cond);
@@ -486,30 +564,77 @@ static int start_metrics(service *s, const drill_service_options *o, strata_http
 	return 0;
 }
 
+/* "{root}/{toolboxid}/{toolid}/{depth_estimation}", malloc'd (NULL: no memory). */
+static char *answered_filter(const drill_config *cfg)
+{
+	strata_buf b = STRATA_BUF_INIT;
+
+	if (strata_buf_printf(&b, "%s/%s/%s/%s", cfg->root, cfg->toolboxid, cfg->toolid,
+	                      cfg->depth_estimation)) {
+		strata_buf_free(&b);
+		return NULL;
+	}
+	return strata_buf_detach(&b);
+}
+
+/* Strip "$share/<group>/" from a filter (in place). */
+static void unshare(char *filter)
+{
+	const char *rest;
+
+	if (strncmp(filter, "$share/", 7) != 0 || !(rest = strchr(filter + 7, '/')))
+		return;
+	memmove(filter, rest + 1, strlen(rest + 1) + 1);
+}
+
+/*
+ * The subscriptions. With a shared_group only the Trace filter is shared:
+ * the broker gives each Trace to one instance of the group, which therefore
+ * alone can complete the hole (Results and Heads, small, reach every
+ * instance). The others learn that the hole was answered from its published
+ * depth result (a subscription without our own publications) and drop their
+ * copies, so every hole is answered exactly once whatever the broker's
+ * balancing. docs/drill-service.md.
+ */
 static int start_mqtt(service *s)
 {
-	char *topics[DRILL_MSG_KINDS] = {NULL, NULL, NULL};
-	const char *subs[DRILL_MSG_KINDS];
+	char *topics[DRILL_MSG_KINDS + 1] = {NULL, NULL, NULL, NULL};
+	const char *subs[DRILL_MSG_KINDS + 1];
+	unsigned no_local = 0;
 	int n = 0, rc = drill_config_subscriptions(s->cfg, topics);
 
 	if (rc < 0)
 		return rc;
-	for (int k = 0; k < DRILL_MSG_KINDS; k++)
+	rc = 0;
+	if (s->cfg->shared_group) {
+		unshare(topics[DRILL_MSG_RESULT]);
+		if (topics[DRILL_MSG_HEADS])
+			unshare(topics[DRILL_MSG_HEADS]);
+		s->answered_topic = topics[DRILL_MSG_KINDS] = answered_filter(s->cfg);
+		if (!topics[DRILL_MSG_KINDS])
+			rc = strata_error_set(STRATA_ENOMEM, "drill listen: out of memory");
+	}
+	for (int k = 0; k <= DRILL_MSG_KINDS; k++)
 		if (topics[k]) {
+			if (k == DRILL_MSG_KINDS)
+				no_local |= 1u << n;
 			subs[n++] = topics[k];
 			strata_log(STRATA_LOG_INFO, "subscribing", "filter", topics[k]);
 		}
-	drill_mqtt_options mo = {s->cfg->host,
-	                         s->cfg->port,
-	                         s->cfg->username,
-	                         s->cfg->password,
-	                         s->cfg->keepalive,
-	                         "strata-drill",
-	                         subs,
-	                         n,
-	                         on_message,
-	                         s};
-	rc = drill_mqtt_start(&mo, &s->mqtt);
+	drill_mqtt_options mo = {.host = s->cfg->host,
+	                         .port = s->cfg->port,
+	                         .username = s->cfg->username,
+	                         .password = s->cfg->password,
+	                         .keepalive = s->cfg->keepalive,
+	                         .client_prefix = "strata-drill",
+	                         .subscriptions = subs,
+	                         .n_subscriptions = n,
+	                         .no_local_mask = no_local,
+	                         .on_message = on_message,
+	                         .user = s};
+	if (!rc)
+		rc = drill_mqtt_start(&mo, &s->mqtt);
+	topics[DRILL_MSG_KINDS] = NULL; /* kept in s->answered_topic */
 	drill_config_subscriptions_free(topics);
 	return rc;
 }
