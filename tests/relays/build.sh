@@ -60,6 +60,17 @@ grep -rq 'href="https://aroi.example/&quot;x/op[0-9]*\.example[a-z.]*/"' "$tmp/v
 	pass || fail "no vanity link on the leaderboards"
 rm -rf "$tmp/vanity"
 
+# --- golden semantics: an independent Python reference of the original's rules -----
+run python3 "$here/reference.py" "$data/details.json" "$site" "$NOW" 7
+expect_status 0
+expect_stdout_contains " 0 mismatches"
+run B --out "$tmp/keep-all" --filter-downtime 0
+expect_status 0
+run python3 "$here/reference.py" "$data/details.json" "$tmp/keep-all" "$NOW" 0
+expect_status 0
+expect_stdout_contains " 0 mismatches"
+rm -rf "$tmp/keep-all"
+
 # --- reproducible byte for byte -------------------------------------------------
 run B --out "$tmp/sandbox/again" --jobs 1
 expect_status 0

@@ -1,0 +1,31 @@
+/* fuzz_onionoo.c - libFuzzer target for the streaming Onionoo readers: the
+ * same bytes as details, then (over the relays that survived) as uptime,
+ * bandwidth and AROI documents, then grouping. Nothing may crash or leak;
+ * every kept relay must have a valid fingerprint. */
+#include "relays/groups.h"
+#include "relays/onionoo.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	relay_set set;
+	relay_set_init(&set, (strata_time)1800000000 * STRATA_NS_PER_SEC, 7);
+	if (onionoo_details_buffer(&set, "fuzz", text, size) == 0 && relay_set_finish(&set) == 0) {
+		onionoo_uptime_buffer(&set, "fuzz", text, size);
+		onionoo_bandwidth_buffer(&set, "fuzz", text, size);
+		onionoo_aroi_buffer(&set, "fuzz", text, size);
+		for (size_t i = 0; i < set.n; i++)
+			if (!relay_is_fingerprint(set.relays[i].fingerprint))
+				abort();
+		relay_groups g;
+		if (groups_build(&set, &g) == 0)
+			groups_free(&g);
+	}
+	relay_set_free(&set);
+	return 0;
+}
