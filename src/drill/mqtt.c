@@ -27,6 +27,7 @@ struct drill_mqtt {
 	pthread_cond_t changed;
 	int connected;
 	int connections;
+	int subacks; /* SUBACKs received on the current connection */
 	int stopping;
 	int64_t unacked;
 };
@@ -85,10 +86,33 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	pthread_mutex_lock(&m->lock);
 	m->connected = 1;
 	m->connections++;
+	m->subacks = 0;
 	pthread_cond_broadcast(&m->changed);
 	pthread_mutex_unlock(&m->lock);
 	strata_log(STRATA_LOG_INFO, "mqtt connected", "host", m->host, "port", port, "client_id",
 	           m->client_id);
+}
+
+/* Log once every filter of this connection is acknowledged: from then on
+ * no message published to them is missed. */
+static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
+                         const int *granted_qos, const mosquitto_property *props)
+{
+	drill_mqtt *m = obj;
+	char n[16];
+	int all;
+
+	(void)mosq, (void)mid, (void)props;
+	for (int i = 0; i < qos_count; i++)
+		if (granted_qos[i] >= 0x80)
+			strata_log(STRATA_LOG_ERROR, "mqtt subscription refused by the broker",
+			           "reason", mosquitto_reason_string(granted_qos[i]));
+	pthread_mutex_lock(&m->lock);
+	all = ++m->subacks == m->n_subs;
+	pthread_mutex_unlock(&m->lock);
+	snprintf(n, sizeof n, "%d", m->n_subs);
+	if (all)
+		strata_log(STRATA_LOG_INFO, "mqtt subscribed", "filters", n);
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc,
@@ -168,6 +192,7 @@ static int client_setup(drill_mqtt *m, const drill_mqtt_options *o)
 	mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect);
 	mosquitto_publish_v5_callback_set(m->mosq, on_publish);
 	mosquitto_message_v5_callback_set(m->mosq, on_message);
+	mosquitto_subscribe_v5_callback_set(m->mosq, on_subscribe);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ MQTT_PIDS="$MQTT_PIDS $!"
 wait_for_log "$WORK/listen.log" "metrics endpoint" 1
 broker_start "$PORT"
 CURRENT="broker started after the service"
-wait_for_log "$WORK/listen.log" "mqtt connected" 1 && pass || fail "listen never connected"
+wait_for_log "$WORK/listen.log" "mqtt subscribed" 1 && pass || fail "listen never connected"
 MPORT=$(sed -n 's/.*metrics endpoint.* port=\([0-9]*\).*/\1/p' "$WORK/listen.log" | head -1)
 sub_start "$PORT" "OPCPUBSUB/+/+/$T.KeyPoints" "OPCPUBSUB/+/+/$T.DepthEstimation"
 
@@ -46,7 +46,7 @@ kill -KILL "$BROKER_PID"
 wait "$BROKER_PID" 2>/dev/null || true
 wait_for_log "$WORK/listen.log" "mqtt disconnected" 1 && pass || fail "no disconnection logged"
 broker_start "$PORT"
-wait_for_log "$WORK/listen.log" "mqtt connected" 2 && pass || fail "listen did not reconnect"
+wait_for_log "$WORK/listen.log" "mqtt subscribed" 2 && pass || fail "listen did not subscribe again"
 : >"$WORK/sub.out"
 sub_start "$PORT" "OPCPUBSUB/+/+/$T.KeyPoints" "OPCPUBSUB/+/+/$T.DepthEstimation"
 

@@ -6,8 +6,9 @@
 #   broker_start PORT            start mosquitto on 127.0.0.1:PORT ($BROKER_PID)
 #   broker_stop                  stop it (SIGTERM, wait)
 #   write_config FILE PORT [EXTRA_LISTENER_YAML] [EXTRA_MQTT_YAML]
-#   listen_start NAME CONFIG [ARGS...]   start listen, log in $WORK/NAME.log;
-#                                        its pid in $WORK/NAME.pid
+#   listen_start NAME CONFIG [ARGS...]   start listen and wait until the broker
+#                                        acknowledged its subscriptions; log in
+#                                        $WORK/NAME.log, pid in $WORK/NAME.pid
 #   wait_for_log FILE TEXT [N]   wait (up to 30 s) until TEXT occurs N times
 #   sub_start PORT TOPIC...      mosquitto_sub -F '%t %p' into $WORK/sub.out
 #   sub_stop                     stop the subscriber
@@ -90,7 +91,7 @@ listen_start() {
 	"$STRATA" drill listen --config "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
 	echo $! >"$WORK/$name.pid"
 	MQTT_PIDS="$MQTT_PIDS $!"
-	wait_for_log "$WORK/$name.log" "mqtt connected" 1
+	wait_for_log "$WORK/$name.log" "mqtt subscribed" 1
 }
 
 count_in() {
