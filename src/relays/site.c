@@ -396,8 +396,11 @@ static void relay_identity(page *p, const site *s, const relay *r)
 	pf(p, "</span>, version ");
 	esc(p, r->version);
 	pf(p, " (");
-	esc(p, r->version_status);
-	pf(p, r->recommended_version ? ", recommended)</dd>" : ")</dd>");
+	if (r->version_status[0])
+		esc(p, r->version_status);
+	else
+		pf(p, r->recommended_version ? "recommended" : "not recommended");
+	pf(p, ")</dd>");
 	fact(p, "Flags");
 	flag_links(p, r);
 	pf(p, "</dd></dl>\n");
@@ -873,10 +876,11 @@ static void health_roles(page *p, const site *s)
 	const network_totals *t = &s->g->totals;
 	const health *h = &s->st->net;
 	static const char *const roles[3] = {"Middle", "Guard", "Exit"};
-	pf(p, "<section class=\"card\"><h2>Roles</h2><table><tr><th>Role</th><th class=\"num\">"
-	      "Relays</th><th class=\"num\">Share</th><th class=\"num\">Mean bandwidth</th>"
-	      "<th class=\"num\">Median bandwidth</th><th class=\"num\">Mean weight</th>"
-	      "<th class=\"num\">Median weight</th></tr>\n");
+	pf(p,
+	   "<section class=\"card wide\"><h2>Roles</h2><table><tr><th>Role</th><th class=\"num\">"
+	   "Relays</th><th class=\"num\">Share</th><th class=\"num\">Mean bandwidth</th>"
+	   "<th class=\"num\">Median bandwidth</th><th class=\"num\">Mean weight</th>"
+	   "<th class=\"num\">Median weight</th></tr>\n");
 	for (int r = 2; r >= 0; r--) {
 		pf(p, "<tr><td>%s</td><td class=\"num\">%zu</td><td class=\"num\">", roles[r],
 		   t->role_count[r]);
