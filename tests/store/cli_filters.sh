@@ -137,19 +137,23 @@ expect_one_line_error "strata store read:" "part.2.parquet"
 if command -v flock >/dev/null 2>&1; then
 	lock="$root/s/c/.strata/.fromjson.lock"
 	mkfifo "$tmp/go"
-	# the shell builtin read holds no file: only the subshell has the lock
+	# The holder opens the fifo read-write first (never blocks, keeps what is
+	# written), takes the lock, then waits in the builtin read: no child
+	# process inherits the lock.
 	(
+		exec 7<>"$tmp/go"
 		flock 9
-		read -r _ <"$tmp/go"
+		read -r _ <&7
 	) 9>"$lock" &
 	holder=$!
-	while flock -n "$lock" true; do sleep 0.05; done # until the holder has it
+	# until the holder has the lock (or has failed)
+	while kill -0 "$holder" 2>/dev/null && flock -n "$lock" true; do sleep 0.05; done
 	run S append s/c/fromjson "$tmp/one.csv" --lock-timeout 0
 	expect_status 1
 	expect_one_line_error "strata store append:" "another writer holds"
 	run S append s/c/fromjson "$tmp/one.csv" --lock-timeout 100
 	expect_status 1
-	echo go >"$tmp/go"
+	echo go 1<>"$tmp/go" # read-write: never blocks, even without a reader
 	wait "$holder"
 	run S append s/c/fromjson "$tmp/one.csv" --lock-timeout 5000
 	expect_status 0
