@@ -40,9 +40,10 @@ typedef struct strata_http_options {
 	int threads;            /* request threads (>= 1) */
 	size_t max_body;        /* request bodies above this are refused (413) */
 	int request_timeout_ms; /* per request read/write timeout */
+	int keep_alive;         /* 1: HTTP/1.1 keep-alive (a thread per open connection) */
 } strata_http_options;
 
-/* 127.0.0.1, port 0, 4 threads, 1 MiB bodies, 10 s timeout. */
+/* 127.0.0.1, port 0, 4 threads, 1 MiB bodies, 10 s timeout, no keep-alive. */
 void strata_http_options_default(strata_http_options *o);
 
 typedef struct strata_http_header {

@@ -24,6 +24,7 @@ struct strata_http_server {
 	struct mg_context *ctx;
 	int port;
 	size_t max_body;
+	int keep_alive;
 	pthread_rwlock_t lock; /* guards routes */
 	http_route *routes;
 };
@@ -42,6 +43,7 @@ void strata_http_options_default(strata_http_options *o)
 	o->threads = 4;
 	o->max_body = (size_t)1 << 20;
 	o->request_timeout_ms = 10000;
+	o->keep_alive = 0;
 }
 
 /* CivetWeb's own messages (bind failures, bad requests) go to the log. */
@@ -74,17 +76,20 @@ static const char *status_text(int status)
 	return t ? t : "";
 }
 
-/* Send resp on conn (headers + body). */
+/* Send resp on conn (headers + body); the connection stays open when the
+ * server keeps connections alive and CivetWeb agrees for this request. */
 static void send_response(struct mg_connection *conn, const strata_http_response *resp,
                           int head_only)
 {
+	const strata_http_server *s = mg_get_user_data(mg_get_context(conn));
 	size_t len = resp->body.len;
+	int keep = s && s->keep_alive;
 
 	mg_printf(conn,
 	          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	          "Cache-Control: no-store\r\n%sConnection: close\r\n\r\n",
+	          "Cache-Control: no-store\r\n%sConnection: %s\r\n\r\n",
 	          resp->status, status_text(resp->status), resp->content_type, len,
-	          resp->extra_headers);
+	          resp->extra_headers, keep ? "keep-alive" : "close");
 	if (len && !head_only)
 		mg_write(conn, strata_buf_cstr(&resp->body), len);
 }
@@ -224,12 +229,22 @@ int strata_http_start(const strata_http_options *o, strata_http_server **out)
 	if (!(s = calloc(1, sizeof *s)))
 		return strata_error_set(STRATA_ENOMEM, "http: out of memory");
 	s->max_body = o->max_body;
+	s->keep_alive = o->keep_alive;
 	pthread_rwlock_init(&s->lock, NULL);
 	snprintf(ports, sizeof ports, "%s:%d", o->host, o->port);
 	snprintf(threads, sizeof threads, "%d", o->threads);
 	snprintf(timeout, sizeof timeout, "%d", o->request_timeout_ms);
-	const char *options[] = {"listening_ports",    ports,   "num_threads", threads,
-	                         "request_timeout_ms", timeout, NULL};
+	const char *options[] = {"listening_ports",
+	                         ports,
+	                         "num_threads",
+	                         threads,
+	                         "request_timeout_ms",
+	                         timeout,
+	                         "enable_keep_alive",
+	                         o->keep_alive ? "yes" : "no",
+	                         "keep_alive_timeout_ms",
+	                         timeout,
+	                         NULL};
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_civetweb;
 	s->ctx = mg_start(&cb, s, options);
