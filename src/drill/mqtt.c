@@ -28,6 +28,7 @@ struct drill_mqtt {
 	int connected;
 	int connections;
 	int subacks; /* SUBACKs received on the current connection */
+	int refused; /* a CONNACK reason that retrying cannot fix (0: none) */
 	int stopping;
 	int64_t unacked;
 };
@@ -62,6 +63,25 @@ static void make_client_id(const char *prefix, char *out, size_t outlen)
 	         r);
 }
 
+/* CONNACK reasons that a retry cannot fix: credentials, client id, ban,
+ * protocol (MQTT 5 codes, and the MQTT 3 ones libmosquitto passes on). */
+static int refusal_is_final(int rc)
+{
+	switch (rc) {
+	case 1: /* MQTT 3: unacceptable protocol version */
+	case 2: /* identifier rejected */
+	case 4: /* bad user name or password */
+	case 5: /* not authorised */
+	case MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION:
+	case MQTT_RC_CLIENTID_NOT_VALID:
+	case MQTT_RC_BAD_USERNAME_OR_PASSWORD:
+	case MQTT_RC_NOT_AUTHORIZED:
+	case MQTT_RC_BANNED:
+	case MQTT_RC_BAD_AUTHENTICATION_METHOD: return 1;
+	default: return 0;
+	}
+}
+
 /* On every (re)connection: subscribe to all filters again. */
 static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
                        const mosquitto_property *props)
@@ -74,6 +94,12 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	if (rc) {
 		strata_log(STRATA_LOG_WARN, "mqtt connection refused", "host", m->host, "port",
 		           port, "reason", mosquitto_reason_string(rc));
+		if (refusal_is_final(rc)) {
+			pthread_mutex_lock(&m->lock);
+			m->refused = rc;
+			pthread_cond_broadcast(&m->changed);
+			pthread_mutex_unlock(&m->lock);
+		}
 		return;
 	}
 	for (int i = 0; i < m->n_subs; i++) {
@@ -259,16 +285,32 @@ static struct timespec deadline_after(int timeout_ms)
 int drill_mqtt_wait_connected(drill_mqtt *m, int timeout_ms)
 {
 	struct timespec until = deadline_after(timeout_ms);
-	int rc = 0;
+	int rc = 0, connected;
 
 	pthread_mutex_lock(&m->lock);
-	while (!m->connected && rc == 0)
+	while (!m->connected && !m->refused && rc == 0)
 		rc = pthread_cond_timedwait(&m->changed, &m->lock, &until);
-	rc = m->connected;
+	connected = m->connected;
 	pthread_mutex_unlock(&m->lock);
-	return rc ? 0
-	          : strata_error_set(STRATA_EIO, "mqtt: no connection to %s:%d after %d ms",
-	                             m->host, m->port, timeout_ms);
+	if ((rc = drill_mqtt_failed(m)))
+		return rc;
+	return connected ? 0
+	                 : strata_error_set(STRATA_EIO, "mqtt: no connection to %s:%d after %d ms",
+	                                    m->host, m->port, timeout_ms);
+}
+
+int drill_mqtt_failed(drill_mqtt *m)
+{
+	int refused;
+
+	pthread_mutex_lock(&m->lock);
+	refused = m->refused;
+	pthread_mutex_unlock(&m->lock);
+	if (!refused)
+		return 0;
+	return strata_error_set(STRATA_EAUTH,
+	                        "mqtt: the broker at %s:%d refused the connection: %s", m->host,
+	                        m->port, mosquitto_reason_string(refused));
 }
 
 int drill_mqtt_publish(drill_mqtt *m, const char *topic, const void *payload, size_t len)

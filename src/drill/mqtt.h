@@ -37,8 +37,14 @@ typedef struct drill_mqtt_options {
  * the background (drill_mqtt_wait_connected waits for it). */
 int drill_mqtt_start(const drill_mqtt_options *o, drill_mqtt **out);
 
-/* Wait up to timeout_ms for a connection (0 when connected, STRATA_EIO). */
+/* Wait up to timeout_ms for a connection (0 when connected, STRATA_EIO;
+ * STRATA_EAUTH at once when the broker refused it for good). */
 int drill_mqtt_wait_connected(drill_mqtt *m, int timeout_ms);
+
+/* STRATA_EAUTH (message set) when the broker refused the connection for a
+ * reason a retry cannot fix (bad credentials, not authorised, banned,
+ * invalid client id): libmosquitto stops retrying then. Else 0. */
+int drill_mqtt_failed(drill_mqtt *m);
 
 /* Publish with QoS 1 (not retained). While disconnected the message waits in
  * libmosquitto's queue and goes out after the reconnection. */

@@ -476,8 +476,9 @@ static struct timespec ns_to_timespec(int64_t ns)
 	return (struct timespec){(time_t)(ns / STRATA_NS_PER_SEC), (long)(ns % STRATA_NS_PER_SEC)};
 }
 
-/* Wait for SIGINT/SIGTERM, running the cleanup and health ticks meanwhile. */
-static void wait_for_signal(service *s, const sigset_t *signals, double health_interval)
+/* Wait for SIGINT/SIGTERM, running the cleanup and health ticks meanwhile.
+ * Returns 0, or an error when the broker refused the connection for good. */
+static int wait_for_signal(service *s, const sigset_t *signals, double health_interval)
 {
 	int64_t cleanup_every = (int64_t)(s->cfg->cleanup_interval * 1e9);
 	int64_t health_every = (int64_t)(health_interval * 1e9);
@@ -487,13 +488,17 @@ static void wait_for_signal(service *s, const sigset_t *signals, double health_i
 
 	for (;;) {
 		int64_t next = next_cleanup < next_health ? next_cleanup : next_health;
-		struct timespec wait = ns_to_timespec(next - strata_time_monotonic_ns());
+		int64_t left = next - strata_time_monotonic_ns();
+		struct timespec wait =
+		    ns_to_timespec(left < STRATA_NS_PER_SEC ? left : STRATA_NS_PER_SEC);
 		int sig = sigtimedwait(signals, NULL, &wait);
 		if (sig == SIGINT || sig == SIGTERM) {
 			strata_log(STRATA_LOG_INFO, "shutting down", "signal",
 			           sig == SIGINT ? "SIGINT" : "SIGTERM");
-			return;
+			return 0;
 		}
+		if (drill_mqtt_failed(s->mqtt))
+			return STRATA_EAUTH;
 		now = strata_time_monotonic_ns();
 		if (now >= next_cleanup) {
 			pthread_mutex_lock(&s->ingest_lock);
@@ -690,7 +695,7 @@ int drill_service_run(const drill_config *cfg, const drill_service_options *o)
 			break;
 		}
 	if (!rc && !(rc = start_mqtt(&s)))
-		wait_for_signal(&s, &signals, o->health_interval);
+		rc = wait_for_signal(&s, &signals, o->health_interval);
 	shutdown_service(&s, workers, n);
 done:
 	strata_http_stop(http);
