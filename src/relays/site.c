@@ -1254,6 +1254,9 @@ int site_build(const relay_set *set, const relay_groups *g, const relay_stats *s
 	char when_built[48];
 	html_datetime(when_built, sizeof(when_built), set->now);
 	snprintf(s.generated, sizeof(s.generated), "%s UTC", when_built);
+	struct stat out_stat;
+	if (lstat(o->out, &out_stat) == 0 && !S_ISDIR(out_stat.st_mode))
+		return strata_error_set(STRATA_EEXIST, "%s exists and is not a folder", o->out);
 	int rc = make_temp(o->out, &s.tmp);
 	if (rc < 0)
 		return rc;
