@@ -267,6 +267,16 @@ int st_pq_encode_file_meta(strata_buf *out, const st_pq_file_meta *m);
 int st_pq_decode_file_meta(const uint8_t *data, size_t len, st_pq_file_meta *m);
 void st_pq_file_meta_free(st_pq_file_meta *m);
 int st_pq_encode_page_header(strata_buf *out, const st_pq_page_header *h);
+
+/* The process's shared pool for decoding and encoding column chunks in
+ * parallel (parquet_read.c): acquire returns it reserved for the caller, or
+ * NULL (one core, busy with another call, a forked child) to work on the
+ * calling thread; release after strata_workers_for. Work smaller than
+ * ST_PQ_PARALLEL_MIN_VALUES values stays on the calling thread. */
+struct strata_workers;
+struct strata_workers *st_pq_pool_acquire(void);
+void st_pq_pool_release(void);
+#define ST_PQ_PARALLEL_MIN_VALUES ((size_t)1 << 18)
 /* Parse a page header at data; *used is its length in bytes. */
 int st_pq_decode_page_header(const uint8_t *data, size_t len, st_pq_page_header *h, size_t *used);
 

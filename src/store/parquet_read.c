@@ -4,6 +4,7 @@
 #include "store/parquet.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,14 +17,13 @@
 
 #include "strata/error.h"
 #include "strata/file.h"
+#include "strata/workers.h"
 
 struct strata_pq_file {
 	char *name;
 	uint8_t *owned; /* the file's bytes when opened by path and read */
 	void *mapped;   /* or mapped (mapped_len bytes) */
 	size_t mapped_len;
-	uint8_t *scratch; /* one decompressed page, reused */
-	size_t scratch_cap;
 	const uint8_t *data;
 	size_t len;
 	size_t data_end;     /* where the footer starts */
@@ -363,7 +363,6 @@ void strata_parquet_close(strata_pq_file *f)
 	free(f->created_by);
 	st_pq_file_meta_free(&f->meta);
 	free(f->owned);
-	free(f->scratch);
 	if (f->mapped)
 		munmap(f->mapped, f->mapped_len);
 	free(f->name);
@@ -491,6 +490,12 @@ int strata_parquet_stats(const strata_pq_file *f, size_t rg, size_t col, strata_
 
 /* ---- column chunks -------------------------------------------------------- */
 
+/* One decompressed page, reused across a column's pages. */
+typedef struct page_scratch {
+	uint8_t *p;
+	size_t cap;
+} page_scratch;
+
 typedef struct chunk_ctx {
 	strata_pq_file *f;
 	size_t rg, col;
@@ -507,7 +512,7 @@ typedef struct chunk_ctx {
 	st_pq_slice *dict_str;    /* string entries */
 	size_t dict_n;
 	/* scratch */
-	uint8_t *page_owned;
+	struct page_scratch *scr; /* the column's decompressed page buffer */
 	uint32_t *levels, *idx;
 	uint64_t *wide, *prefix;   /* delta-decoded values / string prefix lengths */
 	size_t prev_off, prev_len; /* DELTA_BYTE_ARRAY: the previous string */
@@ -558,11 +563,12 @@ static int decompress_into(chunk_ctx *c, const uint8_t *src, size_t n, uint8_t *
 
 /* Decompress n bytes at src into a buffer of exactly ulen bytes; *dst is
  * src itself when uncompressed, else *owned (caller frees) when keep, else
- * the file's page scratch buffer (valid until the next page). */
+ * the column's page scratch buffer (valid until the next page). */
 static int decompress(chunk_ctx *c, const uint8_t *src, size_t n, int64_t ulen, const uint8_t **dst,
                       uint8_t **owned, int keep)
 {
-	strata_pq_file *f = c->f;
+	const strata_pq_file *f = c->f;
+	page_scratch *scr = c->scr;
 	uint8_t *out;
 
 	*owned = NULL;
@@ -580,12 +586,12 @@ static int decompress(chunk_ctx *c, const uint8_t *src, size_t n, int64_t ulen, 
 		             codec_name(c->codec), (int)c->codec);
 	if (keep) {
 		out = *owned = malloc(ulen ? (size_t)ulen : 1);
-	} else if ((size_t)ulen > f->scratch_cap || !f->scratch) {
-		free(f->scratch);
-		f->scratch_cap = (size_t)ulen;
-		out = f->scratch = malloc(ulen ? (size_t)ulen : 1);
+	} else if ((size_t)ulen > scr->cap || !scr->p) {
+		free(scr->p);
+		scr->cap = (size_t)ulen;
+		out = scr->p = malloc(ulen ? (size_t)ulen : 1);
 	} else {
-		out = f->scratch;
+		out = scr->p;
 	}
 	if (!out)
 		return cfail(c, STRATA_ENOMEM, "out of memory");
@@ -1218,7 +1224,7 @@ static int read_pages(chunk_ctx *c, const st_pq_chunk_meta *m)
 }
 
 static int read_chunk(strata_pq_file *f, size_t rg, size_t col, strata_pq_column *out,
-                      strata_buf *strbytes, size_t row0)
+                      strata_buf *strbytes, page_scratch *scr, size_t row0)
 {
 	const st_pq_chunk_meta *m = &f->meta.rgs[rg].cols[col];
 	size_t rows = (size_t)f->meta.rgs[rg].num_rows;
@@ -1227,6 +1233,7 @@ static int read_chunk(strata_pq_file *f, size_t rg, size_t col, strata_pq_column
 	               .col = col,
 	               .out = out,
 	               .strbytes = strbytes,
+	               .scr = scr,
 	               .row = row0,
 	               .row_end = row0 + rows,
 	               .phys = f->phys[col],
@@ -1279,23 +1286,77 @@ static int read_column(strata_pq_file *f, size_t col, const size_t *rgs, size_t 
                        strata_pq_column *out)
 {
 	strata_buf bytes = STRATA_BUF_INIT;
+	page_scratch scr = {NULL, 0};
 	size_t row = 0;
 	int rc = 0;
 
 	for (size_t k = 0; rc == 0 && k < nrgs; k++) {
 		size_t g = rgs ? rgs[k] : k;
-		rc = read_chunk(f, g, col, out, &bytes, row);
+		rc = read_chunk(f, g, col, out, &bytes, &scr, row);
 		row += (size_t)f->meta.rgs[g].num_rows;
 	}
 	if (rc == 0 && out->type == STRATA_PQ_STRING)
 		out->bytes = strata_buf_detach(&bytes);
 	strata_buf_free(&bytes);
+	free(scr.p);
 	return rc;
+}
+
+/* ---- parallel decoding ---------------------------------------------------- */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER;
+static strata_workers *pool; /* created once per process, kept to the end */
+static pid_t pool_pid;
+
+/* The shared pool, locked for the caller (pool_busy), or NULL: one core, a
+ * forked child (the pool's threads are the parent's), the pool busy with
+ * another call, or no pool. Never blocks. */
+strata_workers *st_pq_pool_acquire(void)
+{
+	strata_workers *w = NULL;
+
+	if (pthread_mutex_trylock(&pool_lock) != 0)
+		return NULL;
+	if (!pool_pid) {
+		pool_pid = getpid();
+		if (strata_workers_create(0, &pool) != 0) {
+			pool = NULL;
+			strata_error_clear();
+		}
+	}
+	if (pool && pool_pid == getpid() && strata_workers_count(pool) > 1 &&
+	    pthread_mutex_trylock(&pool_busy) == 0)
+		w = pool;
+	pthread_mutex_unlock(&pool_lock);
+	return w;
+}
+
+void st_pq_pool_release(void)
+{
+	pthread_mutex_unlock(&pool_busy);
+}
+
+typedef struct read_job {
+	strata_pq_file *f;
+	const size_t *cols, *rgs;
+	size_t nrgs;
+	strata_pq_table *out;
+} read_job;
+
+/* Decode output column i (a worker function: columns are independent). */
+static int read_job_column(size_t i, void *ctx)
+{
+	const read_job *j = ctx;
+
+	return read_column(j->f, j->cols ? j->cols[i] : i, j->rgs, j->nrgs, &j->out->cols[i]);
 }
 
 int strata_parquet_read(strata_pq_file *f, const size_t *cols, size_t ncols, const size_t *rgs,
                         size_t nrgs, strata_pq_table *out)
 {
+	read_job job = {f, cols, rgs, 0, out};
+	strata_workers *w = NULL;
 	size_t total = 0;
 	int rc = 0;
 
@@ -1303,6 +1364,7 @@ int strata_parquet_read(strata_pq_file *f, const size_t *cols, size_t ncols, con
 		ncols = f->ncols;
 	if (!rgs)
 		nrgs = f->meta.nrgs;
+	job.nrgs = nrgs;
 	for (size_t k = 0; k < nrgs; k++) {
 		if (rgs && rgs[k] >= f->meta.nrgs)
 			return strata_error_set(STRATA_EINVAL, "%s: no row group %zu", f->name,
@@ -1327,8 +1389,15 @@ int strata_parquet_read(strata_pq_file *f, const size_t *cols, size_t ncols, con
 			rc = strata_error_set(STRATA_EINVAL, "%s: no column %zu", f->name, col);
 		if (rc == 0)
 			rc = add_out_column(f, col, out);
-		if (rc == 0)
-			rc = read_column(f, col, rgs, nrgs, &out->cols[out->ncols - 1]);
+	}
+	if (rc == 0 && ncols > 1 && total * ncols >= ST_PQ_PARALLEL_MIN_VALUES)
+		w = st_pq_pool_acquire();
+	if (rc == 0 && w) {
+		rc = strata_workers_for(w, ncols, read_job_column, &job);
+		st_pq_pool_release();
+	} else {
+		for (size_t i = 0; rc == 0 && i < ncols; i++)
+			rc = read_job_column(i, &job);
 	}
 	if (rc != 0)
 		strata_pq_table_free(out);

@@ -10,6 +10,7 @@
 
 #include "strata/error.h"
 #include "strata/file.h"
+#include "strata/workers.h"
 
 /* ---- table --------------------------------------------------------------- */
 
@@ -175,12 +176,20 @@ typedef struct pq_writer {
 	const char *path;
 	const strata_pq_write_options *opt;
 	strata_atomic_file af;
-	int64_t pos;       /* bytes written so far */
+	int64_t pos; /* bytes written so far */
+} pq_writer;
+
+/* One column chunk being encoded, independently of the others (so the
+ * chunks of a row group are encoded in parallel and written in order):
+ * its pages go to out, with offsets in cm relative to out's start. */
+typedef struct chunk_enc {
+	const pq_writer *w;
 	strata_buf body;   /* page body being built */
 	strata_buf packed; /* compressed body */
 	strata_buf header; /* page header */
-	strata_buf stats;  /* min/max bytes of the current chunk */
-} pq_writer;
+	strata_buf stats;  /* min/max bytes of the chunk */
+	strata_buf out;    /* the chunk's encoded pages */
+} chunk_enc;
 
 static int out_write(pq_writer *w, const void *data, size_t len)
 {
@@ -200,36 +209,36 @@ static int put_le(strata_buf *b, uint64_t v, int n)
 }
 
 /* Compress w->body into w->packed with the chosen codec. */
-static int compress_body(pq_writer *w, const char *col)
+static int compress_body(chunk_enc *w, const char *col)
 {
 	size_t n = w->body.len, cap;
 	const char *src = w->body.data ? w->body.data : "";
 
 	strata_buf_reset(&w->packed);
-	if (w->opt->codec == STRATA_PQ_UNCOMPRESSED)
+	if (w->w->opt->codec == STRATA_PQ_UNCOMPRESSED)
 		return strata_buf_append(&w->packed, src, n);
-	cap = w->opt->codec == STRATA_PQ_SNAPPY ? snappy_max_compressed_length(n)
-	                                        : ZSTD_compressBound(n);
+	cap = w->w->opt->codec == STRATA_PQ_SNAPPY ? snappy_max_compressed_length(n)
+	                                           : ZSTD_compressBound(n);
 	if (strata_buf_grow(&w->packed, cap) != 0)
-		return strata_error_set(STRATA_ENOMEM, "%s: column %s: out of memory", w->path,
+		return strata_error_set(STRATA_ENOMEM, "%s: column %s: out of memory", w->w->path,
 		                        col);
-	if (w->opt->codec == STRATA_PQ_SNAPPY) {
+	if (w->w->opt->codec == STRATA_PQ_SNAPPY) {
 		if (snappy_compress(src, n, w->packed.data, &cap) != SNAPPY_OK)
-			return strata_error_set(STRATA_ERR, "%s: column %s: snappy failed", w->path,
-			                        col);
+			return strata_error_set(STRATA_ERR, "%s: column %s: snappy failed",
+			                        w->w->path, col);
 	} else {
-		int level = w->opt->zstd_level ? w->opt->zstd_level : 3;
+		int level = w->w->opt->zstd_level ? w->w->opt->zstd_level : 3;
 		cap = ZSTD_compress(w->packed.data, cap, src, n, level);
 		if (ZSTD_isError(cap))
-			return strata_error_set(STRATA_ERR, "%s: column %s: zstd: %s", w->path, col,
-			                        ZSTD_getErrorName(cap));
+			return strata_error_set(STRATA_ERR, "%s: column %s: zstd: %s", w->w->path,
+			                        col, ZSTD_getErrorName(cap));
 	}
 	w->packed.len = cap;
 	return 0;
 }
 
 /* Compress the body and write header + page; adds sizes to the chunk. */
-static int write_page(pq_writer *w, st_pq_page_header *h, st_pq_chunk_meta *cm, const char *col)
+static int write_page(chunk_enc *w, st_pq_page_header *h, st_pq_chunk_meta *cm, const char *col)
 {
 	int rc = compress_body(w, col);
 
@@ -239,16 +248,17 @@ static int write_page(pq_writer *w, st_pq_page_header *h, st_pq_chunk_meta *cm, 
 		return strata_error_set(STRATA_ELIMIT,
 		                        "%s: column %s: page over 2 GiB; use smaller "
 		                        "row groups",
-		                        w->path, col);
+		                        w->w->path, col);
 	h->uncompressed_size = (int32_t)w->body.len;
 	h->compressed_size = (int32_t)w->packed.len;
 	strata_buf_reset(&w->header);
 	rc = st_pq_encode_page_header(&w->header, h);
 	if (rc != 0)
 		return rc;
-	rc = out_write(w, w->header.data, w->header.len);
-	if (rc == 0)
-		rc = out_write(w, w->packed.data, w->packed.len);
+	if (strata_buf_append(&w->out, w->header.data, w->header.len) != 0 ||
+	    strata_buf_append(&w->out, w->packed.data, w->packed.len) != 0)
+		return strata_error_set(STRATA_ENOMEM, "%s: column %s: out of memory", w->w->path,
+		                        col);
 	cm->total_uncompressed += (int64_t)(w->header.len + w->body.len);
 	cm->total_compressed += (int64_t)(w->header.len + w->packed.len);
 	return rc;
@@ -574,7 +584,7 @@ static void minmax_dense(const strata_pq_column *c, size_t r0, size_t r1, size_t
 }
 
 /* Fill cm->stats for rows r0..r1: null count, min and max (NaN ignored). */
-static int chunk_stats(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
+static int chunk_stats(chunk_enc *w, const strata_pq_column *c, size_t r0, size_t r1,
                        st_pq_chunk_meta *cm)
 {
 	size_t lo = SIZE_MAX, hi = SIZE_MAX, min_at, max_at;
@@ -639,7 +649,7 @@ static int32_t physical_type(strata_pq_type t)
 /* Write the chunk's one data page (values encoded with encoding, already in
  * w->body) and record it in cm: PLAIN values and RLE levels always, plus
  * RLE_DICTIONARY for a dictionary-encoded chunk. */
-static int write_data_page(pq_writer *w, const strata_pq_column *c, size_t nrows, int32_t encoding,
+static int write_data_page(chunk_enc *w, const strata_pq_column *c, size_t nrows, int32_t encoding,
                            st_pq_chunk_meta *cm)
 {
 	st_pq_page_header h = {0};
@@ -647,7 +657,7 @@ static int write_data_page(pq_writer *w, const strata_pq_column *c, size_t nrows
 	h.type = ST_PQ_DATA_PAGE;
 	h.num_values = (int32_t)nrows;
 	h.encoding = encoding;
-	cm->data_page_offset = w->pos;
+	cm->data_page_offset = (int64_t)w->out.len; /* relative */
 	cm->encodings[0] = ST_PQ_ENC_PLAIN;
 	cm->encodings[1] = ST_PQ_ENC_RLE;
 	cm->nencodings = 2;
@@ -657,7 +667,7 @@ static int write_data_page(pq_writer *w, const strata_pq_column *c, size_t nrows
 }
 
 /* Write the dictionary page (PLAIN entries) and the index data page. */
-static int write_dict_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
+static int write_dict_chunk(chunk_enc *w, const strata_pq_column *c, size_t r0, size_t r1,
                             pq_dict *d, st_pq_chunk_meta *cm)
 {
 	st_pq_page_header h = {0};
@@ -676,7 +686,7 @@ static int write_dict_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, 
 	h.type = ST_PQ_DICT_PAGE;
 	h.num_values = (int32_t)d->n;
 	h.encoding = ST_PQ_ENC_PLAIN;
-	cm->dictionary_page_offset = w->pos;
+	cm->dictionary_page_offset = (int64_t)w->out.len;
 	rc = write_page(w, &h, cm, c->name);
 	if (rc != 0)
 		return rc;
@@ -692,7 +702,7 @@ static int write_dict_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, 
 	return write_data_page(w, c, r1 - r0, ST_PQ_ENC_RLE_DICT, cm);
 }
 
-static int write_plain_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
+static int write_plain_chunk(chunk_enc *w, const strata_pq_column *c, size_t r0, size_t r1,
                              st_pq_chunk_meta *cm)
 {
 	int rc = 0;
@@ -708,7 +718,7 @@ static int write_plain_chunk(pq_writer *w, const strata_pq_column *c, size_t r0,
 }
 
 /* Write one column chunk (rows r0..r1) and fill its metadata. */
-static int write_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, size_t r1,
+static int write_chunk(chunk_enc *w, const strata_pq_column *c, size_t r0, size_t r1,
                        st_pq_chunk_meta *cm)
 {
 	pq_dict d = {0};
@@ -716,14 +726,15 @@ static int write_chunk(pq_writer *w, const strata_pq_column *c, size_t r0, size_
 
 	memset(cm, 0, sizeof *cm);
 	cm->type = physical_type(c->type);
-	cm->codec = w->opt->codec;
+	cm->codec = w->w->opt->codec;
 	cm->path.p = (const uint8_t *)c->name;
 	cm->path.len = strlen(c->name);
 	cm->num_values = (int64_t)(r1 - r0);
 	cm->dictionary_page_offset = -1;
-	if (c->type == STRATA_PQ_STRING && !w->opt->no_dictionary && r1 > r0)
+	if (c->type == STRATA_PQ_STRING && !w->w->opt->no_dictionary && r1 > r0)
 		rc = dict_build(&d, c, r0, r1,
-		                w->opt->dict_max_bytes ? w->opt->dict_max_bytes : (size_t)1 << 20);
+		                w->w->opt->dict_max_bytes ? w->w->opt->dict_max_bytes
+		                                          : (size_t)1 << 20);
 	if (rc > 0 && d.nidx == 0)
 		rc = 0; /* all null: nothing to index */
 	if (rc > 0)
@@ -824,28 +835,86 @@ static int write_footer(pq_writer *w, const strata_pq_table *t, st_pq_file_meta 
 	return rc;
 }
 
-/* Write the row groups; the chunk stats bytes are copied into statsmem
- * so they outlive w->stats. */
+typedef struct rg_job {
+	const strata_pq_table *t;
+	st_pq_row_group *rg;
+	chunk_enc *enc; /* one per column */
+	size_t r0, r1;
+} rg_job;
+
+/* Encode column i's chunk of the row group (a worker function). */
+static int encode_column(size_t i, void *ctx)
+{
+	const rg_job *j = ctx;
+	chunk_enc *e = &j->enc[i];
+
+	strata_buf_reset(&e->out);
+	strata_buf_reset(&e->stats);
+	return write_chunk(e, &j->t->cols[i], j->r0, j->r1, &j->rg->cols[i]);
+}
+
+/* Append the encoded chunks to the file in column order, making their page
+ * offsets absolute; stats bytes are copied into statsmem (they outlive the
+ * encoders). */
+static int flush_row_group(pq_writer *w, const rg_job *j, size_t ncols, strata_buf *statsmem,
+                           size_t *stat_at)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < ncols; i++) {
+		st_pq_chunk_meta *cm = &j->rg->cols[i];
+		const chunk_enc *e = &j->enc[i];
+		cm->data_page_offset += w->pos;
+		if (cm->dictionary_page_offset >= 0)
+			cm->dictionary_page_offset += w->pos;
+		stat_at[i] = statsmem->len;
+		if (e->stats.len && strata_buf_append(statsmem, e->stats.data, e->stats.len) != 0)
+			rc = strata_error_set(STRATA_ENOMEM, "parquet writer: out of memory");
+		if (rc == 0)
+			rc = out_write(w, e->out.data, e->out.len);
+		j->rg->total_byte_size += cm->total_uncompressed;
+	}
+	return rc;
+}
+
+/* Write the row groups: each one's chunks are encoded and compressed on the
+ * shared pool when it is big enough, then written in order. */
 static int write_row_groups(pq_writer *w, const strata_pq_table *t, st_pq_file_meta *m,
                             strata_buf *statsmem, size_t **stat_at)
 {
 	size_t per = w->opt->row_group_rows ? w->opt->row_group_rows : (size_t)1 << 17;
-	size_t k = 0;
+	chunk_enc *enc = calloc(t->ncols + 1, sizeof *enc);
 	int rc = 0;
 
+	if (!enc)
+		return strata_error_set(STRATA_ENOMEM, "parquet writer: out of memory");
+	for (size_t i = 0; i < t->ncols; i++)
+		enc[i].w = w;
 	for (size_t g = 0; rc == 0 && g < m->nrgs; g++) {
-		size_t r0 = g * per, r1 = r0 + per < t->nrows ? r0 + per : t->nrows;
-		st_pq_row_group *rg = &m->rgs[g];
-		rg->num_rows = (int64_t)(r1 - r0);
-		for (size_t i = 0; rc == 0 && i < t->ncols; i++, k++) {
-			rc = write_chunk(w, &t->cols[i], r0, r1, &rg->cols[i]);
-			(*stat_at)[k] = statsmem->len;
-			if (rc == 0 && w->stats.len)
-				rc = strata_buf_append(statsmem, w->stats.data, w->stats.len);
-			strata_buf_reset(&w->stats);
-			rg->total_byte_size += rg->cols[i].total_uncompressed;
+		rg_job j = {t, &m->rgs[g], enc, g * per, 0};
+		strata_workers *pool = NULL;
+		j.r1 = j.r0 + per < t->nrows ? j.r0 + per : t->nrows;
+		j.rg->num_rows = (int64_t)(j.r1 - j.r0);
+		if (t->ncols > 1 && (j.r1 - j.r0) * t->ncols >= ST_PQ_PARALLEL_MIN_VALUES)
+			pool = st_pq_pool_acquire();
+		if (pool) {
+			rc = strata_workers_for(pool, t->ncols, encode_column, &j);
+			st_pq_pool_release();
+		} else {
+			for (size_t i = 0; rc == 0 && i < t->ncols; i++)
+				rc = encode_column(i, &j);
 		}
+		if (rc == 0)
+			rc = flush_row_group(w, &j, t->ncols, statsmem, *stat_at + g * t->ncols);
 	}
+	for (size_t i = 0; i < t->ncols; i++) {
+		strata_buf_free(&enc[i].body);
+		strata_buf_free(&enc[i].packed);
+		strata_buf_free(&enc[i].header);
+		strata_buf_free(&enc[i].stats);
+		strata_buf_free(&enc[i].out);
+	}
+	free(enc);
 	return rc;
 }
 
@@ -953,9 +1022,5 @@ int strata_parquet_write(const char *path, const strata_pq_table *table,
 	m.kv = NULL;
 	m.nkv = 0;
 	st_pq_file_meta_free(&m);
-	strata_buf_free(&w.body);
-	strata_buf_free(&w.packed);
-	strata_buf_free(&w.header);
-	strata_buf_free(&w.stats);
 	return rc;
 }
