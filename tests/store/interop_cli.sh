@@ -5,7 +5,8 @@
 # `strata store read`: int64, double, bool, strings (repeated, so
 # dictionary-encoded, and unique), nulls in each, nanosecond keys from
 # several time zones, and several parts after appends (new parts, an
-# overlapping rewrite, keep_all duplicates). The npm packages come from
+# overlapping rewrite, keep_all duplicates); and Parquet files DuckDB writes
+# during the test become items with the same rows. The npm packages come from
 # scripts/install-deps (npm ci in tests/store/interop); without them the
 # test is skipped, or fails under CI.
 set -u
@@ -84,6 +85,22 @@ expect_status 0
 parts=$(ls "$root/s/c/many"/part.*.parquet | wc -l)
 if [ "$parts" -ge 3 ]; then pass; else fail "expected several parts, found $parts"; fi
 check many 670
+
+# Parquet written by DuckDB now (its defaults, and data page v2 with the
+# delta and byte-stream-split encodings, snappy and zstd) becomes an item whose
+# rows are exactly what hyparquet and DuckDB read from the original file.
+mkdir "$tmp/duck"
+run node "$interop/make-duckdb-fixtures.mjs" "$tmp/duck"
+expect_status 0
+for f in duckdb_v1_snappy duckdb_v2_snappy duckdb_v2_zstd; do
+	run S write "s/c/$f" "$tmp/duck/$f.parquet" --key ts_ns
+	expect_status 0
+	S read "s/c/$f" --format jsonl >"$tmp/$f.jsonl" || fail "strata read $f"
+	run node "$interop/check.mjs" "$tmp/duck/$f.parquet" "$tmp/$f.jsonl"
+	expect_status 0
+	expect_stdout_contains "hyparquet: $(wc -l <"$tmp/$f.jsonl") rows identical"
+	expect_stdout_contains "duckdb: $(wc -l <"$tmp/$f.jsonl") rows identical"
+done
 
 # Keys written with a time zone offset are stored in UTC.
 printf 'index,v\n2024-03-01T12:00:00.000000001+05:30,1\n2024-03-01T00:00:00-08:00,2\n' >"$tmp/tz.csv"
