@@ -85,9 +85,12 @@ typedef struct relay {
 	double consensus_weight_fraction, guard_probability, middle_probability, exit_probability;
 	int64_t overload_general_ms; /* -1: absent */
 	uint32_t flags;              /* 1u << relay_flag */
+	/* from details */
 	unsigned running : 1, measured : 1, recommended_version : 1, hibernating : 1, has_ipv4 : 1,
-	    has_ipv6 : 1, has_uptime : 1, has_bandwidth : 1, overload_ratelimits : 1,
-	    overload_fd_exhausted : 1, aroi_checked : 1, aroi_valid : 1;
+	    has_ipv6 : 1;
+	/* one byte each: uptime, bandwidth and AROI are loaded in parallel */
+	unsigned char has_uptime, has_bandwidth, overload_ratelimits, overload_fd_exhausted;
+	unsigned char aroi_checked, aroi_valid;
 	int role;
 	char *aroi_domain;    /* operator domain when the contact is a full AROI; NULL otherwise */
 	char contact_md5[33]; /* key of the contact page */

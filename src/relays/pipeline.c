@@ -6,6 +6,7 @@
 
 #include "strata/error.h"
 #include "strata/log.h"
+#include "strata/workers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,22 @@ static double lap(int phase, int64_t *start)
 
 typedef int (*load_fn)(relay_set *set, const char *path);
 
-static int load_optional(relay_set *set, load_fn fn, const char *path, int phase, int64_t *t,
-                         relays_build_result *res)
+/* The optional documents, read in parallel: each loader writes its own
+ * fields of the relays and only looks the fingerprint index up. */
+typedef struct optional_loads {
+	relay_set *set;
+	const char *paths[3];
+	double seconds[3];
+} optional_loads;
+
+static int load_one(size_t i, void *ctx)
 {
-	int rc = path ? fn(set, path) : 0;
-	res->seconds[phase] = lap(phase, t);
+	static const load_fn loaders[3] = {onionoo_load_uptime, onionoo_load_bandwidth,
+	                                   onionoo_load_aroi};
+	optional_loads *l = ctx;
+	int64_t t = strata_time_monotonic_ns();
+	int rc = l->paths[i] ? loaders[i](l->set, l->paths[i]) : 0;
+	l->seconds[i] = lap(PHASE_UPTIME + (int)i, &t);
 	return rc;
 }
 
@@ -44,13 +56,17 @@ static int load(relay_set *set, const relays_build_options *o, int64_t *t, relay
 	if (rc == 0)
 		rc = relay_set_finish(set);
 	res->seconds[PHASE_DETAILS] = lap(PHASE_DETAILS, t);
+	if (rc < 0)
+		return rc;
+	optional_loads l = {set, {o->uptime, o->bandwidth, o->aroi}, {0, 0, 0}};
+	strata_workers *w = NULL;
+	rc = strata_workers_create(o->site.jobs, &w);
 	if (rc == 0)
-		rc = load_optional(set, onionoo_load_uptime, o->uptime, PHASE_UPTIME, t, res);
-	if (rc == 0)
-		rc = load_optional(set, onionoo_load_bandwidth, o->bandwidth, PHASE_BANDWIDTH, t,
-		                   res);
-	if (rc == 0)
-		rc = load_optional(set, onionoo_load_aroi, o->aroi, PHASE_AROI, t, res);
+		rc = strata_workers_for(w, 3, load_one, &l);
+	strata_workers_destroy(w);
+	for (int i = 0; i < 3; i++)
+		res->seconds[PHASE_UPTIME + i] = l.seconds[i];
+	*t = strata_time_monotonic_ns();
 	return rc;
 }
 
