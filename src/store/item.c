@@ -92,28 +92,52 @@ static void set_valid(uint8_t *v, size_t i)
 	v[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/* The end of the run of refs from i on that reads consecutive rows of one
+ * source (copied with one memcpy). */
+static size_t seq_end(const rowref *refs, size_t i, size_t n)
+{
+	size_t j = i + 1;
+
+	while (j < n && refs[j].src == refs[i].src && refs[j].row == refs[j - 1].row + 1)
+		j++;
+	return j;
+}
+
 /* Fill string column c of out from the refs' rows of source column col. */
 static int gather_strings(const strata_pq_table *const *srcs, size_t col, const rowref *refs,
                           size_t n, strata_pq_column *c)
 {
 	size_t total = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, j; i < n; i = j) {
 		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
-		total += (size_t)(s->offsets[refs[i].row + 1] - s->offsets[refs[i].row]);
+		j = seq_end(refs, i, n);
+		total += (size_t)(s->offsets[refs[j - 1].row + 1] - s->offsets[refs[i].row]);
 	}
 	free(c->bytes);
 	if (!(c->bytes = malloc(total ? total : 1)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	c->offsets[0] = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, j; i < n; i = j) {
 		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
-		int64_t a = s->offsets[refs[i].row], b = s->offsets[refs[i].row + 1];
-		if (b > a)
-			memcpy(c->bytes + c->offsets[i], s->bytes + a, (size_t)(b - a));
-		c->offsets[i + 1] = c->offsets[i] + (b - a);
+		const int64_t *so = s->offsets + refs[i].row;
+		int64_t base = c->offsets[i];
+		j = seq_end(refs, i, n);
+		if (so[j - i] > so[0])
+			memcpy(c->bytes + base, s->bytes + so[0], (size_t)(so[j - i] - so[0]));
+		for (size_t k = 0; k < j - i; k++)
+			c->offsets[i + k + 1] = base + (so[k + 1] - so[0]);
 	}
 	return 0;
+}
+
+/* Copy the validity of rows [row, row + len) of s to bits [at, at + len). */
+static void copy_validity(const strata_pq_column *s, size_t row, size_t len, uint8_t *dst,
+                          size_t at)
+{
+	for (size_t k = 0; k < len; k++)
+		if (!s->validity || strata_pq_is_valid(s, row + k))
+			set_valid(dst, at + k);
 }
 
 /* Add column col of srcs[0]'s schema to out, gathering the refs' rows. */
@@ -131,13 +155,13 @@ static int gather_column(const strata_pq_table *const *srcs, size_t col, const r
 	c->utc = proto->utc;
 	if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, j; i < n; i = j) {
 		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
-		if (strata_pq_is_valid(s, refs[i].row))
-			set_valid(c->validity, i);
+		j = seq_end(refs, i, n);
+		copy_validity(s, refs[i].row, j - i, c->validity, i);
 		if (size)
 			memcpy((char *)c->values + i * size,
-			       (const char *)s->values + refs[i].row * size, size);
+			       (const char *)s->values + refs[i].row * size, (j - i) * size);
 	}
 	return size ? 0 : gather_strings(srcs, col, refs, n, c);
 }

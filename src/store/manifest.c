@@ -6,7 +6,10 @@
  *    "columns": [{"name": "index", "type": "TIMESTAMP", "unit": 0, "utc": true}, ...],
  *    "parts": [{"file": "part.0.parquet", "rows": 10, "min": 0, "max": 9,
  *               "size": 1234, "crc32c": 305419896,
- *               "stats": {"px": {"min": 1.5, "max": 9.0, "nulls": 0}, ...}}]}
+ *               "stats": {"px": [1.5, 9.0, 0], "sym": [null, null, 10], ...}}]}
+ *
+ * A column's stats are [min, max, nulls]; min and max are null when unknown
+ * (no non-null value, or a bound that is not recorded).
  *
  * "crc32c" and "stats" are optional (older manifests lack them). The text
  * is hostile input: every field is checked before use.
@@ -110,7 +113,7 @@ int store_file_crc(const char *path, uint32_t *crc, int64_t *size)
 
 /* ---- statistics ------------------------------------------------------------ */
 
-/* {"min", "max", "nulls"} of a numeric (or bool, timestamp) column. */
+/* [min, max, nulls] of a numeric (or bool, timestamp) column. */
 static json_t *numeric_stats(const strata_pq_column *c, size_t n)
 {
 	int have = 0;
@@ -145,12 +148,10 @@ static json_t *numeric_stats(const strata_pq_column *c, size_t n)
 	/* uint64 above INT64_MAX would compare wrongly as int64, and JSON has no
 	 * infinities: no bounds then. */
 	if (!have || c->type == STRATA_PQ_UINT64 || (dbl && (!isfinite(dmin) || !isfinite(dmax))))
-		return json_pack("{s:I}", "nulls", (json_int_t)nulls);
+		return json_pack("[n, n, I]", (json_int_t)nulls);
 	if (dbl)
-		return json_pack("{s:f, s:f, s:I}", "min", dmin, "max", dmax, "nulls",
-		                 (json_int_t)nulls);
-	return json_pack("{s:I, s:I, s:I}", "min", (json_int_t)imin, "max", (json_int_t)imax,
-	                 "nulls", (json_int_t)nulls);
+		return json_pack("[f, f, I]", dmin, dmax, (json_int_t)nulls);
+	return json_pack("[I, I, I]", (json_int_t)imin, (json_int_t)imax, (json_int_t)nulls);
 }
 
 /* Byte-wise comparison of two slices. */
@@ -160,7 +161,7 @@ static int slice_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return r ? r : (alen > blen) - (alen < blen);
 }
 
-/* {"min", "max", "nulls"} of a string column; bounds longer than
+/* [min, max, nulls] of a string column; bounds longer than
  * STAT_STR_MAX bytes or not valid UTF-8 are left out. */
 static json_t *string_stats(const strata_pq_column *c, size_t n)
 {
@@ -181,17 +182,14 @@ static json_t *string_stats(const strata_pq_column *c, size_t n)
 		if (!hi || slice_cmp(s, len, hi, hilen) > 0)
 			hi = s, hilen = len;
 	}
-	o = json_pack("{s:I}", "nulls", (json_int_t)nulls);
 	if (lo && lolen <= STAT_STR_MAX && hilen <= STAT_STR_MAX) {
 		json_t *a = json_stringn(lo, lolen), *b = json_stringn(hi, hilen);
-		if (a && b) {
-			json_object_set_new(o, "min", a);
-			json_object_set_new(o, "max", b);
-		} else {
-			json_decref(a);
-			json_decref(b);
-		}
+		if (a && b)
+			return json_pack("[o, o, I]", a, b, (json_int_t)nulls);
+		json_decref(a);
+		json_decref(b);
 	}
+	o = json_pack("[n, n, I]", (json_int_t)nulls);
 	return o;
 }
 
@@ -248,7 +246,7 @@ int store_manifest_save(const char *vdir, const manifest *m)
 {
 	char path[STORE_PATH_MAX];
 	json_t *j = manifest_json(m);
-	char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(1)) : NULL;
+	char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	int rc;
 
 	json_decref(j);

@@ -119,7 +119,7 @@ static int part_bounds(void *ctx, size_t col, store_col_bounds *out)
 	const part_ctx *pc = ctx;
 	const colspec *spec = &pc->rc->cols[col];
 	const json_t *s = json_object_get(pc->p->stats, spec->name);
-	const json_t *lo = json_object_get(s, "min"), *hi = json_object_get(s, "max");
+	const json_t *lo = json_array_get(s, 0), *hi = json_array_get(s, 1);
 
 	if (!s) {
 		/* Older manifests: the key range alone. */
@@ -130,8 +130,8 @@ static int part_bounds(void *ctx, size_t col, store_col_bounds *out)
 		return 0;
 	}
 	out->known = 1;
-	out->has_nulls = json_is_integer(json_object_get(s, "nulls"));
-	out->nulls = json_integer_value(json_object_get(s, "nulls"));
+	out->has_nulls = json_is_integer(json_array_get(s, 2));
+	out->nulls = json_integer_value(json_array_get(s, 2));
 	out->rows = (int64_t)pc->p->rows;
 	if (spec->type == STRATA_PQ_STRING && json_is_string(lo) && json_is_string(hi)) {
 		out->smin = json_string_value(lo);
