@@ -234,17 +234,11 @@ int strata_http_start(const strata_http_options *o, strata_http_server **out)
 	snprintf(ports, sizeof ports, "%s:%d", o->host, o->port);
 	snprintf(threads, sizeof threads, "%d", o->threads);
 	snprintf(timeout, sizeof timeout, "%d", o->request_timeout_ms);
-	const char *options[] = {"listening_ports",
-	                         ports,
-	                         "num_threads",
-	                         threads,
-	                         "request_timeout_ms",
-	                         timeout,
-	                         "enable_keep_alive",
-	                         o->keep_alive ? "yes" : "no",
-	                         "keep_alive_timeout_ms",
-	                         timeout,
-	                         NULL};
+	const char *options[] = {"listening_ports", ports, "num_threads", threads,
+	                         "request_timeout_ms", timeout, "enable_keep_alive",
+	                         o->keep_alive ? "yes" : "no", "keep_alive_timeout_ms", timeout,
+	                         /* headers and body are two writes: no Nagle delay */
+	                         "tcp_nodelay", o->keep_alive ? "1" : "0", NULL};
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_civetweb;
 	s->ctx = mg_start(&cb, s, options);

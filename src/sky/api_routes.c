@@ -228,6 +228,7 @@ static int q_list(api_req *r, api_query *q, const sky_col *cols, int ncols, cons
 	strata_buf_free(&q->sql);
 	if (rc)
 		return rc;
+	strata_buf_grow(&out, (size_t)limit * 768 + 128);
 	strata_buf_puts(&out, "{\"items\":");
 	if ((rc = api_rows(st, cols, ncols, &out, (int)limit, &n, &more))) {
 		strata_buf_free(&out);

@@ -4,6 +4,7 @@
 #include "strata/error.h"
 #include "strata/time.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,38 +167,86 @@ static int looks_like_json(const char *s)
 	return *s == '{' || *s == '[';
 }
 
+/* Append s as a JSON string: plain printable ASCII in one piece, anything
+ * else through the escaping writer. */
+static int json_text(strata_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			return strata_buf_json_string(out, s);
+	n = (size_t)(p - (const unsigned char *)s);
+	if (strata_buf_grow(out, n + 2))
+		return STRATA_ENOMEM;
+	out->data[out->len++] = '"';
+	memcpy(out->data + out->len, s, n);
+	out->len += n;
+	out->data[out->len++] = '"';
+	out->data[out->len] = 0;
+	return 0;
+}
+
+/* Append a double: integral values below 2^53 as integers, others in the
+ * shortest form that reads back the same. */
+static int json_number(strata_buf *out, double v)
+{
+	char text[32];
+	int n;
+
+	if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v &&
+	    !(v == 0 && signbit(v))) {
+		n = snprintf(text, sizeof text, "%lld", (long long)v);
+		return strata_buf_append(out, text, (size_t)n);
+	}
+	return strata_buf_json_double(out, v);
+}
+
 /* Append one column's value as JSON. */
 static int json_value(strata_buf *out, strata_db_stmt *st, int i, char type)
 {
 	const char *t;
+	char text[32];
+	int n;
 
 	if (strata_db_column_is_null(st, i))
-		return strata_buf_puts(out, "null");
+		return strata_buf_append(out, "null", 4);
 	switch (type) {
-	case 'i': return strata_buf_printf(out, "%lld", (long long)strata_db_column_int64(st, i));
-	case 'd': return strata_buf_json_double(out, strata_db_column_double(st, i));
-	case 'b': return strata_buf_puts(out, strata_db_column_int64(st, i) ? "true" : "false");
+	case 'i':
+		n = snprintf(text, sizeof text, "%lld", (long long)strata_db_column_int64(st, i));
+		return strata_buf_append(out, text, (size_t)n);
+	case 'd': return json_number(out, strata_db_column_double(st, i));
+	case 'b':
+		return strata_db_column_int64(st, i) ? strata_buf_append(out, "true", 4)
+		                                     : strata_buf_append(out, "false", 5);
 	case 'j':
 		t = strata_db_column_text(st, i);
-		return looks_like_json(t) ? strata_buf_puts(out, t)
-		                          : strata_buf_json_string(out, t);
-	default: return strata_buf_json_string(out, strata_db_column_text(st, i));
+		return looks_like_json(t) ? strata_buf_puts(out, t) : json_text(out, t);
+	default: return json_text(out, strata_db_column_text(st, i));
 	}
 }
 
+/* The names are plain identifiers: copied without escaping. */
 int sky_json_row(strata_buf *out, strata_db_stmt *st, const sky_col *cols, int n)
 {
-	int rc = strata_buf_putc(out, '{');
+	int rc = strata_buf_grow(out, 64 * (size_t)n);
 
+	if (!rc)
+		out->data[out->len++] = '{';
 	for (int i = 0; i < n && !rc; i++) {
+		size_t len = strlen(cols[i].name);
+		if ((rc = strata_buf_grow(out, len + 4)))
+			break;
 		if (i)
-			rc = strata_buf_putc(out, ',');
-		if (!rc)
-			rc = strata_buf_json_string(out, cols[i].name);
-		if (!rc)
-			rc = strata_buf_putc(out, ':');
-		if (!rc)
-			rc = json_value(out, st, i, cols[i].type);
+			out->data[out->len++] = ',';
+		out->data[out->len++] = '"';
+		memcpy(out->data + out->len, cols[i].name, len);
+		out->len += len;
+		out->data[out->len++] = '"';
+		out->data[out->len++] = ':';
+		out->data[out->len] = 0;
+		rc = json_value(out, st, i, cols[i].type);
 	}
 	return rc ? rc : strata_buf_putc(out, '}');
 }

@@ -129,9 +129,9 @@ static int create_set(strata_db *db, ingest_ctx *c, const char *group, double t0
 static int ingest_txn(strata_db *db, void *arg)
 {
 	ingest_ctx *c = arg;
-	double mjd = strata_time_to_mjd(c->time_ns), t0, t1;
+	double mjd = strata_time_to_mjd(c->time_ns), t0 = 0, t1 = 0;
 	char group[64];
-	int64_t nsub, has_ms;
+	int64_t nsub = 0, has_ms = 0;
 	int inserted, rc;
 
 	c->queued = 0;

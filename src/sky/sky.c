@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,9 @@ static int cmd_serve(int argc, char **argv)
 		return fail("serve");
 	}
 	block_signals();
+	/* Each catalog connection serves one request thread at a time (the
+	 * pool), so SQLite's per-call connection mutexes are not needed. */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	if (sky_api_start(&c.api, &api)) {
 		sky_config_free(&c);
 		return fail("serve");
