@@ -38,7 +38,8 @@ void sky_job_clear(sky_job *job);
 int sky_job_create(strata_db *db, const char *kind, int64_t ms_id, const char *params, int priority,
                    const char *batch_id, char *id);
 
-/* Claim the next runnable job for worker: STRATA_ENOTFOUND when none. */
+/* Claim the next runnable job for worker: STRATA_ENOTFOUND when none. out
+ * is overwritten (not freed): sky_job_clear it after each claim. */
 int sky_job_claim(strata_db *db, const char *worker, sky_job *out);
 
 /*
