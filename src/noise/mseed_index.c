@@ -20,6 +20,7 @@ typedef struct ms_reader {
 	MSRecord *msr;
 	off_t fpos; /* offset of the record just read */
 	off_t next; /* offset just past it: where an error is reported */
+	FILE *peek; /* our own handle, for check_blockette_chain */
 } ms_reader;
 
 /* Fail with the OS reason (ENOTFOUND, EPERM, ...) when path cannot be opened:
@@ -78,12 +79,85 @@ static int check_record_time(const ms_reader *r)
 	return 0;
 }
 
+/* Read n bytes at off from the reader's own handle; 0 when they are there. */
+static int peek_bytes(ms_reader *r, off_t off, unsigned char *buf, size_t n)
+{
+	if (!r->peek && !(r->peek = fopen(r->path, "rb")))
+		return -1;
+	if (fseeko(r->peek, off, SEEK_SET) != 0 || fread(buf, 1, n, r->peek) != n)
+		return -1;
+	return 0;
+}
+
+/* A 16-bit header field as libmseed reads it: host order, then swapped
+ * when swap is set. */
+static unsigned read_u16(const unsigned char *p, int swap)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof v);
+	if (swap)
+		v = (uint16_t)(v << 8 | v >> 8);
+	return v;
+}
+
+/* Whether the blockette chain of the record at rec, read with the byte order
+ * swap, has a blockette whose next offset is its own. */
+static int chain_loops(ms_reader *r, off_t rec, unsigned first, int swap)
+{
+	unsigned off = first;
+
+	if (first <= 46) /* libmseed walks no chain then */
+		return 0;
+	for (int steps = 0; off != 0 && steps < 4096; steps++) {
+		unsigned char b[4];
+		if (peek_bytes(r, rec + (off_t)off, b, sizeof b) != 0)
+			return 0;
+		unsigned next = read_u16(b + 2, swap);
+		if (next == off)
+			return 1;
+		off = next;
+	}
+	return 0;
+}
+
+/*
+ * Refuse a record whose blockette chain loops onto itself. When libmseed
+ * fails to parse a record it prints it with ms_parse_raw, whose blockette
+ * walk never ends on a blockette of unknown type pointing at itself
+ * (libmseed 2.19, found by fuzzing). The byte order is chosen as
+ * ms_parse_raw does (swap unless the start year and day look valid; both
+ * of libmseed's year tests are honoured).
+ */
+static int check_blockette_chain(ms_reader *r)
+{
+	unsigned char h[48];
+	unsigned year, day;
+	int swap_a, swap_b;
+
+	if (peek_bytes(r, r->next, h, sizeof h) != 0)
+		return 0; /* a short tail: libmseed reports it without the walk */
+	year = read_u16(h + 20, 0);
+	day = read_u16(h + 22, 0);
+	swap_a = !(year >= 1900 && year <= 2100 && day >= 1 && day <= 366);
+	swap_b = year < 1920 || year > 2050;
+	if (chain_loops(r, r->next, read_u16(h + 46, swap_a), swap_a) ||
+	    (swap_b != swap_a && chain_loops(r, r->next, read_u16(h + 46, swap_b), swap_b))) {
+		return strata_error_set(STRATA_EPARSE,
+		                        "%s: byte %lld: miniSEED record: blockette chain loops",
+		                        r->path, (long long)r->next);
+	}
+	return 0;
+}
+
 /* Read the next record; 1 at end of file, 0 with a record, or an error. */
 static int reader_next(ms_reader *r, flag dataflag)
 {
 	int last = 0;
-	int rc;
+	int rc = check_blockette_chain(r);
 
+	if (rc)
+		return rc;
 	if (!r->msfp)
 		r->fpos = -r->next; /* negative: libmseed opens the file there */
 	rc = ms_readmsr_r(&r->msfp, &r->msr, r->path, -1, &r->fpos, &last, 0, dataflag, 0);
@@ -105,6 +179,9 @@ static int reader_next(ms_reader *r, flag dataflag)
 static void reader_close(ms_reader *r)
 {
 	ms_readmsr_r(&r->msfp, &r->msr, NULL, 0, NULL, NULL, 0, 0, 0);
+	if (r->peek)
+		fclose(r->peek);
+	r->peek = NULL;
 }
 
 static int same_nslc(const noise_mseed_segment *s, const MSRecord *m)

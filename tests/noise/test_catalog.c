@@ -655,6 +655,26 @@ static void test_ingest_corrupt(void **state)
 	assert_int_equal(count_rows(fx->db, "mseed_file"), NENC - 1);
 }
 
+/* A record whose blockette chain points back at itself once hung libmseed's
+ * diagnostics (found by fuzzing): now one failed file, quickly. */
+static void test_ingest_blockette_loop(void **state)
+{
+	fixture *fx = fx_of(state);
+	char cmd[1200], dir[600];
+	noise_ingest_summary s;
+
+	snprintf(dir, sizeof dir, "%s/loop", fx->dir);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "mkdir -p '%s' && cp '%s/tests/fuzz/corpus/mseed_index/blockette_loop.mseed' '%s/'",
+	    dir, STRATA_SOURCE_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	s = ingest(fx, dir, NULL);
+	assert_int_equal(s.files, 1);
+	assert_int_equal(s.failed, 1);
+	assert_int_equal(count_rows(fx->db, "mseed_file"), 0);
+}
+
 static void test_ingest_real_data(void **state)
 {
 	fixture *fx = fx_of(state);
@@ -767,6 +787,7 @@ static void test_params_errors(void **state)
 	    cmocka_unit_test_setup_teardown(test_ingest_encodings, setup, teardown),               \
 	    cmocka_unit_test_setup_teardown(test_ingest_rerun_and_change, setup, teardown),        \
 	    cmocka_unit_test_setup_teardown(test_ingest_corrupt, setup, teardown),                 \
+	    cmocka_unit_test_setup_teardown(test_ingest_blockette_loop, setup, teardown),          \
 	    cmocka_unit_test_setup_teardown(test_ingest_real_data, setup, teardown),               \
 	    cmocka_unit_test_setup_teardown(test_params_examples, setup, teardown),                \
 	    cmocka_unit_test_setup_teardown(test_params_errors, setup, teardown)
