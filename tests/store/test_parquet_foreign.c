@@ -223,12 +223,148 @@ static void test_duckdb_flipped(void **state)
 	free(data);
 }
 
+/* ---- DELTA_BYTE_ARRAY, built by hand (DuckDB does not write it) ------ */
+
+static void put_uleb(strata_buf *b, uint64_t v)
+{
+	do {
+		uint8_t byte = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		assert_ok(strata_buf_putc(b, (char)(byte | (v ? 0x80 : 0))));
+	} while (v);
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* DELTA_BINARY_PACKED of n (<= 33) values: one block of 128 values in four
+ * miniblocks of 32, only the first of which holds deltas. */
+static void put_delta(strata_buf *b, const int64_t *v, size_t n)
+{
+	int64_t min = INT64_MAX;
+	uint8_t packed[32 * 8] = {0};
+	int bw = 0;
+
+	assert_true(n >= 1 && n <= 33);
+	put_uleb(b, 128);
+	put_uleb(b, 4);
+	put_uleb(b, n);
+	put_uleb(b, zigzag(v[0]));
+	if (n == 1)
+		return;
+	for (size_t i = 1; i < n; i++)
+		min = v[i] - v[i - 1] < min ? v[i] - v[i - 1] : min;
+	for (size_t i = 1; i < n; i++)
+		while (bw < 63 && (uint64_t)(v[i] - v[i - 1] - min) >> bw)
+			bw++;
+	put_uleb(b, zigzag(min));
+	assert_ok(strata_buf_putc(b, (char)bw));
+	assert_ok(strata_buf_append(b, "\0\0\0", 3)); /* unused miniblocks */
+	for (size_t i = 1; i < n; i++) {
+		uint64_t d = (uint64_t)(v[i] - v[i - 1] - min);
+		for (int k = 0; k < bw; k++) {
+			size_t bit = (i - 1) * (size_t)bw + (size_t)k;
+			packed[bit / 8] |= (uint8_t)((d >> k & 1) << (bit % 8));
+		}
+	}
+	assert_ok(strata_buf_append(b, packed, 32 * (size_t)bw / 8));
+}
+
+/* A file of one REQUIRED string column "s" whose one data page holds the
+ * strings DELTA_BYTE_ARRAY-encoded. */
+static void delta_byte_array_file(strata_buf *file, const char *const *strs, size_t n)
+{
+	strata_buf body = STRATA_BUF_INIT, head = STRATA_BUF_INIT, foot = STRATA_BUF_INIT;
+	int64_t prefix[33], suffix[33];
+	st_pq_page_header h = {0};
+	st_pq_schema_el schema[2];
+	st_pq_chunk_meta cm = {0};
+	st_pq_row_group rg = {&cm, 1, (int64_t)n, 0};
+	st_pq_file_meta m = {0};
+
+	memset(schema, 0, sizeof schema);
+	for (size_t i = 0; i < n; i++) {
+		size_t p = 0;
+		while (i && strs[i - 1][p] && strs[i - 1][p] == strs[i][p])
+			p++;
+		prefix[i] = (int64_t)p;
+		suffix[i] = (int64_t)(strlen(strs[i]) - p);
+	}
+	put_delta(&body, prefix, n);
+	put_delta(&body, suffix, n);
+	for (size_t i = 0; i < n; i++)
+		assert_ok(strata_buf_append(&body, strs[i] + prefix[i], (size_t)suffix[i]));
+	h.type = ST_PQ_DATA_PAGE;
+	h.has_data = 1;
+	h.num_values = (int32_t)n;
+	h.encoding = ST_PQ_ENC_DELTA_BYTE_ARRAY;
+	h.uncompressed_size = h.compressed_size = (int32_t)body.len;
+	assert_ok(st_pq_encode_page_header(&head, &h));
+	schema[0].name = (st_pq_slice){(const uint8_t *)"schema", 6};
+	schema[0].num_children = 1;
+	schema[1].name = (st_pq_slice){(const uint8_t *)"s", 1};
+	schema[1].has_type = 1;
+	schema[1].type = ST_PQ_BYTE_ARRAY;
+	schema[1].logical = ST_PQ_LT_STRING;
+	cm.type = ST_PQ_BYTE_ARRAY;
+	cm.encodings[0] = ST_PQ_ENC_DELTA_BYTE_ARRAY;
+	cm.nencodings = 1;
+	cm.path = schema[1].name;
+	cm.num_values = (int64_t)n;
+	cm.total_uncompressed = cm.total_compressed = (int64_t)(head.len + body.len);
+	cm.data_page_offset = 4;
+	cm.dictionary_page_offset = -1;
+	m.version = 1;
+	m.schema = schema;
+	m.nschema = 2;
+	m.num_rows = (int64_t)n;
+	m.rgs = &rg;
+	m.nrgs = 1;
+	assert_ok(st_pq_encode_file_meta(&foot, &m));
+	assert_ok(strata_buf_append(file, "PAR1", 4));
+	assert_ok(strata_buf_append(file, head.data, head.len));
+	assert_ok(strata_buf_append(file, body.data, body.len));
+	assert_ok(strata_buf_append(file, foot.data, foot.len));
+	uint32_t flen = (uint32_t)foot.len;
+	assert_ok(strata_buf_append(file, &flen, 4));
+	assert_ok(strata_buf_append(file, "PAR1", 4));
+	strata_buf_free(&body);
+	strata_buf_free(&head);
+	strata_buf_free(&foot);
+}
+
+static void test_delta_byte_array(void **state)
+{
+	static const char *const strs[] = {"apple",  "applesauce", "apply", "",      "banana",
+	                                   "banana", "bandana",    "日本",  "日本語"};
+	const size_t n = sizeof strs / sizeof strs[0];
+	strata_buf file = STRATA_BUF_INIT;
+	strata_pq_file *f;
+	strata_pq_table t;
+
+	(void)state;
+	delta_byte_array_file(&file, strs, n);
+	assert_ok(strata_parquet_open_memory(file.data, file.len, "delta.parquet", &f));
+	assert_ok(strata_parquet_read(f, NULL, 0, NULL, 0, &t));
+	assert_int_equal(t.nrows, n);
+	for (size_t i = 0; i < n; i++) {
+		const strata_pq_column *c = &t.cols[0];
+		assert_int_equal(c->offsets[i + 1] - c->offsets[i], strlen(strs[i]));
+		assert_memory_equal(c->bytes + c->offsets[i], strs[i], strlen(strs[i]));
+	}
+	strata_pq_table_free(&t);
+	strata_parquet_close(f);
+	strata_buf_free(&file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_duckdb_v1_snappy), cmocka_unit_test(test_duckdb_v2_snappy),
 	    cmocka_unit_test(test_duckdb_v2_zstd),   cmocka_unit_test(test_duckdb_stats),
-	    cmocka_unit_test(test_duckdb_flipped),
+	    cmocka_unit_test(test_duckdb_flipped),   cmocka_unit_test(test_delta_byte_array),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
