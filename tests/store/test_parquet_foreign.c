@@ -236,7 +236,7 @@ static void put_uleb(strata_buf *b, uint64_t v)
 
 static uint64_t zigzag(int64_t v)
 {
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
 }
 
 /* DELTA_BINARY_PACKED of n (<= 33) values: one block of 128 values in four
