@@ -168,8 +168,9 @@ static int walk_roots(const char *const *roots, size_t nroots, const char *glob,
 
 /* --- miniSEED detection ----------------------------------------------------- */
 
-/* libmseed prints its diagnostics to stderr; the indexer reports every
- * failure itself, so they are dropped. */
+/* libmseed prints diagnostics to stderr and notices to stdout (where they
+ * would corrupt --json output); the indexer reports every failure itself,
+ * so both are dropped. */
 static void drop_libmseed_message(char *message)
 {
 	(void)message;
@@ -177,7 +178,7 @@ static void drop_libmseed_message(char *message)
 
 static void quiet_libmseed(void)
 {
-	ms_loginit(NULL, NULL, drop_libmseed_message, NULL);
+	ms_loginit(drop_libmseed_message, NULL, drop_libmseed_message, NULL);
 }
 
 /*
