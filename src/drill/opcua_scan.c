@@ -22,6 +22,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "strata/error.h"
+#include "strata/num.h"
 
 #define SCAN_MAX_DEPTH 2048 /* deeper nesting is refused (jansson's limit too) */
 #define SCAN_TS_MAX    64   /* longest SourceTimestamp text accepted */
@@ -200,26 +201,19 @@ static int integer_id(scan *s, const char *text, size_t len)
 	return take_id(s, strdup(buf));
 }
 
-/* A JSON number as a double; an overflow to infinity is an error. */
+/* A JSON number as a double (exactly as strtod reads it); an overflow to
+ * infinity is an error. */
 static int sample_number(scan *s, const char *text, size_t len)
 {
-	char small[64], *buf = len < sizeof(small) ? small : malloc(len + 1);
 	double v;
+	int rc = strata_parse_json_double(text, len, &v);
 
-	if (!buf)
-		return scan_fail(s, s->entry, STRATA_ENOMEM, "out of memory");
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	v = strtod(buf, NULL);
-	if (buf != small)
-		free(buf);
-	if (isinf(v)) {
-		char reason[96];
-		snprintf(reason, sizeof(reason), "element %zu: number out of range",
-		         s->t[s->entry].n);
-		return scan_fail(s, s->entry, STRATA_EPARSE, reason);
-	}
-	return add_sample(s, v);
+	if (rc == 0 && !isinf(v))
+		return add_sample(s, v);
+	char reason[160];
+	snprintf(reason, sizeof(reason), "element %zu: %s", s->t[s->entry].n,
+	         rc == 0 ? "number out of range" : strata_error_message());
+	return scan_fail(s, s->entry, rc == 0 ? STRATA_EPARSE : rc, reason);
 }
 
 static int on_number(void *ctx, const char *text, size_t len)
