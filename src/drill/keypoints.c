@@ -85,24 +85,6 @@ double drill_round_half_even(double v)
 	return fmod(f, 2.0) == 0.0 ? f : f + 1.0;
 }
 
-static int cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-	return (a > b) - (a < b);
-}
-
-double drill_median(const double *a, size_t n)
-{
-	double *s = malloc(n * sizeof(*s));
-	if (s == NULL)
-		return NAN;
-	memcpy(s, a, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
-	free(s);
-	return m;
-}
-
 /* Invert the small symmetric matrix g (k x k) in place by Gauss-Jordan. */
 static int invert(double *g, size_t k)
 {
@@ -219,67 +201,6 @@ int drill_gradient(const double *f, size_t n, double *out)
 		out[i] = (f[i + 1] - f[i - 1]) / 2.0;
 	out[0] = (f[1] - f[0]) / 1.0;
 	out[n - 1] = (f[n - 1] - f[n - 2]) / 1.0;
-	return 0;
-}
-
-/* Insert v into the sorted array s of *len values. */
-static void sorted_insert(double *s, size_t *len, double v)
-{
-	size_t lo = 0, hi = *len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(s + lo + 1, s + lo, (*len - lo) * sizeof(*s));
-	s[lo] = v;
-	(*len)++;
-}
-
-/* Remove one value equal to v from the sorted array s. */
-static void sorted_remove(double *s, size_t *len, double v)
-{
-	size_t lo = 0, hi = *len;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < *len && s[lo] == v) {
-		memmove(s + lo, s + lo + 1, (*len - lo - 1) * sizeof(*s));
-		(*len)--;
-	}
-}
-
-int drill_rolling_median(const double *a, size_t n, size_t w, double *out)
-{
-	if (w == 0)
-		return strata_error_set(STRATA_EINVAL, "rolling median: window 0");
-	double *s = malloc((w + 1) * sizeof(*s)); /* w values + the incoming one */
-	if (s == NULL)
-		return strata_error_set(STRATA_ENOMEM, "rolling median: window %zu", w);
-	size_t len = 0, missing = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (isfinite(a[i]))
-			sorted_insert(s, &len, a[i]);
-		else
-			missing++;
-		if (i >= w) {
-			if (isfinite(a[i - w]))
-				sorted_remove(s, &len, a[i - w]);
-			else
-				missing--;
-		}
-		if (i + 1 < w || missing > 0)
-			out[i] = NAN;
-		else
-			out[i] = w % 2 ? s[w / 2] : (s[w / 2 - 1] + s[w / 2]) / 2.0;
-	}
-	free(s);
 	return 0;
 }
 

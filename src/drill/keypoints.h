@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "drill/median.h" /* drill_median, drill_rolling_median */
+
 /* AlgoVersion strings published with each keypoint. */
 #define DRILL_ALGO_ENTRY       "strata-entry-torque-rise/1"
 #define DRILL_ALGO_TRANSITION  "strata-transition-savgol11o2/1"
@@ -115,14 +117,6 @@ double drill_sum(const double *a, size_t n);
  * memory. */
 double drill_mean(const double *a, size_t n);
 double drill_std(const double *a, size_t n);
-
-/* Trailing rolling median (pandas rolling(w).median(), min_periods = w):
- * out[i] = median of a[i-w+1..i]; NaN when i < w-1 or the window holds a
- * NaN or an infinity (pandas turns +-inf into NaN). */
-int drill_rolling_median(const double *a, size_t n, size_t w, double *out);
-
-/* Median of n values (sorted copy), NaN-free input; n >= 1. */
-double drill_median(const double *a, size_t n);
 
 /* Python's round() to an integer: half to even. */
 double drill_round_half_even(double v);
