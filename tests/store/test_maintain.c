@@ -304,7 +304,7 @@ static void test_crash_during_compaction(void **state)
 	for (int it = 0; it < ITER; it++) {
 		for (int b = 0; b < PER_ITER; b++) {
 			strata_pq_table t;
-			mk(&t, (int64_t)(40 + (it * PER_ITER + b) * 5), 5);
+			mk(&t, 40 + ((int64_t)it * PER_ITER + b) * 5, 5);
 			assert_ok(strata_store_append(root, ST, COL, "cc", &t,
 			                              STRATA_STORE_KEEP_LAST, NULL));
 			strata_pq_table_free(&t);

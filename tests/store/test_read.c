@@ -206,6 +206,7 @@ static strata_store_read_stats read_big(strata_store_read_options *o, size_t row
 
 	o->stats = &st;
 	assert_ok(strata_store_read_ex(root, ST, COL, "big", o, &t));
+	o->stats = NULL; /* st is local */
 	assert_int_equal(t.nrows, rows);
 	if (rows)
 		assert_int_equal(((int64_t *)t.cols[1].values)[0], first);
