@@ -67,7 +67,7 @@ static int pattern_score(const char *pattern, char *const *seg, int nseg, char p
 			snprintf(params[(*np)++], 128, "%s", seg[i]);
 			continue;
 		}
-		if (strcmp(pseg[i], seg[i]))
+		if (strcmp(pseg[i], seg[i]) != 0)
 			return -1;
 		score |= 1 << (7 - i);
 	}
@@ -91,7 +91,7 @@ int sky_api_route_find(const char *method, const char *path, int *method_mismatc
 		int score = pattern_score(sky_api_routes[i].pattern, seg, nseg, tmp, &np);
 		if (score < 0)
 			continue;
-		if (strcmp(sky_api_routes[i].method, method) &&
+		if (strcmp(sky_api_routes[i].method, method) != 0 &&
 		    !(!strcmp(method, "HEAD") && !strcmp(sky_api_routes[i].method, "GET"))) {
 			*method_mismatch = 1;
 			continue;
@@ -456,7 +456,7 @@ static int authenticate(api_req *r, char *who, size_t wholen)
 		r->scopes = r->api->cfg.keys[i].scopes;
 		snprintf(who, wholen, "key:%s", r->api->cfg.keys[i].name);
 	} else if (auth) {
-		if (strncasecmp(auth, "Bearer ", 7) || !r->api->cfg.jwt_secret ||
+		if (strncasecmp(auth, "Bearer ", 7) != 0 || !r->api->cfg.jwt_secret ||
 		    sky_jwt_verify(r->api->cfg.jwt_secret, auth + 7, sky_now(), &r->scopes, sub)) {
 			strata_http_header_add(r->resp, "WWW-Authenticate", "Bearer");
 			api_error(r, 401, "unauthorized", NULL, "invalid bearer token: %s",

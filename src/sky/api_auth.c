@@ -131,7 +131,7 @@ static int check_claims(json_t *header, json_t *payload, double now)
 	json_t *alg = json_object_get(header, "alg"), *exp = json_object_get(payload, "exp");
 	json_t *nbf = json_object_get(payload, "nbf");
 
-	if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256"))
+	if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256") != 0)
 		return strata_error_set(STRATA_EAUTH, "only HS256 tokens are accepted");
 	if (exp && (!json_is_number(exp) || json_number_value(exp) <= now))
 		return strata_error_set(STRATA_EAUTH, "token expired");

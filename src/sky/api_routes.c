@@ -22,7 +22,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define COLS(a) a, (int)(sizeof a / sizeof a[0])
+#define COLS(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
 
 /* --- column sets ------------------------------------------------------------------ */
 
@@ -770,7 +770,7 @@ static int h_variability(api_req *r)
 		return 0;
 	if (rc > 0)
 		snprintf(which, sizeof which, "%s", flux);
-	if (strcmp(which, "peak") && strcmp(which, "int"))
+	if (strcmp(which, "peak") != 0 && strcmp(which, "int") != 0)
 		return api_error(r, 400, "invalid_parameter", NULL, "flux must be peak or int");
 	if ((rc = source_exists(r, id)))
 		return rc > 0 ? 0 : rc;
@@ -779,10 +779,15 @@ static int h_variability(api_req *r)
 	strata_buf_puts(&q.sql, " ORDER BY mjd");
 	rc = q_prepare(r, &q, &st);
 	strata_buf_free(&q.sql);
+	if (rc)
+		return rc;
 	f = malloc(VAR_MAX_POINTS * sizeof *f);
 	e = malloc(VAR_MAX_POINTS * sizeof *e);
-	if (!f || !e)
-		rc = rc ? rc : strata_error_set(STRATA_ENOMEM, "out of memory");
+	if (!f || !e) {
+		free(f);
+		free(e);
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
 	int fc = which[0] == 'p' ? 5 : 7;
 	while (!rc && n < VAR_MAX_POINTS && (step = strata_db_step(st)) == STRATA_DB_ROW) {
 		f[n] = strata_db_column_is_null(st, fc) ? NAN : strata_db_column_double(st, fc);
@@ -832,7 +837,7 @@ static json_t *body_object(api_req *r, const char *const *allowed)
 	const char *key;
 	json_t *j, *v;
 
-	if (ct && strncasecmp(ct, "application/json", 16)) {
+	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
 		api_error(r, 415, "unsupported_media_type", NULL,
 		          "the body must be application/json");
 		return NULL;
@@ -1160,7 +1165,7 @@ static int cancel_txn(strata_db *db, void *arg)
 	    sky_job_set_status(db, c->id, queued, "cancelled", "cancelled by request", c->current);
 
 	c->requested = 0;
-	if (rc != STRATA_EEXIST || strcmp(c->current, "running"))
+	if (rc != STRATA_EEXIST || strcmp(c->current, "running") != 0)
 		return rc;
 	if ((rc = strata_db_prepare(db,
 	                            "UPDATE jobs SET cancel_requested = 1 WHERE id = ?"
@@ -1258,7 +1263,7 @@ static int64_t *body_ms_ids(api_req *r, json_t *j, int *n)
 		          BATCH_MAX_ITEMS);
 		return NULL;
 	}
-	if (!(ids = malloc(json_array_size(a) * sizeof *ids))) {
+	if (!(ids = calloc(json_array_size(a), sizeof *ids))) {
 		api_error(r, 500, "internal", NULL, "out of memory");
 		return NULL;
 	}

@@ -363,7 +363,7 @@ static int run_stage(stage_ctx *c, int *go_on)
 	    e_work[PATH_MAX + 32];
 	strata_buf files = STRATA_BUF_INIT, e_files = STRATA_BUF_INIT;
 	const char *cmd = c->cfg->stage_cmd[c->stage];
-	sky_stage_result res;
+	sky_stage_result res = {0, 0, 0};
 	struct stat sb;
 	char err[256];
 	int rc;
@@ -403,7 +403,7 @@ static int run_stage(stage_ctx *c, int *go_on)
 	} else if (res.exit_code) {
 		snprintf(err, sizeof err, "stage %s exited with status %d", stages[c->stage].name,
 		         res.exit_code);
-	} else if (!(rc = strata_db_transaction(c->db, stage_done_txn, c, 0))) {
+	} else if (!strata_db_transaction(c->db, stage_done_txn, c, 0)) {
 		*go_on = 1;
 		return 0;
 	} else {

@@ -29,7 +29,7 @@ int sky_subband_parse(const char *name, int64_t *time_ns, int *subband)
 	if (!(sb = strstr(base, "_sb")) || sb == base || (size_t)(sb - base) >= sizeof stamp)
 		return strata_error_set(STRATA_EPARSE, "%s: not a sub-band file name", base);
 	if (!(sb[3] >= '0' && sb[3] <= '9' && sb[4] >= '0' && sb[4] <= '9') ||
-	    (strcmp(sb + 5, ".hdf5") && strcmp(sb + 5, ".h5")))
+	    (strcmp(sb + 5, ".hdf5") != 0 && strcmp(sb + 5, ".h5") != 0))
 		return strata_error_set(STRATA_EPARSE, "%s: expected NAME_sbNN.hdf5", base);
 	n = (size_t)(sb - base);
 	memcpy(stamp, base, n);

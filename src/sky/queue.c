@@ -237,7 +237,7 @@ static const char *status_sql(const char *to)
 int sky_job_set_status(strata_db *db, const char *id, const char *const *from, const char *to,
                        const char *error, char *current)
 {
-	char status[16], batch_id[SKY_JOB_ID_LEN];
+	char status[16] = "", batch_id[SKY_JOB_ID_LEN] = "";
 	strata_db_stmt *st;
 	int rc;
 
@@ -298,7 +298,7 @@ int sky_job_fail_attempt_txn(strata_db *db, const char *id, const char *error, d
 	static const char *requeue =
 	    "UPDATE jobs SET status = 'queued', error = ?, worker = NULL, run_after = ?"
 	    " WHERE id = ? AND status = 'running' AND attempts < max_attempts";
-	char status[16], batch_id[SKY_JOB_ID_LEN];
+	char status[16] = "", batch_id[SKY_JOB_ID_LEN] = "";
 	strata_db_stmt *st;
 	int rc;
 

@@ -174,7 +174,7 @@ static int cmd_migrate(int argc, char **argv)
 	}
 	if (parse_opts("migrate", argc, argv, &o))
 		return STRATA_EXIT_USAGE;
-	if ((rc = load_config(&o, &c)) || (rc = strata_db_open(c.catalog, &db))) {
+	if (load_config(&o, &c) || strata_db_open(c.catalog, &db)) {
 		sky_config_free(&c);
 		return fail("migrate");
 	}
@@ -314,7 +314,7 @@ static int cmd_seed(int argc, char **argv)
 		                "                       [--sources N] [--photometry N]\n");
 		return STRATA_EXIT_USAGE;
 	}
-	if ((rc = sky_catalog_open(catalog, &db)))
+	if (sky_catalog_open(catalog, &db))
 		return fail("seed");
 	rc = sky_seed(db, &n);
 	strata_db_close(db);
