@@ -1007,6 +1007,26 @@ static void health_platforms(page *p, const site *s)
 	pf(p, "</table></section>\n");
 }
 
+static void health_versions(page *p, const site *s)
+{
+	const health *h = &s->st->net;
+	pf(p,
+	   "<section class=\"card\"><h2>Tor versions</h2><p class=\"muted\">%zu distinct "
+	   "versions; the %zu most used:</p><table><tr><th>Version</th><th class=\"num\">"
+	   "Relays</th><th class=\"num\">Share</th></tr>\n",
+	   h->distinct_versions, h->n_versions);
+	for (size_t i = 0; i < h->n_versions; i++) {
+		pf(p, "<tr><td>");
+		esc(p, h->versions[i].version);
+		pf(p, "%s</td><td class=\"num\">%zu</td><td class=\"num\">",
+		   h->versions[i].recommended ? " <span class=\"good\">recommended</span>" : "",
+		   h->versions[i].relays);
+		pct(p, s->set->n ? (double)h->versions[i].relays / (double)s->set->n : 0.0);
+		pf(p, "</td></tr>\n");
+	}
+	pf(p, "</table></section>\n");
+}
+
 static void health_uptime(page *p, const site *s)
 {
 	const health *h = &s->st->net;
@@ -1038,6 +1058,7 @@ static int write_health(site *s)
 	health_top(&p, s, GROUP_COUNTRY, "Top countries", s->st->net.country_cw_top);
 	health_top(&p, s, GROUP_AS, "Top networks", s->st->net.as_cw_top);
 	health_platforms(&p, s);
+	health_versions(&p, s);
 	health_uptime(&p, s);
 	pf(&p, "</div>\n");
 	return page_close(s, &p, "network-health.html");

@@ -1,6 +1,8 @@
 /* stats.c - operator leaderboards and network-health figures. */
 #include "stats.h"
 
+#include "strmap.h"
+
 #include "strata/error.h"
 
 #include <stdio.h>
@@ -285,6 +287,48 @@ static void relay_counts(const relay_set *set, const relay_groups *g, health *h)
 		h->aroi_operators += is_operator(set, &t->groups[i]);
 }
 
+static int by_share(const void *a, const void *b)
+{
+	const version_share *x = a, *y = b;
+	if (x->relays != y->relays)
+		return x->relays > y->relays ? -1 : 1;
+	return strcmp(x->version, y->version);
+}
+
+/* The most used Tor versions, by relay count (ties by version). */
+static int versions(const relay_set *set, health *h)
+{
+	strmap seen;
+	strmap_init(&seen);
+	version_share *all = calloc(set->n + 1, sizeof(version_share));
+	if (!all)
+		return strata_error_set(STRATA_ENOMEM, "statistics: out of memory");
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < set->n; i++) {
+		const relay *r = &set->relays[i];
+		if (!r->version[0])
+			continue;
+		long at = strmap_get(&seen, r->version);
+		if (at < 0) {
+			at = (long)n;
+			snprintf(all[n++].version, sizeof(all[0].version), "%s", r->version);
+			rc = strmap_put(&seen, r->version, (size_t)at);
+		}
+		all[at].relays++;
+		all[at].recommended |= r->recommended_version;
+	}
+	if (rc == 0) {
+		qsort(all, n, sizeof(version_share), by_share);
+		h->distinct_versions = n;
+		h->n_versions = n < TOP_VERSIONS ? n : TOP_VERSIONS;
+		memcpy(h->versions, all, h->n_versions * sizeof(version_share));
+	}
+	free(all);
+	strmap_free(&seen);
+	return rc;
+}
+
 static void network_health(const relay_set *set, const relay_groups *g, double *values, health *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -319,5 +363,5 @@ int stats_compute(const relay_set *set, const relay_groups *g, relay_stats *out)
 	network_health(set, g, values, &out->net);
 	free(scratch);
 	free(values);
-	return 0;
+	return versions(set, &out->net);
 }

@@ -61,6 +61,14 @@ typedef struct leaderboard {
 enum { AGE_30D, AGE_6M, AGE_1Y, AGE_2Y, AGE_5Y, AGE_OLDER, AGE_BANDS };
 enum { NEW_24H, NEW_30D, NEW_6M, NEW_1Y, NEW_WINDOWS };
 
+#define TOP_VERSIONS 10
+
+typedef struct version_share {
+	char version[32]; /* as published (cut at 31 bytes); escape on output */
+	size_t relays;
+	int recommended; /* some relay on it reports recommended_version */
+} version_share;
+
 typedef struct health {
 	double role_bw_mean[3], role_bw_median[3], role_cw_mean[3], role_cw_median[3];
 	size_t ipv4, ipv6, dual_stack;
@@ -71,6 +79,8 @@ typedef struct health {
 	int has_uptime_percentiles;
 	double uptime_percentile[7]; /* 5, 25, 50, 75, 90, 95, 99 of 6-month uptime */
 	size_t uptime_relays;
+	version_share versions[TOP_VERSIONS]; /* most used Tor versions */
+	size_t n_versions, distinct_versions;
 } health;
 
 typedef struct relay_stats {

@@ -93,6 +93,7 @@ static void test_leaderboards(void **state)
 	assert_int_equal(st->net.aroi_relays, 33);
 	assert_int_equal(st->net.age_band[AGE_OLDER], 35); /* first seen 2020: over 5 years */
 	assert_int_equal(st->net.new_relays[NEW_1Y], 0);
+	assert_int_equal(st->net.distinct_versions, 0); /* no version field given */
 	free(st);
 	groups_free(&g);
 	relay_set_free(&set);
