@@ -624,6 +624,11 @@ static int http_entry(const strata_http_request *req, strata_http_response *resp
 	return 0;
 }
 
+int sky_api_handle(sky_api *api, const strata_http_request *req, strata_http_response *resp)
+{
+	return http_entry(req, resp, api);
+}
+
 /* --- start / stop ------------------------------------------------------------ */
 
 static int keys_init(sky_api *api)

@@ -51,6 +51,14 @@ void sky_api_config_default(sky_api_config *c);
 typedef struct sky_api sky_api;
 
 int sky_api_start(const sky_api_config *c, sky_api **out);
+
+/* Serve one request in the calling thread (what the server does for each;
+ * for fuzzing and tests). resp must come from a zeroed struct with status
+ * 200; the caller frees resp->body. */
+struct strata_http_request;
+struct strata_http_response;
+int sky_api_handle(sky_api *api, const struct strata_http_request *req,
+                   struct strata_http_response *resp);
 int sky_api_port(const sky_api *api);
 void sky_api_stop(sky_api *api);
 

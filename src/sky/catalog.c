@@ -188,17 +188,51 @@ static int json_text(strata_buf *out, const char *s)
 	return 0;
 }
 
-/* Append a double: integral values below 2^53 as integers, others in the
- * shortest form that reads back the same. */
+/* Append integer m (|m| < 2^53) with k decimals: 54, 5 -> "0.00054". */
+static int append_scaled(strata_buf *out, double m, int k)
+{
+	char digits[40], text[48];
+	int n = snprintf(digits, sizeof digits, "%lld", (long long)fabs(m)), t = 0;
+
+	if (m < 0)
+		text[t++] = '-';
+	if (n <= k) { /* 0.000ddd */
+		text[t++] = '0';
+		text[t++] = '.';
+		for (int z = 0; z < k - n; z++)
+			text[t++] = '0';
+		memcpy(text + t, digits, (size_t)n);
+		t += n;
+	} else {
+		memcpy(text + t, digits, (size_t)(n - k));
+		t += n - k;
+		if (k) {
+			text[t++] = '.';
+			memcpy(text + t, digits + n - k, (size_t)k);
+			t += k;
+		}
+	}
+	return strata_buf_append(out, text, (size_t)t);
+}
+
+/* Append a double in the shortest decimal form that reads back the same.
+ * The fast path finds the fewest decimals k with round(v 10^k) / 10^k == v:
+ * both that quotient and strtod of the digits are the correctly rounded
+ * value of the same decimal, so the text reads back as v. Other values go
+ * through the printf-based writer. */
 static int json_number(strata_buf *out, double v)
 {
-	char text[32];
-	int n;
+	static const double p10[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+	                             1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
 
-	if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v &&
-	    !(v == 0 && signbit(v))) {
-		n = snprintf(text, sizeof text, "%lld", (long long)v);
-		return strata_buf_append(out, text, (size_t)n);
+	if (!isfinite(v) || (v == 0 && signbit(v)))
+		return strata_buf_json_double(out, v);
+	for (int k = 0; k < (int)(sizeof p10 / sizeof p10[0]); k++) {
+		double m = nearbyint(v * p10[k]);
+		if (fabs(m) >= 9007199254740992.0)
+			break;
+		if (m / p10[k] == v)
+			return append_scaled(out, m, k);
 	}
 	return strata_buf_json_double(out, v);
 }

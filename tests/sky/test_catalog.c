@@ -304,6 +304,47 @@ static void test_concurrent_claims(void **state)
 	                 CLAIM_JOBS);
 }
 
+/* JSON numbers read back as the same double, and plain values stay short. */
+static void test_json_numbers(void **state)
+{
+	static const double fixed[] = {
+	    0,    1,       -1,    0.5,          0.00054,   60000.00347222222,
+	    1e-7, 124.875, 1e300, -2.5e-9,      0.1 + 0.2, 9007199254740993.0,
+	    1e16, -0.001,  3e-20, 123456789.125};
+	static const sky_col col[] = {{"v", 'd'}};
+	strata_db *db;
+	strata_db_stmt *st;
+	strata_buf out = STRATA_BUF_INIT;
+
+	(void)state;
+	assert_ok(strata_db_open("sqlite::memory:", &db));
+	assert_ok(strata_db_prepare(db, "SELECT ?", &st));
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		int nf = (int)(sizeof fixed / sizeof fixed[0]);
+		double v = i < nf ? fixed[i]
+		                  : ((double)rand() / RAND_MAX - 0.5) * pow(10, rand() % 40 - 20);
+		if (i >= nf && i % 3 == 0)
+			v = round(v * 1000) / 1000;
+		strata_buf_reset(&out);
+		assert_ok(strata_db_reset(st));
+		assert_ok(strata_db_bind_double(st, 1, v));
+		assert_int_equal(strata_db_step(st), STRATA_DB_ROW);
+		assert_ok(sky_json_row(&out, st, col, 1));
+		if (strtod(out.data + 5, NULL) != v)
+			fail_msg("%.17g written as %s", v, out.data);
+	}
+	strata_buf_reset(&out);
+	assert_ok(strata_db_reset(st));
+	assert_ok(strata_db_bind_double(st, 1, 0.00054));
+	assert_int_equal(strata_db_step(st), STRATA_DB_ROW);
+	assert_ok(sky_json_row(&out, st, col, 1));
+	assert_string_equal(out.data, "{\"v\":0.00054}");
+	strata_buf_free(&out);
+	strata_db_finalize(st);
+	strata_db_close(db);
+}
+
 #define BOTH(fn)                                                                                   \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &sqlite_fx),                 \
 	    cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &pg_fx)
@@ -313,7 +354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    BOTH(test_schema_and_upserts), BOTH(test_seed),
 	    BOTH(test_queue_lifecycle),    BOTH(test_reap_stale),
-	    BOTH(test_concurrent_claims),
+	    BOTH(test_concurrent_claims),  cmocka_unit_test(test_json_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
