@@ -27,9 +27,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PATH_SZ      STORE_PATH_MAX
-#define STRATA_DIR   ".strata"
-#define LOCK_POLL_US 10000
+#define PATH_SZ        STORE_PATH_MAX
+#define STRATA_DIR     ".strata"
+#define LOCK_POLL_US   10000
+#define TAIL_SMALL_RUN 8 /* see merge_tail */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -921,6 +922,35 @@ static void touched_range(append_ctx *c, int64_t lo, int64_t hi)
 	c->b = b;
 }
 
+/*
+ * A batch after the last key normally becomes new parts only. Once the item
+ * ends with TAIL_SMALL_RUN parts smaller than half of part_rows, the batch
+ * also takes in the trailing small parts, newest first, while the next older
+ * one holds no more rows than what is merged so far (and the total fits in
+ * part_rows): a binary counter, so the tail stays a few parts of growing
+ * size and every row is rewritten about log2(part_rows / batch) times. This
+ * keeps the number of parts, and with it the per-part cost of a version,
+ * bounded however many small appends are made.
+ */
+static void merge_tail(append_ctx *c, size_t part_rows)
+{
+	size_t small = part_rows / 2, run = 0, acc = c->batch.nrows;
+
+	if (c->evolved || c->a != c->m.nparts)
+		return;
+	while (run < c->m.nparts && c->m.parts[c->m.nparts - 1 - run].rows < small)
+		run++;
+	if (run < TAIL_SMALL_RUN)
+		return;
+	while (c->a > 0) {
+		size_t rows = c->m.parts[c->a - 1].rows;
+		if (rows >= small || rows > acc || acc + rows > part_rows)
+			break;
+		acc += rows;
+		c->a--;
+	}
+}
+
 /* Read the touched parts, cast to the new schema. */
 static int load_touched(append_ctx *c)
 {
@@ -1099,6 +1129,7 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 	/* append_prepare sorted the batch: brefs holds t->nrows > 0 entries */
 	/* NOLINTNEXTLINE(clang-analyzer-core.*) */
 	touched_range(c, k[c->brefs[0].row], k[c->brefs[t->nrows - 1].row]);
+	merge_tail(c, part_rows_of(opts));
 	/* The batch's refs point at source b - a (after the touched parts). */
 	for (size_t i = 0; i < t->nrows; i++)
 		c->brefs[i].src = c->b - c->a;

@@ -109,7 +109,7 @@ expect_one_line_error "strata store write:" "bad2.jsonl:2"
 # --- compact and verify ----------------------------------------------------------
 for m in 40 41 42 43 44 45; do
 	printf 'index,n,sym,px\n2024-01-01T00:%02d:00Z,%d,A,1.5\n' $m $m >"$tmp/one.csv"
-	S append s/c/x "$tmp/one.csv" >/dev/null || fail "append $m"
+	S append s/c/x "$tmp/one.csv" --part-rows 10 >/dev/null || fail "append $m"
 done
 run S info s/c/x --json
 expect_stdout_contains '"parts":10'

@@ -42,6 +42,9 @@ static void mk(strata_pq_table *t, int64_t from, size_t n)
 	free(v);
 }
 
+/* Parts of 5 rows are not small with part_rows 10: appends keep them. */
+static const strata_store_options five_row_parts = {.part_rows = 10};
+
 /* Item of nparts parts of 5 rows each (keys 0..5*nparts-1), by appends. */
 static void build(const char *item, size_t nparts)
 {
@@ -52,8 +55,8 @@ static void build(const char *item, size_t nparts)
 	strata_pq_table_free(&t);
 	for (size_t i = 1; i < nparts; i++) {
 		mk(&t, (int64_t)i * 5, 5);
-		assert_ok(
-		    strata_store_append(root, ST, COL, item, &t, STRATA_STORE_KEEP_LAST, NULL));
+		assert_ok(strata_store_append(root, ST, COL, item, &t, STRATA_STORE_KEEP_LAST,
+		                              &five_row_parts));
 		strata_pq_table_free(&t);
 	}
 }
@@ -306,7 +309,7 @@ static void test_crash_during_compaction(void **state)
 			strata_pq_table t;
 			mk(&t, 40 + ((int64_t)it * PER_ITER + b) * 5, 5);
 			assert_ok(strata_store_append(root, ST, COL, "cc", &t,
-			                              STRATA_STORE_KEEP_LAST, NULL));
+			                              STRATA_STORE_KEEP_LAST, &five_row_parts));
 			strata_pq_table_free(&t);
 		}
 		state_of("cc", &old_rows, &old_sum, &old_parts);
@@ -331,6 +334,32 @@ static void test_crash_during_compaction(void **state)
 	              ITER);
 }
 
+/* Many small appends after the end keep the number of parts bounded (the
+ * tail is merged like a binary counter) and every row in place. */
+static void test_small_appends_bounded(void **state)
+{
+	size_t most = 0;
+	(void)state;
+
+	build("many", 1);
+	for (int i = 1; i < 300; i++) {
+		strata_pq_table t;
+		size_t rows, parts;
+		double sum;
+		mk(&t, (int64_t)i * 5, 5);
+		assert_ok(
+		    strata_store_append(root, ST, COL, "many", &t, STRATA_STORE_KEEP_LAST, NULL));
+		strata_pq_table_free(&t);
+		state_of("many", &rows, &sum, &parts);
+		assert_int_equal(rows, (size_t)(i + 1) * 5);
+		most = parts > most ? parts : most;
+	}
+	check("many", 1500);
+	/* 8 small parts trigger a merge; the binary counter adds log2(300). */
+	assert_true(most <= 8 + 9);
+	print_message("300 appends of 5 rows: at most %zu parts\n", most);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +368,7 @@ int main(void)
 	    cmocka_unit_test(test_full_disk),
 	    cmocka_unit_test(test_lock_timeout),
 	    cmocka_unit_test(test_crash_during_compaction),
+	    cmocka_unit_test(test_small_appends_bounded),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
 }
