@@ -276,7 +276,15 @@ static const known_file *known_find(const known_set *k, const char *path)
 
 /* --- per-file work (worker threads) ---------------------------------------- */
 
-enum file_state { FILE_PENDING, FILE_INDEXED, FILE_UNCHANGED, FILE_SKIPPED, FILE_FAILED };
+/* FILE_TOUCHED: same size and content, new mtime; only the mtime is written. */
+enum file_state {
+	FILE_PENDING,
+	FILE_INDEXED,
+	FILE_UNCHANGED,
+	FILE_TOUCHED,
+	FILE_SKIPPED,
+	FILE_FAILED
+};
 
 typedef struct file_job {
 	const char *path;
@@ -321,16 +329,15 @@ static int process_file(size_t i, void *ctx)
 
 	if (!rc)
 		rc = noise_hash_file(j->path, j->hash);
-	if (!rc && k && k->size == j->size && k->mtime_ns == j->mtime_ns &&
-	    !strcmp(k->hash, j->hash))
-		j->state = FILE_UNCHANGED;
+	if (!rc && k && k->size == j->size && strcmp(k->hash, j->hash) == 0)
+		j->state = k->mtime_ns == j->mtime_ns ? FILE_UNCHANGED : FILE_TOUCHED;
 	else if (!rc && !(rc = noise_mseed_index_file(j->path, &j->index)))
 		rc = noise_new_id(j->id);
 	if (rc) {
 		j->state = FILE_FAILED;
 		j->error = strdup(strata_error_message());
 		noise_mseed_index_free(&j->index);
-	} else if (j->state != FILE_UNCHANGED) {
+	} else if (j->state != FILE_UNCHANGED && j->state != FILE_TOUCHED) {
 		j->state = FILE_INDEXED;
 	}
 	strata_progress_add(b->progress, 1);
@@ -461,6 +468,19 @@ static int write_file(strata_db *db, const file_job *j)
 	return 0;
 }
 
+/* A file touched but not changed: record its new mtime only. */
+static int write_mtime(strata_db *db, const file_job *j)
+{
+	strata_db_stmt *st = NULL;
+	int rc = strata_db_prepare(db, "UPDATE mseed_file SET mtime_ns = ? WHERE path = ?", &st);
+
+	rc = rc ? rc : strata_db_bind_int64(st, 1, j->mtime_ns);
+	rc = rc ? rc : strata_db_bind_text(st, 2, j->path);
+	rc = rc ? rc : strata_db_step(st);
+	strata_db_finalize(st);
+	return rc < 0 ? strata_error_wrap(rc, "%s", j->path) : 0;
+}
+
 typedef struct write_ctx {
 	file_job *jobs;
 	size_t n;
@@ -472,9 +492,12 @@ static int write_batch_txn(strata_db *db, void *ctx)
 	const write_ctx *w = ctx;
 	int rc = 0;
 
-	for (size_t i = 0; !rc && i < w->n; i++)
+	for (size_t i = 0; !rc && i < w->n; i++) {
 		if (w->jobs[i].state == FILE_INDEXED)
 			rc = write_file(db, &w->jobs[i]);
+		else if (w->jobs[i].state == FILE_TOUCHED)
+			rc = write_mtime(db, &w->jobs[i]);
+	}
 	return rc;
 }
 
@@ -483,7 +506,7 @@ static void tally_batch(const file_job *jobs, size_t n, noise_ingest_summary *s)
 {
 	for (size_t i = 0; i < n; i++) {
 		const file_job *j = &jobs[i];
-		if (j->state == FILE_UNCHANGED) {
+		if (j->state == FILE_UNCHANGED || j->state == FILE_TOUCHED) {
 			s->unchanged++;
 		} else if (j->state == FILE_SKIPPED) {
 			s->skipped++;

@@ -7,7 +7,9 @@
  * worker pool, and written by the calling thread only: per file, the
  * mseed_file row is upserted on its path and its segments on (file, seq),
  * then segments beyond the new count are deleted, all in one transaction.
- * A file whose size, mtime and content hash match its row is left alone.
+ * A file whose size, mtime and content hash match its row is left alone;
+ * one whose size and hash match but mtime differs (touched, copied) only
+ * gets its new mtime.
  * A file that does not start with a miniSEED record header is skipped
  * quietly (trees hold inventories and notes too); one that cannot be read
  * or is corrupt miniSEED is reported, counted and skipped; its old rows
@@ -31,7 +33,7 @@ typedef struct noise_ingest_opts {
 typedef struct noise_ingest_summary {
 	size_t files;     /* files found (after the glob) */
 	size_t indexed;   /* new or changed, written */
-	size_t unchanged; /* size, mtime and hash equal to the catalog's */
+	size_t unchanged; /* size and hash equal to the catalog's (mtime updated) */
 	size_t skipped;   /* not miniSEED (no record header at byte 0), or empty */
 	size_t failed;    /* unreadable or invalid miniSEED: skipped, reported */
 	int64_t segments; /* segments written */

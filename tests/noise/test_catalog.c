@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h> /* AT_FDCWD */
+#include <sys/stat.h>
 #include <sys/types.h> /* off_t, used by libmseed.h */
 #include <time.h>
 #include <unistd.h>
@@ -600,6 +602,16 @@ static void test_ingest_rerun_and_change(void **state)
 	assert_int_equal(s.indexed, 0);
 	assert_int_equal(s.unchanged, NENC);
 	assert_int_equal(count_rows(fx->db, "mseed_segment"), NENC);
+	/* Touched, not changed: only the mtime is recorded. */
+	snprintf(path, sizeof path, "%s/2022/XX/S2/HHZ.D/XX.S2.00.HHZ.D.2022.002", root);
+	struct timespec times[2] = {{1600000000, 0}, {1600000000, 5}};
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	s = ingest(fx, root, NULL);
+	assert_int_equal(s.indexed, 0);
+	assert_int_equal(s.unchanged, NENC);
+	assert_int_equal(query_int(fx->db, "SELECT COUNT(*) FROM mseed_file WHERE mtime_ns = "
+	                                   "1600000000000000005"),
+	                 1);
 	/* Append a second stretch after a 10 s gap to S0's file: re-indexed,
 	 * now two segments with the gap on the second. */
 	snprintf(path, sizeof path, "%s/2022/XX/S0/HHZ.D/XX.S0.00.HHZ.D.2022.002", root);
