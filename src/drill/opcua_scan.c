@@ -72,6 +72,7 @@ typedef struct scan {
 	role pending;          /* role of the value after the current key */
 	int entry;             /* target of the open entry, -1 when none */
 	int payload_seen, done, failed;
+	int samples_opened; /* a samples array has just been opened */
 	char first_ts[SCAN_TS_MAX + 1];
 	int has_first_ts;
 } scan;
@@ -201,19 +202,25 @@ static int integer_id(scan *s, const char *text, size_t len)
 	return take_id(s, strdup(buf));
 }
 
-/* A JSON number as a double (exactly as strtod reads it); an overflow to
- * infinity is an error. */
-static int sample_number(scan *s, const char *text, size_t len)
+/* Take a sample parsed with strata_parse_json_double (rc, v): an overflow
+ * to infinity or a failure is an error naming the element. */
+static int take_sample(scan *s, int rc, double v)
 {
-	double v;
-	int rc = strata_parse_json_double(text, len, &v);
-
 	if (rc == 0 && !isinf(v))
 		return add_sample(s, v);
 	char reason[160];
 	snprintf(reason, sizeof(reason), "element %zu: %s", s->t[s->entry].n,
 	         rc == 0 ? "number out of range" : strata_error_message());
 	return scan_fail(s, s->entry, rc == 0 ? STRATA_EPARSE : rc, reason);
+}
+
+/* A JSON number as a double (exactly as strtod reads it). */
+static int sample_number(scan *s, const char *text, size_t len)
+{
+	double v;
+	int rc = strata_parse_json_double(text, len, &v);
+
+	return take_sample(s, rc, v);
 }
 
 static int on_number(void *ctx, const char *text, size_t len)
@@ -293,9 +300,10 @@ static int on_start_array(void *ctx)
 		return type_check(s, r, "an array");
 	if (r == R_MESSAGES)
 		s->messages_index = 0;
-	else if (r == R_VALUE)
+	else if (r == R_VALUE) {
 		r = R_SAMPLES;
-	else
+		s->samples_opened = 1; /* scan_feed reads its elements */
+	} else
 		r = R_OTHER; /* a Payload or a first entry given as an array */
 	return push(s, r);
 }
@@ -438,12 +446,115 @@ static int scan_syntax_error(yajl_handle h, const scan *s, const char *data, siz
 	                        clean);
 }
 
+/* --- the samples arrays without yajl ----------------------------------------------- */
+
+static int is_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int is_number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Skip JSON whitespace from p; returns the next offset (len at the end). */
+static size_t skip_space(const char *data, size_t len, size_t p)
+{
+	while (p < len && is_json_space(data[p]))
+		p++;
+	return p;
+}
+
+/* One element of a samples array at data[p]: a number or null, added to the
+ * open entry. Returns the offset after it, 0 when it is something else (or
+ * not valid JSON), or 0 with s->failed set when the sample is refused. */
+static size_t read_sample(scan *s, const char *data, size_t len, size_t p)
+{
+	size_t q = p;
+	double v;
+	int rc;
+
+	if (len - p >= 4 && !memcmp(data + p, "null", 4)) {
+		s->n_null++;
+		return add_sample(s, NAN) ? p + 4 : 0;
+	}
+	while (q < len && is_number_char(data[q]))
+		q++;
+	if (q == p || (rc = strata_parse_json_double(data + p, q - p, &v)) == STRATA_EPARSE)
+		return 0;
+	return take_sample(s, rc, v) ? q : 0;
+}
+
+/*
+ * yajl has just read the '[' of a samples array, ending before data[p].
+ * Read its elements here (numbers, nulls, commas and whitespace: what a
+ * trace holds, at a fraction of yajl's cost per byte) and return the offset
+ * of its closing ']', for yajl to read next: yajl sees an empty array. When
+ * the array holds anything else or is cut short, return 0 with the samples
+ * read here dropped: yajl then reads the array itself, with its own errors.
+ * A refused sample (limit, range) sets s->failed.
+ */
+static size_t read_samples(scan *s, const char *data, size_t len, size_t p)
+{
+	target *t = &s->t[s->entry];
+	size_t n0 = t->n, null0 = s->n_null;
+
+	p = skip_space(data, len, p);
+	if (p < len && data[p] == ']')
+		return p;
+	while (p < len) {
+		p = read_sample(s, data, len, p);
+		if (p == 0)
+			break;
+		p = skip_space(data, len, p);
+		if (p < len && data[p] == ']')
+			return p;
+		if (p >= len || data[p] != ',')
+			break;
+		p = skip_space(data, len, p + 1);
+	}
+	t->n = n0;
+	s->n_null = null0;
+	return 0;
+}
+
+/*
+ * Feed the message to yajl in pieces that end at each '[' (the only bytes
+ * that can open a samples array), so that after a piece that opened one the
+ * array's elements can be read without yajl. *at is the offset where yajl
+ * stopped.
+ */
+static yajl_status scan_feed(scan *s, yajl_handle h, const char *data, size_t len, size_t *at)
+{
+	yajl_status st = yajl_status_ok;
+	size_t pos = 0;
+
+	while (pos < len && st == yajl_status_ok) {
+		const char *bracket = memchr(data + pos, '[', len - pos);
+		size_t end = bracket ? (size_t)(bracket - data) + 1 : len;
+
+		st = yajl_parse(h, (const unsigned char *)data + pos, end - pos);
+		*at = pos + yajl_get_bytes_consumed(h);
+		pos = end;
+		if (st != yajl_status_ok || !s->samples_opened)
+			continue;
+		s->samples_opened = 0;
+		size_t close = read_samples(s, data, len, pos);
+		if (s->failed)
+			return yajl_status_client_canceled;
+		if (close)
+			pos = close;
+	}
+	return st;
+}
+
 /* Run the scan over the whole message (or until the key mode stops it). */
 static int scan_run(scan *s, const char *data, size_t len)
 {
 	yajl_handle h;
 	yajl_status st;
-	size_t at;
+	size_t at = 0;
 	int rc = 0;
 
 	if (len > DRILL_MAX_MESSAGE_BYTES && !s->stop_at_end)
@@ -452,8 +563,7 @@ static int scan_run(scan *s, const char *data, size_t len)
 	h = yajl_alloc(&scan_callbacks, NULL, s);
 	if (!h)
 		return strata_error_set(STRATA_ENOMEM, "%s: out of memory", s->msg);
-	st = yajl_parse(h, (const unsigned char *)data, len);
-	at = yajl_get_bytes_consumed(h);
+	st = scan_feed(s, h, data, len, &at);
 	if (st == yajl_status_ok) {
 		st = yajl_complete_parse(h);
 		at = len; /* what is missing is at the end */

@@ -322,6 +322,50 @@ static void test_trace_scan_details(void **state)
 }
 
 /* Too many program steps: a limit error, not an allocation of the whole input. */
+/* The samples arrays are read without yajl: whitespace, nulls, signed zeros
+ * and exponents read as yajl + strtod read them; anything that is not a
+ * number, null, comma or whitespace leaves the array to yajl, whose syntax
+ * errors give the line and column. */
+static void test_trace_samples_syntax(void **state)
+{
+	static const char *const bad[] = {"[1,]",   "[1 2]", "[01]", "[1.]", "[nul]", "[-]",
+	                                  "[1,,2]", "[,1]",  "[1e]", "[.5]", "[+1]",  "[1]]"};
+	drill_trace t;
+	char *s;
+
+	(void)state;
+	s = trace_msg("1", "[ -0 ,\n\t1E2,\r\n null , -1.25e-1 ]", "[1,2,3,4]", "[ ]", "[1,2,3,4]");
+	expect_error(parse_trace(s, &t), STRATA_ESCHEMA, "IntensityThrustTrace", "0 samples");
+	free(s);
+	s = trace_msg("1", "[ -0 ,\n\t1E2,\r\n null , -1.25e-1 ]", "[1,2,3,4]",
+	              "[0.1,1e-2,2E+1,null]", "[1,2,3,4]");
+	assert_ok(parse_trace(s, &t));
+	assert_int_equal(t.n, 4);
+	assert_true(t.position[0] == 0 && signbit(t.position[0]) && t.position[1] == 100);
+	assert_true(isnan(t.position[2]) && t.position[3] == -0.125);
+	assert_true(t.thrust[0] == strtod("0.1", NULL) && t.thrust[1] == strtod("1e-2", NULL));
+	assert_true(t.thrust[2] == 20 && isnan(t.thrust[3]) && t.n_null == 2);
+	drill_trace_free(&t);
+	free(s);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s = trace_msg("1", bad[i], "[1]", "[1]", "[1]");
+		expect_error(parse_trace(s, &t), STRATA_EPARSE, "Trace.json:1:", "invalid JSON");
+		assert_null(t.position);
+		free(s);
+	}
+	/* cut inside an array: the error is at the end of the message */
+	s = trace_msg("1", "[1]", "[1]", "[1]", "[1]");
+	char *cut = strstr(s, "\"Value\":[1]");
+	assert_non_null(cut);
+	cut[10] = '\0';
+	expect_error(parse_trace(s, &t), STRATA_EPARSE, "Trace.json:1:", "invalid JSON");
+	free(s);
+	/* a syntax error on line 2 */
+	s = trace_msg("1", "[1,\n 2 3]", "[1,2]", "[1,2]", "[1,2]");
+	expect_error(parse_trace(s, &t), STRATA_EPARSE, "Trace.json:2:", "invalid JSON");
+	free(s);
+}
+
 static void test_limits(void **state)
 {
 	size_t n = DRILL_MAX_STEPS + 1, cap = 4 * n + 16, len;
@@ -781,6 +825,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_nulls_and_variants),
 	    cmocka_unit_test(test_trace_hostile),
 	    cmocka_unit_test(test_trace_scan_details),
+	    cmocka_unit_test(test_trace_samples_syntax),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_first_match_and_array),
 	    cmocka_unit_test(test_topic),
