@@ -128,7 +128,9 @@ static int invert(double *g, size_t k)
 /*
  * H = A (A^T A)^-1 A^T with A[j][p] = t_j^p, t_j = j - half (centred for
  * conditioning): the least-squares polynomial fit of one window evaluated at
- * each of its samples. The middle row is the smoothing kernel.
+ * each of its samples. The middle row is the smoothing kernel. The powers
+ * t_j^p come from a table of pow() values (the same values, in the same
+ * order of operations, as calling pow() in the sums).
  */
 int drill_savgol_hat(size_t window, unsigned order, double *h)
 {
@@ -138,13 +140,17 @@ int drill_savgol_hat(size_t window, unsigned order, double *h)
 		                        "savgol: window %zu, order %u: need an odd window > order, "
 		                        "window <= %u, order <= %u",
 		                        window, order, SAVGOL_MAX_WINDOW, SAVGOL_MAX_ORDER);
-	size_t k = order + 1;
+	size_t k = order + 1, npow = 2 * order + 1;
 	double half = (double)(window - 1) / 2.0; /* window is odd */
 	double g[(SAVGOL_MAX_ORDER + 1) * (SAVGOL_MAX_ORDER + 1)] = {0};
+	double tp[SAVGOL_MAX_WINDOW][2 * SAVGOL_MAX_ORDER + 1]; /* tp[j][p] = t_j^p */
+	for (size_t j = 0; j < window; j++)
+		for (size_t p = 0; p < npow; p++)
+			tp[j][p] = pow((double)j - half, (double)p);
 	for (size_t a = 0; a < k; a++)
 		for (size_t b = 0; b < k; b++)
 			for (size_t j = 0; j < window; j++)
-				g[a * k + b] += pow((double)j - half, (double)(a + b));
+				g[a * k + b] += tp[j][a + b];
 	if (invert(g, k) != 0)
 		return strata_error_set(STRATA_EINVAL, "savgol: singular normal matrix");
 	for (size_t i = 0; i < window; i++) {
@@ -152,8 +158,7 @@ int drill_savgol_hat(size_t window, unsigned order, double *h)
 			double s = 0.0;
 			for (size_t a = 0; a < k; a++)
 				for (size_t b = 0; b < k; b++)
-					s += pow((double)i - half, (double)a) * g[a * k + b] *
-					     pow((double)j - half, (double)b);
+					s += tp[i][a] * g[a * k + b] * tp[j][b];
 			h[i * window + j] = s;
 		}
 	}
