@@ -7,6 +7,12 @@
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
+# ok MSG CMD...: pass when CMD succeeds, else fail with MSG.
+ok() {
+	msg=$1
+	shift
+	if "$@"; then pass; else fail "$msg"; fi
+}
 require_testdata onionoo/generate_onionoo.py
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
@@ -34,12 +40,11 @@ check_page() {
 	"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,900 \
 		--user-data-dir="$tmp/profile" --screenshot="$shots/$2.png" "file://$1" >/dev/null 2>&1
 	size=$(wc -c <"$shots/$2.png" 2>/dev/null || echo 0)
-	[ "$size" -gt 20000 ] && pass || fail "$2: screenshot missing or blank ($size bytes)"
+	ok "$2: screenshot missing or blank ($size bytes)" [ "$size" -gt 20000 ]
 	"$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$tmp/profile" \
 		--dump-dom "file://$1" >"$tmp/dom.html" 2>/dev/null
-	grep -qF -- "$3" "$tmp/dom.html" && pass || fail "$2: rendered page lacks '$3'"
-	grep -q 'rel="stylesheet" href="[./]*style.css"' "$tmp/dom.html" && pass ||
-		fail "$2: no shared stylesheet"
+	ok "$2: rendered page lacks '$3'" grep -qF -- "$3" "$tmp/dom.html"
+	ok "$2: no shared stylesheet" grep -q 'rel="stylesheet" href="[./]*style.css"' "$tmp/dom.html"
 }
 CURRENT="chromium"
 check_page "$site/index.html" index "<h1>Operator leaderboards</h1>"

@@ -7,6 +7,12 @@
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
+# ok MSG CMD...: pass when CMD succeeds, else fail with MSG.
+ok() {
+	msg=$1
+	shift
+	if "$@"; then pass; else fail "$msg"; fi
+}
 require_testdata onionoo/generate_onionoo.py
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,18 +39,18 @@ for f in index.html top500.html network-health.html style.css search-index.json 
 	platform/Linux/index.html country/DE/index.html; do
 	if [ -f "$site/$f" ]; then pass; else fail "missing $f"; fi
 done
-fp=$(sed -n 's/.*"fingerprint":"\([0-9A-F]\{40\}\)".*/\1/p' "$data/details.json" | head -1)
 nrelay=$(find "$site/relay" -mindepth 1 -maxdepth 1 -type d | wc -l)
-[ "$nrelay" -gt 150 ] && pass || fail "only $nrelay relay pages"
-[ "$(find "$site/contact" -mindepth 1 -maxdepth 1 | wc -l)" -gt 10 ] && pass || fail "contacts"
-[ "$(find "$site/family" -mindepth 1 -maxdepth 1 | wc -l)" -gt 0 ] && pass || fail "families"
-[ "$(find "$site/as" -mindepth 1 -maxdepth 1 -name 'AS*' | wc -l)" -gt 10 ] && pass || fail "AS"
-[ "$(find "$site/first_seen" -mindepth 1 -maxdepth 1 | wc -l)" -gt 10 ] && pass || fail "dates"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["relays"]) > 150' \
-	"$site/search-index.json" && pass || fail "search-index.json is not valid JSON"
+ok "only $nrelay relay pages" [ "$nrelay" -gt 150 ]
+ok "contacts" [ "$(find "$site/contact" -mindepth 1 -maxdepth 1 | wc -l)" -gt 10 ]
+ok "families" [ "$(find "$site/family" -mindepth 1 -maxdepth 1 | wc -l)" -gt 0 ]
+ok "AS" [ "$(find "$site/as" -mindepth 1 -maxdepth 1 -name 'AS*' | wc -l)" -gt 10 ]
+ok "dates" [ "$(find "$site/first_seen" -mindepth 1 -maxdepth 1 | wc -l)" -gt 10 ]
+ok "search-index.json is not valid JSON" python3 -c \
+	'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["relays"]) > 150' \
+	"$site/search-index.json"
 
 # one page per distinct family, not one per member
-python3 - "$data/details.json" "$site" <<'PY' && pass || fail "family pages"
+ok "family pages" python3 - "$data/details.json" "$site" <<'PY'
 import json, os, sys
 d = json.load(open(sys.argv[1]))
 fams = {tuple(sorted(set(r.get("effective_family", [])) | {r["fingerprint"]}))
@@ -56,8 +62,7 @@ PY
 # --- --base-url: vanity links for operators with a valid AROI proof ---------------
 run B --out "$tmp/vanity" --base-url 'https://aroi.example/"x'
 expect_status 0
-grep -rq 'href="https://aroi.example/&quot;x/op[0-9]*\.example[a-z.]*/"' "$tmp/vanity/index.html" &&
-	pass || fail "no vanity link on the leaderboards"
+ok "no vanity link on the leaderboards" grep -rq 'href="https://aroi.example/&quot;x/op[0-9]*\.example[a-z.]*/"' "$tmp/vanity/index.html"
 rm -rf "$tmp/vanity"
 
 # --- golden semantics: an independent Python reference of the original's rules -----
@@ -81,10 +86,10 @@ run python3 "$here/linkcheck.py" "$site"
 expect_status 0
 expect_stdout_contains " 0 broken"
 if grep -rqi "<script" "$site"; then fail "unescaped <script in the site"; else pass; fi
-grep -rq "&lt;script&gt;" "$site" && pass || fail "hostile contact not shown escaped"
+ok "hostile contact not shown escaped" grep -rq "&lt;script&gt;" "$site"
 if grep -rq "&amp;lt;" "$site"; then fail "double-escaped text"; else pass; fi
 outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
-[ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
+ok "stray files: $outside" [ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ]
 
 # --- hostile relays: skipped, counted, site still built ---------------------------
 token=$(basename "$tmp")
@@ -115,12 +120,11 @@ expect_stderr_contains "consensus_weight: expected a non-negative integer, got n
 expect_stderr_contains "nickname: missing"
 expect_stderr_contains "first_seen: expected a timestamp"
 expect_stderr_contains "flags: expected"
-[ -f "$site/relay/BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB/index.html" ] && pass || fail "evil relay"
+ok "evil relay" [ -f "$site/relay/BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB/index.html" ]
 if grep -rqi "<script\|<b>x" "$site"; then fail "unescaped hostile text"; else pass; fi
-[ -z "$(find "$tmp" /tmp -maxdepth 3 -name "strata-evil-$token" 2>/dev/null)" ] && pass ||
-	fail "a path escaped --out"
+ok "a path escaped --out" [ -z "$(find "$tmp" /tmp -maxdepth 3 -name "strata-evil-$token" 2>/dev/null)" ]
 outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
-[ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
+ok "stray files: $outside" [ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ]
 
 # --- a truncated details.json fails and leaves the previous site ----------------
 before=$(find "$site" -type f | sort | xargs cat | cksum)
@@ -131,9 +135,9 @@ expect_stderr_contains "truncated.json"
 expect_stderr_contains "invalid JSON"
 expect_stderr_contains "previous site is unchanged"
 after=$(find "$site" -type f | sort | xargs cat | cksum)
-[ "$before" = "$after" ] && pass || fail "the previous site changed"
+ok "the previous site changed" [ "$before" = "$after" ]
 outside=$(find "$tmp/sandbox" -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')
-[ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ] && pass || fail "stray files: $outside"
+ok "stray files: $outside" [ "$outside" = "$tmp/sandbox/again $tmp/sandbox/site " ]
 
 # --- documents over HTTP: cached, then the cached copy when the server is gone -----
 python3 -u -m http.server --bind 127.0.0.1 --directory "$data" 0 >"$tmp/http.log" 2>&1 &
@@ -158,7 +162,7 @@ if [ -n "$port" ]; then
 		--uptime "$url/uptime.json" --cache-dir "$tmp/cache" --now "$NOW"
 	expect_status 0
 	expect_stderr_contains "using the cached copy"
-	diff -r "$tmp/http-site" "$tmp/http-site2" >/dev/null && pass || fail "fallback site differs"
+	ok "fallback site differs" diff -r "$tmp/http-site" "$tmp/http-site2" >/dev/null
 	rm -rf "$tmp/http-site" "$tmp/http-site2"
 else
 	kill "$server" 2>/dev/null
