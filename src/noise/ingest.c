@@ -110,8 +110,16 @@ static int walk_dir(walk_ctx *w, const char *dir, int depth)
 	if (depth > WALK_MAX_DEPTH)
 		return strata_error_set(STRATA_ELIMIT, "%s: directories nested deeper than %d", dir,
 		                        WALK_MAX_DEPTH);
-	if (!(d = opendir(dir)))
-		return strata_error_set_errno("%s: open directory", dir);
+	if (!(d = opendir(dir))) {
+		if (depth == 0)
+			return strata_error_set_errno("%s: open directory", dir);
+		/* An unreadable sub-directory is reported and skipped. */
+		strata_error_set_errno("%s: open directory", dir);
+		strata_log(STRATA_LOG_WARN, "skipped directory", "path", dir, "error",
+		           strata_error_message());
+		strata_error_clear();
+		return 0;
+	}
 	while (!rc && (e = readdir(d)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
