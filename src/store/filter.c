@@ -106,6 +106,7 @@ const char *store_filter_column(const strata_store_filter *f, size_t i)
 	return NULL;
 }
 
+/* Map an op name ("=" is "==") to *op; 0 when unknown. */
 static int parse_op(const char *s, filter_op *op)
 {
 	if (!strcmp(s, "="))
@@ -184,6 +185,7 @@ static int json_cond(fgroup *g, const json_t *c, size_t gi, size_t ci)
 	return group_add(g, json_string_value(col), json_string_length(col), op, json_deep_copy(v));
 }
 
+/* An empty filter of ngroups AND groups (NULL when out of memory). */
 static strata_store_filter *filter_new(size_t ngroups)
 {
 	strata_store_filter *f = calloc(1, sizeof *f);
@@ -494,6 +496,7 @@ static int64_t unit_scale(strata_pq_unit u)
 	return u == STRATA_PQ_MILLIS ? 1000000 : u == STRATA_PQ_MICROS ? 1000 : 1;
 }
 
+/* Bind condition fc to its column among cols[0..ncols). */
 static int bind_cond(const fcond *fc, const colspec *cols, size_t ncols, bcond *c)
 {
 	size_t j = 0;
@@ -601,6 +604,7 @@ static void row_value(const strata_pq_column *col, size_t r, fval *v)
 	v->d = col->type == STRATA_PQ_UINT64 ? (double)v->u : (double)i;
 }
 
+/* Whether row r of t satisfies c (a null row never does). */
 static int cond_holds(const bcond *c, const strata_pq_table *t, size_t r)
 {
 	const strata_pq_column *col = &t->cols[c->col];

@@ -149,6 +149,7 @@ static int compact_commit(const item_paths *p, unsigned cur, const char *vdir, c
 	return rc;
 }
 
+/* Compact under the writer lock: plan, then build and swap a version. */
 static int compact_locked(const item_paths *p, const strata_store_options *opts, size_t *merged)
 {
 	char vdir[STORE_PATH_MAX];

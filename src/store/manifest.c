@@ -224,6 +224,7 @@ static json_t *part_json(const part *p)
 	return o;
 }
 
+/* The manifest as a JSON tree (a new reference). */
 static json_t *manifest_json(const manifest *m)
 {
 	json_t *root = json_object(), *cols = json_array(), *parts = json_array();
@@ -270,6 +271,7 @@ static int type_from_name(const char *name, strata_pq_type *out)
 	return -1;
 }
 
+/* Decode "columns": names unique, types and units known. */
 static int load_cols(const char *name, json_t *arr, manifest *m)
 {
 	size_t i;
@@ -326,6 +328,7 @@ static int load_part_extras(const char *name, size_t i, json_t *p, part *out)
 	return 0;
 }
 
+/* Decode "parts": safe file names, sane counts and key ranges. */
 static int load_parts(const char *name, json_t *arr, manifest *m)
 {
 	size_t i;

@@ -290,6 +290,7 @@ static int rg_wanted(const read_ctx *c, rg_ctx *g)
 	return store_filter_may_match(c->bf, rg_bounds, g);
 }
 
+/* Whether the read has the rows its head (or tail) asks for. */
 static int done(const read_ctx *c)
 {
 	return c->selected >= c->limit;
