@@ -26,6 +26,14 @@ extern "C" {
  */
 int strata_parse_json_double(const char *text, size_t len, double *out);
 
+/*
+ * Read the longest JSON number at the start of text[0..len) ("1.5" of
+ * "1.5,2", "0" of "01", "1" of "1e"): *used is its length and *out its
+ * value, as strata_parse_json_double reads it. Returns 0, STRATA_EPARSE
+ * when no JSON number starts there, or STRATA_ENOMEM.
+ */
+int strata_scan_json_double(const char *text, size_t len, size_t *used, double *out);
+
 #ifdef __cplusplus
 }
 #endif

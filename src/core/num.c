@@ -61,16 +61,15 @@ static const char *scan_digits(const char *p, const char *end, int fraction, dec
 	return p;
 }
 
-/* The exponent part after 'e' or 'E'; NULL when it has no digits. */
+/* The exponent part after 'e' or 'E' (at least one digit, checked by the
+ * caller). */
 static const char *scan_exponent(const char *p, const char *end, decimal *d)
 {
 	int negative = 0;
 	long e = 0;
 
-	if (p < end && (*p == '+' || *p == '-'))
+	if (*p == '+' || *p == '-')
 		negative = *p++ == '-';
-	if (p == end || !is_digit(*p))
-		return NULL;
 	for (; p < end && is_digit(*p); p++) {
 		if (e < EXPONENT_LIMIT)
 			e = e * 10 + (*p - '0');
@@ -81,8 +80,20 @@ static const char *scan_exponent(const char *p, const char *end, decimal *d)
 	return p;
 }
 
-/* Check text against the JSON number grammar and decompose it into d. */
-static int scan_json_number(const char *p, const char *end, decimal *d)
+/* Does an exponent with digits start at p ('e' or 'E', a sign, a digit)? */
+static int exponent_follows(const char *p, const char *end)
+{
+	if (p == end || (*p != 'e' && *p != 'E'))
+		return 0;
+	p++;
+	if (p < end && (*p == '+' || *p == '-'))
+		p++;
+	return p < end && is_digit(*p);
+}
+
+/* The longest JSON number at the start of [p, end), decomposed into d;
+ * returns its end, or NULL when none starts there. */
+static const char *scan_json_number(const char *p, const char *end, decimal *d)
 {
 	memset(d, 0, sizeof *d);
 	if (p < end && *p == '-') {
@@ -90,19 +101,16 @@ static int scan_json_number(const char *p, const char *end, decimal *d)
 		p++;
 	}
 	if (p == end || !is_digit(*p))
-		return -1;
+		return NULL;
 	if (*p == '0')
 		p++; /* a leading zero stands alone */
 	else
 		p = scan_digits(p, end, 0, d);
-	if (p < end && *p == '.') {
-		if (++p == end || !is_digit(*p))
-			return -1;
-		p = scan_digits(p, end, 1, d);
-	}
-	if (p < end && (*p == 'e' || *p == 'E'))
+	if (end - p >= 2 && *p == '.' && is_digit(p[1]))
+		p = scan_digits(p + 1, end, 1, d);
+	if (exponent_follows(p, end))
 		p = scan_exponent(p + 1, end, d);
-	return p == end ? 0 : -1;
+	return p;
 }
 
 /*
@@ -151,14 +159,27 @@ static int slow_path(const char *text, size_t len, double *out)
 	return consumed ? 0 : strata_error_set(STRATA_EPARSE, "strtod stopped inside a number");
 }
 
-int strata_parse_json_double(const char *text, size_t len, double *out)
+int strata_scan_json_double(const char *text, size_t len, size_t *used, double *out)
 {
 	decimal d;
+	const char *end = text ? scan_json_number(text, text + len, &d) : NULL;
 
-	if (!text || scan_json_number(text, text + len, &d) != 0)
-		return strata_error_set(STRATA_EPARSE, "'%.*s' is not a JSON number",
+	if (!end)
+		return strata_error_set(STRATA_EPARSE, "'%.*s' does not start with a JSON number",
 		                        len > 40 ? 40 : (int)len, text ? text : "");
+	*used = (size_t)(end - text);
 	if (fast_path(&d, out))
 		return 0;
-	return slow_path(text, len, out);
+	return slow_path(text, *used, out);
+}
+
+int strata_parse_json_double(const char *text, size_t len, double *out)
+{
+	size_t used = 0;
+	int rc = strata_scan_json_double(text, len, &used, out);
+
+	if (rc == 0 && used != len)
+		rc = strata_error_set(STRATA_EPARSE, "'%.*s' is not a JSON number",
+		                      len > 40 ? 40 : (int)len, text);
+	return rc;
 }

@@ -453,11 +453,6 @@ static int is_json_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int is_number_char(char c)
-{
-	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
-}
-
 /* Skip JSON whitespace from p; returns the next offset (len at the end). */
 static size_t skip_space(const char *data, size_t len, size_t p)
 {
@@ -467,11 +462,11 @@ static size_t skip_space(const char *data, size_t len, size_t p)
 }
 
 /* One element of a samples array at data[p]: a number or null, added to the
- * open entry. Returns the offset after it, 0 when it is something else (or
- * not valid JSON), or 0 with s->failed set when the sample is refused. */
+ * open entry. Returns the offset after it, 0 when something else starts
+ * there, or 0 with s->failed set when the sample is refused. */
 static size_t read_sample(scan *s, const char *data, size_t len, size_t p)
 {
-	size_t q = p;
+	size_t used = 0;
 	double v;
 	int rc;
 
@@ -479,11 +474,10 @@ static size_t read_sample(scan *s, const char *data, size_t len, size_t p)
 		s->n_null++;
 		return add_sample(s, NAN) ? p + 4 : 0;
 	}
-	while (q < len && is_number_char(data[q]))
-		q++;
-	if (q == p || (rc = strata_parse_json_double(data + p, q - p, &v)) == STRATA_EPARSE)
+	rc = strata_scan_json_double(data + p, len - p, &used, &v);
+	if (rc == STRATA_EPARSE)
 		return 0;
-	return take_sample(s, rc, v) ? q : 0;
+	return take_sample(s, rc, v) ? p + used : 0;
 }
 
 /*

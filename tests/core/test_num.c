@@ -149,6 +149,34 @@ static void test_not_json(void **state)
 	assert_int_equal(strata_parse_json_double(NULL, 0, &v), STRATA_EPARSE);
 }
 
+/* The longest JSON number at the start of a text, and nothing when none. */
+static void test_scan_prefix(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t used;
+		double value;
+	} cases[] = {
+	    {"1.5,2", 3, 1.5}, {"01", 1, 0},       {"1.", 1, 1},       {"1e", 1, 1},
+	    {"1e+", 1, 1},     {"1E-2]", 4, 0.01}, {"-0.5 ", 4, -0.5}, {"2.5e3x", 5, 2500},
+	    {"7", 1, 7},       {"1.e5", 1, 1},     {"0.0.1", 3, 0},
+	};
+	static const char *const none[] = {"", "-", "-x", "+1", ".5", "x1", "null"};
+	size_t used;
+	double v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		used = 99;
+		assert_ok(strata_scan_json_double(cases[i].text, strlen(cases[i].text), &used, &v));
+		assert_int_equal(used, cases[i].used);
+		assert_true(v == cases[i].value);
+	}
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+		assert_int_equal(strata_scan_json_double(none[i], strlen(none[i]), &used, &v),
+		                 STRATA_EPARSE);
+}
+
 /* A long number (beyond the stack copy) goes through strtod intact. */
 static void test_long_text(void **state)
 {
@@ -169,7 +197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_known_values),    cmocka_unit_test(test_random_against_strtod),
 	    cmocka_unit_test(test_printed_doubles), cmocka_unit_test(test_not_json),
-	    cmocka_unit_test(test_long_text),
+	    cmocka_unit_test(test_scan_prefix),     cmocka_unit_test(test_long_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
