@@ -1263,6 +1263,24 @@ static int render(site *s, size_t total)
 	return rc;
 }
 
+/* --out without trailing slashes into out; "/", "." and ".." (as the last
+ * component) cannot be swapped and are refused. */
+static int clean_out(const char *given, char out[4096])
+{
+	size_t n = strlen(given);
+	while (n > 1 && given[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= 4096)
+		return strata_error_set(STRATA_EINVAL, "--out: not a usable folder name");
+	memcpy(out, given, n);
+	out[n] = '\0';
+	const char *last = strrchr(out, '/');
+	last = last ? last + 1 : out;
+	if (!strcmp(out, "/") || !strcmp(last, ".") || !strcmp(last, ".."))
+		return strata_error_set(STRATA_EINVAL, "--out %s: name a folder of its own", given);
+	return 0;
+}
+
 int site_build(const relay_set *set, const relay_groups *g, const relay_stats *st,
                const site_options *o, site_result *result)
 {
@@ -1272,18 +1290,21 @@ int site_build(const relay_set *set, const relay_groups *g, const relay_stats *s
 	s.g = g;
 	s.st = st;
 	s.o = o;
-	char when_built[48];
+	char when_built[48], out[4096];
 	html_datetime(when_built, sizeof(when_built), set->now);
 	snprintf(s.generated, sizeof(s.generated), "%s UTC", when_built);
+	int rc = clean_out(o->out, out);
+	if (rc < 0)
+		return rc;
 	struct stat out_stat;
-	if (lstat(o->out, &out_stat) == 0 && !S_ISDIR(out_stat.st_mode))
-		return strata_error_set(STRATA_EEXIST, "%s exists and is not a folder", o->out);
-	int rc = make_temp(o->out, &s.tmp);
+	if (lstat(out, &out_stat) == 0 && !S_ISDIR(out_stat.st_mode))
+		return strata_error_set(STRATA_EEXIST, "%s exists and is not a folder", out);
+	rc = make_temp(out, &s.tmp);
 	if (rc < 0)
 		return rc;
 	rc = render(&s, plan(&s));
 	if (rc == 0)
-		rc = swap_in(s.tmp, o->out);
+		rc = swap_in(s.tmp, out);
 	if (rc < 0)
 		strata_remove_tree(s.tmp);
 	free(s.tmp);

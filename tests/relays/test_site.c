@@ -119,6 +119,25 @@ static void test_failed_swap_leaves_nothing(void **state)
 	release(b);
 }
 
+static void test_out_names(void **state)
+{
+	built *b = prepare();
+	char out[512];
+	snprintf(out, sizeof(out), "%s/slash///", strata_test_dir);
+	site_options o = {out, 1, 0, 0, NULL};
+	site_result r;
+	assert_ok(site_build(&b->set, &b->g, &b->st, &o, &r)); /* trailing slashes dropped */
+	assert_true(exists(strata_test_dir, "slash/index.html"));
+	assert_ok(site_build(&b->set, &b->g, &b->st, &o, &r)); /* and replaced again */
+	assert_int_equal(count_prefixed("slash.tmp-"), 0);
+	static const char *const refused[] = {"/", ".", "..", "x/..", ""};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		o.out = refused[i];
+		assert_int_equal(site_build(&b->set, &b->g, &b->st, &o, &r), STRATA_EINVAL);
+	}
+	release(b);
+}
+
 static void test_escaped_once(void **state)
 {
 	built *b = prepare();
@@ -144,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_build_and_replace),
 	    cmocka_unit_test(test_failed_swap_leaves_nothing),
+	    cmocka_unit_test(test_out_names),
 	    cmocka_unit_test(test_escaped_once),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
