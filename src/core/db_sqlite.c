@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
@@ -123,6 +124,25 @@ static int pragma_value(strata_db *db, const char *sql, char *out, size_t outlen
 	return rc;
 }
 
+/*
+ * Switch to WAL mode. The switch needs an exclusive lock that SQLite does not
+ * wait for through the busy handler: when several processes open the same new
+ * database at once, one of them gets SQLITE_BUSY at once. Retry every 10 ms
+ * for up to the busy timeout.
+ */
+static int enable_wal(strata_db *db, char *mode, size_t modelen)
+{
+	const struct timespec pause = {0, 10 * 1000 * 1000};
+	int rc;
+
+	for (int waited_ms = 0;; waited_ms += 10) {
+		rc = pragma_value(db, "PRAGMA journal_mode = WAL", mode, modelen);
+		if (rc != STRATA_EBUSY || waited_ms >= BUSY_TIMEOUT_MS)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* Apply the connection settings every catalog connection runs with. */
 static int configure(strata_db *db, const char *path)
 {
@@ -135,7 +155,7 @@ static int configure(strata_db *db, const char *path)
 	                  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(db, rc, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
-	if ((rc = pragma_value(db, "PRAGMA journal_mode = WAL", mode, sizeof mode)))
+	if ((rc = enable_wal(db, mode, sizeof mode)))
 		return rc;
 	if (strcmp(path, ":memory:") != 0 && strcasecmp(mode, "wal") != 0)
 		return strata_db_fail(db, STRATA_EDB, NULL,
