@@ -7,7 +7,8 @@
 static const strata_cmd store_commands[] = {
     {"write", store_cmd_write, "write a new item from CSV, JSON lines or Parquet", NULL},
     {"append", store_cmd_append, "append rows to an item, newest row wins per timestamp", NULL},
-    {"read", store_cmd_read, "read an item or a time range of it as CSV or JSON lines", NULL},
+    {"read", store_cmd_read, "read an item (columns, time range, filters) as CSV or JSON lines",
+     NULL},
     {"delete", store_cmd_delete, "delete an item", NULL},
     {"list", store_cmd_list, "list stores, collections or items; filter items by metadata", NULL},
     {"info", store_cmd_info, "show an item's schema, rows, key range, parts and size", NULL},
