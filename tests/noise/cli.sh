@@ -111,6 +111,7 @@ concurrent() {
 	s1=0; s2=0
 	wait $p1 || s1=$?
 	wait $p2 || s2=$?
+	# shellcheck disable=SC2034 # read by fail and pass in lib.sh
 	CURRENT="concurrent add-seismic-data on $2"
 	if [ $s1 -eq 0 ] && [ $s2 -eq 0 ]; then pass; else
 		fail "exit statuses $s1 and $s2: $(cat "$tmp/e1" "$tmp/e2" | head -5)"
