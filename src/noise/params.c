@@ -7,7 +7,9 @@
  */
 #include "noise/params.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "noise/catalog.h"
@@ -494,7 +496,9 @@ int noise_params_add(strata_db *db, const char *path, const char *expect_kind, n
 		                      expect_kind);
 	rc = rc ? rc : strata_conf_to_json(table, &json);
 	if (!rc) {
-		params_txn p = {kind, strata_buf_cstr(&json), path, out};
+		char abs[PATH_MAX];
+		params_txn p = {kind, strata_buf_cstr(&json), realpath(path, abs) ? abs : path,
+		                out};
 		snprintf(out->kind, sizeof out->kind, "%s", kind);
 		noise_hash_init(&h);
 		noise_hash_update(&h, p.json, strlen(p.json));
