@@ -1,5 +1,6 @@
 /* fetch.c - documents over http(s) with libcurl, cached, conditional, retried. */
 #include "fetch.h"
+#include "jstream.h"
 
 #include "strata/error.h"
 #include "strata/file.h"
@@ -152,6 +153,21 @@ static void pause_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+static int ignore_event(void *ctx, jstream_event ev, const jstream_path *p, const jstream_value *v)
+{
+	return 0;
+}
+
+/* A download must be complete JSON before it replaces the cached copy: a
+ * truncated or garbled body counts as a failed attempt. */
+static int check_json(strata_atomic_file *w, const char *url)
+{
+	if (fflush(w->fp) != 0)
+		return strata_error_set_errno("%s: write", w->tmp_path);
+	int rc = jstream_parse_file(w->tmp_path, ignore_event, NULL, NULL);
+	return rc < 0 ? strata_error_wrap(rc, "%s: downloaded document", url) : 0;
+}
+
 /* One attempt: download into a temporary file beside data and commit it on
  * 200; *not_modified on 304. */
 static int attempt(const char *url, const fetch_options *o, const char *data, const char *meta,
@@ -170,6 +186,8 @@ static int attempt(const char *url, const fetch_options *o, const char *data, co
 	long status = 0;
 	rc = get_once(url, o, since, &t, &status);
 	*not_modified = rc == 0 && status == 304;
+	if (rc == 0 && !*not_modified)
+		rc = check_json(&w, url);
 	if (rc < 0 || *not_modified) {
 		strata_atomic_abort(&w);
 		return rc;

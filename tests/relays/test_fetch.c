@@ -16,7 +16,8 @@
 
 typedef struct server_state {
 	atomic_int requests, not_modified;
-	atomic_int fail; /* answer 500 */
+	atomic_int fail;    /* answer 500 */
+	atomic_int garbage; /* answer 200 with truncated JSON */
 } server_state;
 
 static int handler(const strata_http_request *req, strata_http_response *resp, void *user)
@@ -25,6 +26,8 @@ static int handler(const strata_http_request *req, strata_http_response *resp, v
 	atomic_fetch_add(&st->requests, 1);
 	if (atomic_load(&st->fail))
 		return strata_http_respond(resp, 500, NULL, "down", 4);
+	if (atomic_load(&st->garbage))
+		return strata_http_respond(resp, 200, "application/json", "{\"relays\":[", 11);
 	const char *since = strata_http_header_get(req, "If-Modified-Since");
 	if (since && !strcmp(since, LAST_MODIFIED)) {
 		atomic_fetch_add(&st->not_modified, 1);
@@ -83,6 +86,17 @@ static void test_download_304_fallback(void **state)
 	read_file(path, text, sizeof(text));
 	assert_string_equal(text, BODY);
 	free(path);
+
+	/* a truncated 200 never replaces the good copy */
+	atomic_store(&st.fail, 0);
+	atomic_store(&st.garbage, 1);
+	assert_ok(fetch_document(url, &o, &path, &src));
+	assert_int_equal(src, FETCH_FALLBACK);
+	read_file(path, text, sizeof(text));
+	assert_string_equal(text, BODY);
+	free(path);
+	atomic_store(&st.garbage, 0);
+	atomic_store(&st.fail, 1);
 
 	/* another URL, never cached: an error naming it */
 	char other[160];
