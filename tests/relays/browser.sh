@@ -37,11 +37,11 @@ relay=$(find "$site/relay" -mindepth 1 -maxdepth 1 | head -1)
 
 # page, screenshot name, a text the rendered DOM must contain
 check_page() {
-	"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,900 \
+	"$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --hide-scrollbars --window-size=1280,900 \
 		--user-data-dir="$tmp/profile" --screenshot="$shots/$2.png" "file://$1" >/dev/null 2>&1
 	size=$(wc -c <"$shots/$2.png" 2>/dev/null || echo 0)
 	ok "$2: screenshot missing or blank ($size bytes)" [ "$size" -gt 20000 ]
-	"$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$tmp/profile" \
+	"$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --user-data-dir="$tmp/profile" \
 		--dump-dom "file://$1" >"$tmp/dom.html" 2>/dev/null
 	ok "$2: rendered page lacks '$3'" grep -qF -- "$3" "$tmp/dom.html"
 	ok "$2: no shared stylesheet" grep -q 'rel="stylesheet" href="[./]*style.css"' "$tmp/dom.html"
