@@ -102,6 +102,30 @@ int strata_http_respond(strata_http_response *resp, int status, const char *cont
  * STRATA_ELIMIT when the headers do not fit. */
 int strata_http_header_add(strata_http_response *resp, const char *name, const char *value);
 
+/* --- WebSocket (RFC 6455) ----------------------------------------------- */
+
+typedef struct strata_ws strata_ws; /* one open connection */
+
+typedef struct strata_ws_handlers {
+	/* Accept (return 0) or refuse (non-zero) a connection; req carries the
+	 * path, query and headers, no body. *conn_user goes to the others. */
+	int (*open)(const strata_http_request *req, void *user, void **conn_user);
+	/* The handshake is done: ws may be written to from any thread. */
+	void (*ready)(strata_ws *ws, void *conn_user, void *user);
+	/* The connection is gone: ws must not be used once this returns. */
+	void (*closed)(strata_ws *ws, void *conn_user, void *user);
+} strata_ws_handlers;
+
+/* Accept WebSocket connections to path and below it ("/ws" takes
+ * "/ws/pipeline"). Messages from clients are ignored. Add before clients
+ * connect; removed by strata_http_stop. STRATA_EUNSUPPORTED when CivetWeb was
+ * built without WebSocket support. */
+int strata_http_websocket(strata_http_server *s, const char *path, const strata_ws_handlers *h,
+                          void *user);
+
+/* Send one text message (thread-safe while the connection is open). */
+int strata_ws_send_text(strata_ws *ws, const char *text, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,8 +20,15 @@ typedef struct http_route {
 	void *user;
 } http_route;
 
+typedef struct http_ws_route {
+	struct http_ws_route *next;
+	strata_ws_handlers h;
+	void *user;
+} http_ws_route;
+
 struct strata_http_server {
 	struct mg_context *ctx;
+	http_ws_route *ws_routes;
 	int port;
 	size_t max_body;
 	int keep_alive;
@@ -298,8 +305,95 @@ void strata_http_stop(strata_http_server *s)
 		free(r->path);
 		free(r);
 	}
+	for (http_ws_route *w = s->ws_routes, *next; w; w = next) {
+		next = w->next;
+		free(w);
+	}
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
+}
+
+/* --- WebSocket ------------------------------------------------------------ */
+
+/* Before the handshake: build a request from the upgrade and ask open. */
+static int ws_connect(const struct mg_connection *conn, void *cbdata)
+{
+	const http_ws_route *w = cbdata;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	strata_http_header headers[64];
+	void *conn_user = NULL;
+	int nh = ri->num_headers < 64 ? ri->num_headers : 64;
+
+	for (int i = 0; i < nh; i++)
+		headers[i] =
+		    (strata_http_header){ri->http_headers[i].name, ri->http_headers[i].value};
+	strata_http_request req = {ri->request_method,
+	                           ri->local_uri ? ri->local_uri : "/",
+	                           ri->query_string ? ri->query_string : "",
+	                           ri->remote_addr,
+	                           headers,
+	                           nh,
+	                           "",
+	                           0};
+	if (w->h.open(&req, w->user, &conn_user))
+		return 1; /* refused: CivetWeb closes the connection */
+	mg_set_user_connection_data(conn, conn_user);
+	return 0;
+}
+
+static void ws_ready(struct mg_connection *conn, void *cbdata)
+{
+	const http_ws_route *w = cbdata;
+
+	if (w->h.ready)
+		w->h.ready((strata_ws *)conn, mg_get_user_connection_data(conn), w->user);
+}
+
+/* Client frames are ignored; a close frame ends the connection. */
+static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cbdata)
+{
+	return (bits & 0x0f) != MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE;
+}
+
+static void ws_close(const struct mg_connection *conn, void *cbdata)
+{
+	const http_ws_route *w = cbdata;
+	strata_ws *ws;
+
+	/* CivetWeb hands a const connection; the handler only forgets it. */
+	memcpy(&ws, &conn, sizeof(void *)); /* drop const without a cast */
+	if (w->h.closed)
+		w->h.closed(ws, mg_get_user_connection_data(conn), w->user);
+}
+
+int strata_http_websocket(strata_http_server *s, const char *path, const strata_ws_handlers *h,
+                          void *user)
+{
+	http_ws_route *w;
+
+	if (!path || path[0] != '/' || !h || !h->open)
+		return strata_error_set(STRATA_EINVAL, "http: a websocket route needs a path and "
+		                                       "an open handler");
+	if (!mg_check_feature(16))
+		return strata_error_set(STRATA_EUNSUPPORTED,
+		                        "http: CivetWeb was built without WebSocket support");
+	if (!(w = calloc(1, sizeof *w)))
+		return strata_error_set(STRATA_ENOMEM, "http: out of memory");
+	w->h = *h;
+	w->user = user;
+	pthread_rwlock_wrlock(&s->lock);
+	w->next = s->ws_routes;
+	s->ws_routes = w;
+	pthread_rwlock_unlock(&s->lock);
+	mg_set_websocket_handler(s->ctx, path, ws_connect, ws_ready, ws_data, ws_close, w);
+	return 0;
+}
+
+int strata_ws_send_text(strata_ws *ws, const char *text, size_t len)
+{
+	if (mg_websocket_write((struct mg_connection *)ws, MG_WEBSOCKET_OPCODE_TEXT, text, len) < 0)
+		return strata_error_set(STRATA_EIO, "http: websocket write failed");
+	return 0;
 }
 
 const char *strata_http_header_get(const strata_http_request *req, const char *name)

@@ -503,6 +503,25 @@ static int rate_limit(api_req *r, const char *who)
 	return -1;
 }
 
+int api_check_read(sky_api *api, const strata_http_request *req)
+{
+	static const api_route ws_route = {"GET", "/ws", SKY_SCOPE_READ, NULL, "", NULL, ""};
+	strata_http_response resp;
+	api_req r;
+	char who[96];
+	int rc;
+
+	memset(&resp, 0, sizeof resp);
+	memset(&r, 0, sizeof r);
+	r.api = api;
+	r.http = req;
+	r.resp = &resp;
+	rc = authenticate(&r, who, sizeof who) || authorize(&r, &ws_route, who[0] != 0) ||
+	     rate_limit(&r, who);
+	strata_buf_free(&resp.body);
+	return rc ? -1 : 0;
+}
+
 /* --- metrics ---------------------------------------------------------------- */
 
 #define STATUS_SLOTS 12
@@ -701,7 +720,8 @@ int sky_api_start(const sky_api_config *c, sky_api **out)
 	ho.max_body = c->max_body;
 	ho.keep_alive = 1;
 	if ((rc = strata_http_start(&ho, &api->http)) ||
-	    (rc = strata_http_route(api->http, "/", 1, http_entry, api)))
+	    (rc = strata_http_route(api->http, "/", 1, http_entry, api)) ||
+	    (rc = api_ws_start(api)))
 		goto fail;
 	*out = api;
 	return 0;
@@ -719,7 +739,8 @@ void sky_api_stop(sky_api *api)
 {
 	if (!api)
 		return;
-	strata_http_stop(api->http);
+	strata_http_stop(api->http); /* closes WebSockets first */
+	api_ws_stop(api);
 	for (int i = 0; i < api->n_sessions; i++)
 		session_drop_cache(&api->sessions[i]);
 	free(api->sessions);

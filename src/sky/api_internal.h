@@ -72,8 +72,8 @@ struct sky_api {
 	unsigned char *key_digests; /* SHA-256 of each API key */
 	sky_ratelimit *rl_ip, *rl_key;
 	struct api_route_metrics *route_metrics;
-	strata_metric *gauge_ms_stage[16], *gauge_jobs[8];
 	double started;
+	struct api_ws_hub *ws; /* WebSocket subscribers and their pusher */
 };
 
 /* --- responses ------------------------------------------------------------ */
@@ -116,6 +116,17 @@ int api_paging(api_req *r, int dflt, int64_t *limit, int64_t *offset);
 
 /* Path parameter i as a positive integer id (400 sent when not). */
 int api_param_id(api_req *r, int i, int64_t *id);
+
+/* Whether req may read (credentials, scope, rate limit): 0 or -1. */
+int api_check_read(sky_api *api, const strata_http_request *req);
+
+/* The job as JSON (the API's job object); STRATA_ENOTFOUND when absent. */
+int api_job_json(strata_db *db, const char *id, strata_buf *out);
+
+/* WebSocket routes: /api/v1/ws/jobs/{id}, /api/v1/ws/pipeline (also
+ * /ws/pipeline), pushing changes once a second. */
+int api_ws_start(sky_api *api);
+void api_ws_stop(sky_api *api);
 
 /* The OpenAPI document of the route table. */
 int api_openapi(strata_buf *out);

@@ -1196,6 +1196,23 @@ static int h_job_cancel(api_req *r)
 	return rc ? rc : answer_created(r, 202, r->params[0], 0);
 }
 
+int api_job_json(strata_db *db, const char *id, strata_buf *out)
+{
+	api_query q;
+	strata_db_stmt *st;
+	int rc;
+
+	q_select(&q, COLS(job_cols), "", "jobs WHERE id = ?");
+	if ((rc = strata_db_prepare(db, q.sql.data, &st)) == 0) {
+		if (!(rc = strata_db_bind_text(st, 1, id)) && (rc = strata_db_step(st)) >= 0)
+			rc = rc == STRATA_DB_ROW ? sky_json_row(out, st, COLS(job_cols))
+			                         : STRATA_ENOTFOUND;
+		strata_db_finalize(st);
+	}
+	strata_buf_free(&q.sql);
+	return rc;
+}
+
 /* --- batches ----------------------------------------------------------------------- */
 
 static int h_batches(api_req *r)
