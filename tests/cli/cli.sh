@@ -20,9 +20,9 @@ for app in store noise drill relays sky; do
 	expect_status 0
 	expect_stdout_contains "usage: strata $app <command>"
 done
-run "$STRATA" sky serve
+run "$STRATA" noise psd
 expect_status 2
-expect_stderr_contains "not available yet (issue #4)"
+expect_stderr_contains "not available yet (issue #6)"
 run "$STRATA" nosuchapp
 expect_status 2
 expect_stderr_contains "unknown command 'nosuchapp'"
