@@ -86,7 +86,8 @@ static int sorted_steps(const drill_result *r, const char *name, step_empty **ou
 	return 0;
 }
 
-/* Each sample's no-load torque: its step's in the sorted Result steps, or NaN. */
+/* Each sample's no-load torque: its step's in the sorted Result steps, or NaN.
+ * Samples come in runs of one step, so a run searches once. */
 static void join_torque_empty(const step_empty *steps, size_t n_steps, const drill_trace *t,
                               double *out)
 {
@@ -94,6 +95,10 @@ static void join_torque_empty(const step_empty *steps, size_t n_steps, const dri
 		double s = t->step[i];
 		const step_empty *hit = NULL;
 
+		if (i > 0 && s == t->step[i - 1]) {
+			out[i] = out[i - 1]; /* same step as the previous sample */
+			continue;
+		}
 		if (steps && s >= INT32_MIN && s <= INT32_MAX && s == floor(s)) {
 			step_empty key = {(int32_t)s, 0};
 			hit = bsearch(&key, steps, n_steps, sizeof *steps, step_empty_cmp);

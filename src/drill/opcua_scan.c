@@ -58,6 +58,13 @@ typedef struct target {
 	size_t n, cap;
 } target;
 
+/* An array yajl has just opened: scan_feed reads its elements itself. */
+typedef enum opened_array {
+	OPENED_NONE = 0,
+	OPENED_SAMPLES, /* a wanted samples array: the elements are kept */
+	OPENED_OTHER    /* an array nothing wants: the elements are only checked */
+} opened_array;
+
 typedef struct scan {
 	const char *msg;
 	target t[SCAN_TARGETS];
@@ -72,7 +79,7 @@ typedef struct scan {
 	role pending;          /* role of the value after the current key */
 	int entry;             /* target of the open entry, -1 when none */
 	int payload_seen, done, failed;
-	int samples_opened; /* a samples array has just been opened */
+	opened_array opened; /* the array yajl has just opened, for scan_feed */
 	char first_ts[SCAN_TS_MAX + 1];
 	int has_first_ts;
 } scan;
@@ -300,11 +307,12 @@ static int on_start_array(void *ctx)
 		return type_check(s, r, "an array");
 	if (r == R_MESSAGES)
 		s->messages_index = 0;
-	else if (r == R_VALUE) {
+	else if (r == R_VALUE)
 		r = R_SAMPLES;
-		s->samples_opened = 1; /* scan_feed reads its elements */
-	} else
+	else
 		r = R_OTHER; /* a Payload or a first entry given as an array */
+	if (r != R_MESSAGES)
+		s->opened = r == R_SAMPLES ? OPENED_SAMPLES : OPENED_OTHER;
 	return push(s, r);
 }
 
@@ -461,44 +469,51 @@ static size_t skip_space(const char *data, size_t len, size_t p)
 	return p;
 }
 
-/* One element of a samples array at data[p]: a number or null, added to the
- * open entry. Returns the offset after it, 0 when something else starts
- * there, or 0 with s->failed set when the sample is refused. */
-static size_t read_sample(scan *s, const char *data, size_t len, size_t p)
+/* One element of an array at data[p]: a number or null, added to the open
+ * entry when keep is set (else only checked). Returns the offset after it,
+ * 0 when something else starts there, or 0 with s->failed set when a kept
+ * sample is refused. */
+static size_t read_element(scan *s, const char *data, size_t len, size_t p, int keep)
 {
 	size_t used = 0;
 	double v;
 	int rc;
 
 	if (len - p >= 4 && !memcmp(data + p, "null", 4)) {
+		if (!keep)
+			return p + 4;
 		s->n_null++;
 		return add_sample(s, NAN) ? p + 4 : 0;
 	}
 	rc = strata_scan_json_double(data + p, len - p, &used, &v);
 	if (rc == STRATA_EPARSE)
 		return 0;
+	if (!keep)
+		return rc == 0 ? p + used : 0;
 	return take_sample(s, rc, v) ? p + used : 0;
 }
 
 /*
- * yajl has just read the '[' of a samples array, ending before data[p].
- * Read its elements here (numbers, nulls, commas and whitespace: what a
- * trace holds, at a fraction of yajl's cost per byte) and return the offset
- * of its closing ']', for yajl to read next: yajl sees an empty array. When
- * the array holds anything else or is cut short, return 0 with the samples
- * read here dropped: yajl then reads the array itself, with its own errors.
- * A refused sample (limit, range) sets s->failed.
+ * yajl has just read the '[' of an array, ending before data[p]. Read its
+ * elements here when they are numbers and nulls (what a trace holds, at a
+ * fraction of yajl's cost per byte; kept for a samples array, only checked
+ * for an array nothing wants) and return the offset of its closing ']', for
+ * yajl to read next: yajl sees an empty array, whose elements would have
+ * had no other effect. When the array holds anything else or is cut short,
+ * return 0 with the samples read here dropped: yajl then reads the array
+ * itself, with its own errors. A refused sample (limit, range) sets
+ * s->failed.
  */
-static size_t read_samples(scan *s, const char *data, size_t len, size_t p)
+static size_t read_array(scan *s, const char *data, size_t len, size_t p, int keep)
 {
-	target *t = &s->t[s->entry];
-	size_t n0 = t->n, null0 = s->n_null;
+	target *t = keep ? &s->t[s->entry] : NULL;
+	size_t n0 = t ? t->n : 0, null0 = s->n_null;
 
 	p = skip_space(data, len, p);
 	if (p < len && data[p] == ']')
 		return p;
 	while (p < len) {
-		p = read_sample(s, data, len, p);
+		p = read_element(s, data, len, p, keep);
 		if (p == 0)
 			break;
 		p = skip_space(data, len, p);
@@ -508,14 +523,15 @@ static size_t read_samples(scan *s, const char *data, size_t len, size_t p)
 			break;
 		p = skip_space(data, len, p + 1);
 	}
-	t->n = n0;
+	if (t)
+		t->n = n0;
 	s->n_null = null0;
 	return 0;
 }
 
 /*
  * Feed the message to yajl in pieces that end at each '[' (the only bytes
- * that can open a samples array), so that after a piece that opened one the
+ * that can open an array), so that after a piece that opened one the
  * array's elements can be read without yajl. *at is the offset where yajl
  * stopped.
  */
@@ -531,10 +547,10 @@ static yajl_status scan_feed(scan *s, yajl_handle h, const char *data, size_t le
 		st = yajl_parse(h, (const unsigned char *)data + pos, end - pos);
 		*at = pos + yajl_get_bytes_consumed(h);
 		pos = end;
-		if (st != yajl_status_ok || !s->samples_opened)
+		if (st != yajl_status_ok || s->opened == OPENED_NONE)
 			continue;
-		s->samples_opened = 0;
-		size_t close = read_samples(s, data, len, pos);
+		size_t close = read_array(s, data, len, pos, s->opened == OPENED_SAMPLES);
+		s->opened = OPENED_NONE;
 		if (s->failed)
 			return yajl_status_client_canceled;
 		if (close)

@@ -366,6 +366,51 @@ static void test_trace_samples_syntax(void **state)
 	free(s);
 }
 
+/* msg with the payload entry `extra` inserted first. */
+static char *with_entry(const char *msg, const char *extra)
+{
+	const char *at = strstr(msg, "\"Payload\":{");
+	size_t n = strlen(msg) + strlen(extra) + 2;
+	char *s = malloc(n);
+
+	assert_non_null(at);
+	assert_non_null(s);
+	at += strlen("\"Payload\":{");
+	snprintf(s, n, "%.*s%s,%s", (int)(at - msg), msg, extra, at);
+	return s;
+}
+
+/* Arrays nothing wants are checked as they are skipped: numbers of any
+ * range, nulls, nested values; a syntax error in one is still an error. */
+static void test_trace_other_arrays(void **state)
+{
+	static const char *const good[] = {
+	    "\"a\":{\"Value\":[1e400, null,-0, 2.5E-3]}",
+	    "\"a\":{\"Value\":[1,\"x\",{\"b\":[3,[4]]},true]}",
+	    "\"a\":[[],[[1]],[ ]]",
+	};
+	static const char *const bad[] = {"\"a\":{\"Value\":[1,]}", "\"a\":[01]",
+	                                  "\"a\":{\"Value\":[1,\"x\",]}"};
+	char *base = trace_msg("1", "[1,2]", "[3,4]", "[5,6]", "[1,2]");
+	drill_trace t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *s = with_entry(base, good[i]);
+		assert_ok(parse_trace(s, &t));
+		assert_int_equal(t.n, 2);
+		assert_true(t.position[1] == 2 && t.torque[0] == 3 && t.n_null == 0);
+		drill_trace_free(&t);
+		free(s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *s = with_entry(base, bad[i]);
+		expect_error(parse_trace(s, &t), STRATA_EPARSE, "Trace.json:1:", "invalid JSON");
+		free(s);
+	}
+	free(base);
+}
+
 static void test_limits(void **state)
 {
 	size_t n = DRILL_MAX_STEPS + 1, cap = 4 * n + 16, len;
@@ -826,6 +871,7 @@ int main(void)
 	    cmocka_unit_test(test_trace_hostile),
 	    cmocka_unit_test(test_trace_scan_details),
 	    cmocka_unit_test(test_trace_samples_syntax),
+	    cmocka_unit_test(test_trace_other_arrays),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_first_match_and_array),
 	    cmocka_unit_test(test_topic),
