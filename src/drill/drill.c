@@ -1,4 +1,5 @@
 /* drill.c - `strata drill`: drilling depth estimation over MQTT. */
+#include "drill/convert.h"
 #include "drill/estimate.h"
 #include "drill/replay.h"
 #include "drill/service.h"
@@ -12,7 +13,8 @@ static const strata_cmd drill_commands[] = {
      NULL},
     {"estimate", drill_cmd_estimate,
      "keypoints of Setitec exports, or one hole's MQTT messages and its payloads (--json)", NULL},
-    {"convert", NULL, "convert OPC UA PubSub JSON to a Setitec-like table", "issue #7"},
+    {"convert", drill_cmd_convert,
+     "write a hole's Result and Trace JSON as the original's table (CSV)", NULL},
     {NULL, NULL, NULL, NULL},
 };
 
