@@ -115,13 +115,14 @@ const char *sky_api_route_pattern(int i)
 
 /* --- responses -------------------------------------------------------------- */
 
-static void security_headers(strata_http_response *resp)
+/* The headers of every answer; csp NULL: nothing may load (JSON). */
+static void security_headers(strata_http_response *resp, const char *csp)
 {
 	strata_http_header_add(resp, "X-Content-Type-Options", "nosniff");
 	strata_http_header_add(resp, "X-Frame-Options", "DENY");
 	strata_http_header_add(resp, "Referrer-Policy", "no-referrer");
 	strata_http_header_add(resp, "Content-Security-Policy",
-	                       "default-src 'none'; frame-ancestors 'none'");
+	                       csp ? csp : "default-src 'none'; frame-ancestors 'none'");
 }
 
 int api_json(api_req *r, int status, strata_buf *body)
@@ -635,8 +636,8 @@ static int http_entry(const strata_http_request *req, strata_http_response *resp
 	r.api = api;
 	r.http = req;
 	r.resp = resp;
-	security_headers(resp);
 	route = serve_request(&r);
+	security_headers(resp, r.csp);
 	if (r.session)
 		session_release(api, r.session);
 	count_request(api, route, resp->status, (double)(strata_time_monotonic_ns() - t0) / 1e9);

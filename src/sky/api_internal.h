@@ -37,6 +37,7 @@ typedef struct api_req {
 	int n_params;
 	int scopes;           /* granted scopes */
 	api_session *session; /* acquired lazily by api_db */
+	const char *csp;      /* Content-Security-Policy; NULL: none allowed */
 } api_req;
 
 typedef int (*api_handler)(api_req *r);
@@ -127,6 +128,11 @@ int api_job_json(strata_db *db, const char *id, strata_buf *out);
  * /ws/pipeline), pushing changes once a second. */
 int api_ws_start(sky_api *api);
 void api_ws_stop(sky_api *api);
+
+/* The dashboard's page, script and stylesheet (api_dashboard.c). */
+int api_dashboard_page(api_req *r);
+int api_dashboard_script(api_req *r);
+int api_dashboard_style(api_req *r);
 
 /* The OpenAPI document of the route table. */
 int api_openapi(strata_buf *out);

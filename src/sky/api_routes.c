@@ -1597,6 +1597,9 @@ const api_route sky_api_routes[] = {
     {"GET", "/api/v1/qa", R, h_qa, "list QA results", p_qa, ""},
     {"GET", "/api/v1/qa/{id}", R, h_qa_one, "one QA result", NULL, "i"},
     {"GET", "/api/v1/stats", R, h_stats, "counts by stage and status, recent images", NULL, ""},
+    {"GET", "/dashboard", 0, api_dashboard_page, "the dashboard page", NULL, ""},
+    {"GET", "/dashboard.js", 0, api_dashboard_script, "the dashboard's script", NULL, ""},
+    {"GET", "/dashboard.css", 0, api_dashboard_style, "the dashboard's stylesheet", NULL, ""},
 };
 
 const int sky_api_n_routes = (int)(sizeof sky_api_routes / sizeof sky_api_routes[0]);
