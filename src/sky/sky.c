@@ -3,6 +3,7 @@
 #include "sky/catalog.h"
 #include "sky/config.h"
 #include "sky/engine.h"
+#include "sky/fits_qa.h"
 #include "sky/seed.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
@@ -327,6 +328,7 @@ static const strata_cmd sky_commands[] = {
     {"worker", cmd_worker, "claim and run pipeline jobs", NULL},
     {"migrate", cmd_migrate, "create or upgrade the catalog", NULL},
     {"seed", cmd_seed, "fill a catalog with synthetic data (demos, tests, benchmarks)", NULL},
+    {"qa", sky_cmd_qa, "image quality of a FITS image (FILE.fits [--json])", NULL},
     {"token", cmd_token, "print a bearer token signed with the configured secret", NULL},
     {NULL, NULL, NULL, NULL},
 };
