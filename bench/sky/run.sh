@@ -79,6 +79,6 @@ if [ -n "${STRATA_TEST_PG_URL:-}" ]; then
 	case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
 	url="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$schema"
 	seed "$url"
-	serve "$url" 16
+	serve "$url" 50
 	run_all postgres
 fi

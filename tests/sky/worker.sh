@@ -76,6 +76,21 @@ expect_eq "timed out" "$(q "SELECT status || ' ' || error FROM jobs WHERE ms_id 
 CURRENT="no sleeper left behind"
 if pgrep -f "sleep 60 & sleep 60" >/dev/null 2>&1; then fail "stage processes survived"; else pass; fi
 
+# a cancel request kills a running stage; the set keeps its checkpoint
+sed -i 's/^flag = .*/flag = "sleep 30"/; s/^stage_timeout = 2/stage_timeout = 60/' "$dir/sky.toml"
+q "INSERT INTO ms (path, stage, created_at, updated_at) VALUES ('$dir/work/d.ms', 'converted', 0, 0);"
+q "INSERT INTO jobs (id, kind, ms_id, created_at) VALUES ('01900000-0000-7000-8000-000000000004', 'flag', 4, 0);"
+"$STRATA" sky worker --config "$dir/sky.toml" --once >"$dir/w.out" 2>&1 &
+wpid=$!
+i=0
+while [ "$(q "SELECT stage FROM ms WHERE id = 4")" != flagging ] && [ $i -lt 200 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+q "UPDATE jobs SET cancel_requested = 1 WHERE id LIKE '%0004'"
+wait $wpid
+expect_eq "cancelled while running" "$(q "SELECT status FROM jobs WHERE id LIKE '%0004'")" cancelled
+expect_eq "set back at its checkpoint" "$(q "SELECT stage FROM ms WHERE id = 4")" converted
+
 # a job for a set at the wrong stage is refused without retries
 q "INSERT INTO jobs (id, kind, ms_id, created_at) VALUES ('01900000-0000-7000-8000-000000000003', 'convert', 1, 0);"
 run "$STRATA" sky worker --config "$dir/sky.toml" --once
