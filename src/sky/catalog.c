@@ -188,11 +188,39 @@ static int json_text(strata_buf *out, const char *s)
 	return 0;
 }
 
+/* Write the decimal digits of v (no sign) into buf (24 bytes); returns the
+ * length. printf costs more than the rest of a row. */
+static int format_u64(char *buf, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (int i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Append a signed integer. */
+static int append_int(strata_buf *out, int64_t v)
+{
+	char text[24];
+	int n = 0;
+
+	if (v < 0)
+		text[n++] = '-';
+	n += format_u64(text + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	return strata_buf_append(out, text, (size_t)n);
+}
+
 /* Append integer m (|m| < 2^53) with k decimals: 54, 5 -> "0.00054". */
 static int append_scaled(strata_buf *out, double m, int k)
 {
 	char digits[40], text[48];
-	int n = snprintf(digits, sizeof digits, "%lld", (long long)fabs(m)), t = 0;
+	int n = format_u64(digits, (uint64_t)fabs(m)), t = 0;
 
 	if (m < 0)
 		text[t++] = '-';
@@ -241,15 +269,11 @@ static int json_number(strata_buf *out, double v)
 static int json_value(strata_buf *out, strata_db_stmt *st, int i, char type)
 {
 	const char *t;
-	char text[32];
-	int n;
 
 	if (strata_db_column_is_null(st, i))
 		return strata_buf_append(out, "null", 4);
 	switch (type) {
-	case 'i':
-		n = snprintf(text, sizeof text, "%lld", (long long)strata_db_column_int64(st, i));
-		return strata_buf_append(out, text, (size_t)n);
+	case 'i': return append_int(out, strata_db_column_int64(st, i));
 	case 'd': return json_number(out, strata_db_column_double(st, i));
 	case 'b':
 		return strata_db_column_int64(st, i) ? strata_buf_append(out, "true", 4)

@@ -340,6 +340,17 @@ static void test_json_numbers(void **state)
 	assert_int_equal(strata_db_step(st), STRATA_DB_ROW);
 	assert_ok(sky_json_row(&out, st, col, 1));
 	assert_string_equal(out.data, "{\"v\":0.00054}");
+	/* integers, extremes included */
+	static const int64_t ints[] = {0, 1, -1, 10, -4096, INT64_MAX, INT64_MIN, 1234567890123};
+	static const sky_col icol[] = {{"v", 'i'}};
+	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		strata_buf_reset(&out);
+		assert_ok(strata_db_reset(st));
+		assert_ok(strata_db_bind_int64(st, 1, ints[i]));
+		assert_int_equal(strata_db_step(st), STRATA_DB_ROW);
+		assert_ok(sky_json_row(&out, st, icol, 1));
+		assert_true(strtoll(out.data + 5, NULL, 10) == ints[i]);
+	}
 	strata_buf_free(&out);
 	strata_db_finalize(st);
 	strata_db_close(db);
