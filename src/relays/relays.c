@@ -20,7 +20,7 @@
 
 typedef struct build_args {
 	const char *out, *details, *uptime, *bandwidth, *aroi, *now, *base_url, *cache_dir;
-	int jobs, progress, bits, filter_downtime;
+	int jobs, progress, bits, filter_downtime, retry_delay_ms;
 } build_args;
 
 static const char build_usage[] =
@@ -28,9 +28,11 @@ static const char build_usage[] =
     "                           [--aroi FILE] [--now TIME] [--jobs N] [--progress]\n"
     "                           [--display-bandwidth-units bits|bytes]\n"
     "                           [--filter-downtime DAYS] [--base-url URL] [--cache-dir DIR]\n"
+    "                           [--retry-delay MS]\n"
     "Builds the static site into DIR (swapped in when complete). FILE is a path,\n"
     "file://PATH or an http(s) URL (fetched into the cache, conditional GET, retried,\n"
-    "falling back to the cached copy). TIME (ISO 8601, UTC) defaults to\n"
+    "falling back to the cached copy; MS: the first pause between tries, default\n"
+    "1000, doubled each try). TIME (ISO 8601, UTC) defaults to\n"
     "$SOURCE_DATE_EPOCH, else now.\n"
     "Exit status: 0 built, 3 built but relays were skipped (listed on stderr),\n"
     "1 failed (the previous site is left in place), 2 usage error.\n";
@@ -83,6 +85,10 @@ static int parse_option(build_args *a, int argc, char **argv, int *i)
 	else if (!strcmp(name, "--jobs")) {
 		if (parse_int(value, 0, 256, &a->jobs) < 0)
 			return usage_error("--jobs: expected 0..256, got", value);
+	} else if (!strcmp(name, "--retry-delay")) {
+		if (parse_int(value, 0, 600000, &a->retry_delay_ms) < 0)
+			return usage_error("--retry-delay: expected milliseconds 0..600000, got",
+			                   value);
 	} else if (!strcmp(name, "--filter-downtime")) {
 		if (parse_int(value, 0, 36500, &a->filter_downtime) < 0)
 			return usage_error("--filter-downtime: expected days 0..36500, got", value);
@@ -103,6 +109,7 @@ static int parse_args(build_args *a, int argc, char **argv, int for_build)
 	memset(a, 0, sizeof(*a));
 	a->filter_downtime = 7;
 	a->bits = 1;
+	a->retry_delay_ms = -1;
 	for (int i = 1; i < argc; i++) {
 		int rc = parse_option(a, argc, argv, &i);
 		if (rc)
@@ -128,6 +135,8 @@ static int resolve_documents(const build_args *a, char *paths[DOC_COUNT],
 	fetch_options o;
 	fetch_options_default(&o);
 	o.cache_dir = a->cache_dir;
+	if (a->retry_delay_ms >= 0)
+		o.backoff_ms = a->retry_delay_ms;
 	int rc = 0;
 	for (int i = 0; i < DOC_COUNT; i++) {
 		paths[i] = NULL;
@@ -249,7 +258,7 @@ static int cmd_build(int argc, char **argv)
 
 static const char fetch_usage[] =
     "usage: strata relays fetch [--cache-dir DIR] [--details URL] [--uptime URL]\n"
-    "                           [--bandwidth URL] [--aroi URL]\n"
+    "                           [--bandwidth URL] [--aroi URL] [--retry-delay MS]\n"
     "Downloads each document into the cache (conditional GET, retries, falling back\n"
     "to the cached copy) and prints where it is. Exit status 0, 1 on failure.\n";
 

@@ -1,7 +1,8 @@
 /* site.c - rendering every page of the relay site and swapping it in. */
-#define _GNU_SOURCE /* renameat2 (RENAME_EXCHANGE) */
 #include "site.h"
 #include "html.h"
+#include "outdir.h"
+#include "strmap.h"
 
 #include "strata/buf.h"
 #include "strata/error.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,9 +81,11 @@ typedef struct site {
 	const relay_groups *g;
 	const relay_stats *st;
 	const site_options *o;
-	char *tmp;          /* folder being built */
+	const char *tmp;    /* folder being built */
 	char generated[64]; /* "2026-11-23 12:00 UTC" */
 	size_t n_static, n_listings, first_group[GROUP_KIND_COUNT + 1];
+	size_t *vanity, n_vanity;    /* contact groups with a vanity page */
+	unsigned char *vanity_owner; /* per contact group: has one (--base-url) */
 	atomic_uint_fast64_t pages, bytes;
 	strata_progress *progress;
 } site;
@@ -214,30 +218,47 @@ static void first_seen_link(page *p, const relay *r)
 	pf(p, "\">%s</a>", key);
 }
 
-/* Whether a domain is safe as a URL path component: letters, digits, '-'
- * and '.', not starting with '.'. */
+/* Whether a domain can name a vanity folder at the site root: letters,
+ * digits, '-' and '.', with a dot, not starting with '.', and not one of
+ * the site's own top-level files. */
 static int vanity_domain(const char *d)
 {
-	if (!d || !d[0] || d[0] == '.' || strlen(d) > 253)
+	static const char *const taken[] = {"index.html", "top500.html", "network-health.html",
+	                                    "style.css", "search-index.json"};
+	if (!d || !d[0] || d[0] == '.' || !strchr(d, '.') || strlen(d) > 253)
 		return 0;
 	for (const char *c = d; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.')
 			return 0;
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (!strcasecmp(d, taken[i]))
+			return 0;
 	return 1;
 }
 
+/* The vanity folder name of a contact group: its AROI domain in lower case. */
+static void vanity_name(const site *s, const group *op, char *out, size_t n)
+{
+	const char *d = s->set->relays[op->members[0]].aroi_domain;
+	size_t k = 0;
+	for (; d[k] && k + 1 < n; k++)
+		out[k] = (char)tolower((unsigned char)d[k]);
+	out[k] = '\0';
+}
+
 /* With --base-url, a link to the operator's vanity page "<base>/<domain>/"
- * when at least one of its relays has a valid AROI proof. */
+ * when the site has one for it (vanity_owner). */
 static void vanity_link(page *p, const site *s, const group *op)
 {
-	const relay *first = &s->set->relays[op->members[0]];
-	if (!s->o->base_url || !op->validated_relays || !vanity_domain(first->aroi_domain))
+	size_t i = (size_t)(op - s->g->kind[GROUP_CONTACT].groups);
+	if (!s->vanity_owner || !s->vanity_owner[i])
 		return;
+	char name[256];
+	vanity_name(s, op, name, sizeof(name));
 	pf(p, " <a class=\"flag\" href=\"");
 	esc(p, s->o->base_url);
 	pf(p, "/");
-	for (const char *c = first->aroi_domain; *c; c++)
-		pf(p, "%c", (char)tolower((unsigned char)*c));
+	esc(p, name);
 	pf(p, "/\">vanity page</a>");
 }
 
@@ -637,18 +658,67 @@ static void group_summary(page *p, const site *s, int kind, const group *g)
 	pf(p, "</dl>\n<h2>Relays</h2>\n");
 }
 
-static int write_group(site *s, int kind, size_t i)
+/* Group i's page, written to rel with root the way back to the site root. */
+static int write_group_to(site *s, int kind, size_t i, const char *root, const char *rel)
 {
 	const group *g = &s->g->kind[kind].groups[i];
 	char title[160];
 	group_title_text(s, kind, g, title, sizeof(title));
 	page p;
-	page_open(&p, s, "../../", title);
+	page_open(&p, s, root, title);
 	group_summary(&p, s, kind, g);
 	relay_table(&p, s, g->members, g->n_members);
-	char rel[128];
-	snprintf(rel, sizeof(rel), "%s/%s/index.html", group_kind_dir(kind), g->key);
 	return page_close(s, &p, rel);
+}
+
+static int write_group(site *s, int kind, size_t i)
+{
+	char rel[128];
+	snprintf(rel, sizeof(rel), "%s/%s/index.html", group_kind_dir(kind),
+	         s->g->kind[kind].groups[i].key);
+	return write_group_to(s, kind, i, "../../", rel);
+}
+
+/* The nth vanity page: the operator's contact page at "<domain>/". */
+static int write_vanity(site *s, size_t nth)
+{
+	size_t i = s->vanity[nth];
+	char name[256], rel[300];
+	vanity_name(s, &s->g->kind[GROUP_CONTACT].groups[i], name, sizeof(name));
+	snprintf(rel, sizeof(rel), "%s/index.html", name);
+	return write_group_to(s, GROUP_CONTACT, i, "../", rel);
+}
+
+/* With --base-url: the contact groups that get a vanity page — operators
+ * with a valid AROI proof and a usable domain; when two groups' domains
+ * differ only in case, the first group (in group order) has it. */
+static int plan_vanity(site *s)
+{
+	const group_table *t = &s->g->kind[GROUP_CONTACT];
+	if (!s->o->base_url || t->n == 0)
+		return 0;
+	s->vanity = calloc(t->n, sizeof(*s->vanity));
+	s->vanity_owner = calloc(t->n, 1);
+	if (!s->vanity || !s->vanity_owner)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	strmap seen;
+	strmap_init(&seen);
+	int rc = 0;
+	for (size_t i = 0; i < t->n && rc == 0; i++) {
+		const group *op = &t->groups[i];
+		const char *d = s->set->relays[op->members[0]].aroi_domain;
+		if (!op->validated_relays || !vanity_domain(d))
+			continue;
+		char name[256];
+		vanity_name(s, op, name, sizeof(name));
+		if (strmap_get(&seen, name) >= 0)
+			continue;
+		rc = strmap_put(&seen, name, i);
+		s->vanity_owner[i] = 1;
+		s->vanity[s->n_vanity++] = i;
+	}
+	strmap_free(&seen);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1151,8 +1221,9 @@ static int write_item(size_t i, void *ctx)
 		rc = write_listing(s, i);
 	} else if ((i -= s->n_listings) < s->set->n) {
 		rc = write_relay(s, i);
+	} else if ((i -= s->set->n) >= s->first_group[GROUP_KIND_COUNT]) {
+		rc = write_vanity(s, i - s->first_group[GROUP_KIND_COUNT]);
 	} else {
-		i -= s->set->n;
 		int kind = 0;
 		while (kind < GROUP_KIND_COUNT - 1 && i >= s->first_group[kind + 1])
 			kind++;
@@ -1172,62 +1243,11 @@ static size_t plan(site *s)
 		groups += s->g->kind[k].n;
 	}
 	s->first_group[GROUP_KIND_COUNT] = groups;
-	return s->n_static + s->n_listings + s->set->n + groups;
+	return s->n_static + s->n_listings + s->set->n + groups + s->n_vanity;
 }
 
 /* ------------------------------------------------------------------------ */
 /* temporary folder and swap                                                */
-
-/* A fresh folder "<out>.tmp-XXXXXX" beside out. */
-static int make_temp(const char *out, char **tmp)
-{
-	size_t n = strlen(out) + 16;
-	*tmp = malloc(n);
-	if (!*tmp)
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	snprintf(*tmp, n, "%s.tmp-XXXXXX", out);
-	if (!mkdtemp(*tmp)) {
-		int rc = strata_error_set_errno("cannot create a folder beside %s", out);
-		free(*tmp);
-		*tmp = NULL;
-		return rc;
-	}
-	chmod(*tmp, 0755);
-	return 0;
-}
-
-/* Put tmp in place of out; the old site (if any) ends up at tmp and is
- * removed. */
-static int swap_in(const char *tmp, const char *out)
-{
-	struct stat st;
-	if (lstat(out, &st) != 0) {
-		if (rename(tmp, out) != 0)
-			return strata_error_set_errno("cannot rename %s to %s", tmp, out);
-		return 0;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return strata_error_set(STRATA_EEXIST, "%s exists and is not a folder", out);
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) != 0) {
-		/* No atomic exchange on this file system: move the old site aside. */
-		size_t n = strlen(out) + 8;
-		char *old = malloc(n);
-		if (!old)
-			return strata_error_set(STRATA_ENOMEM, "out of memory");
-		snprintf(old, n, "%s.old", out);
-		strata_remove_tree(old);
-		int rc = 0;
-		if (rename(out, old) != 0)
-			rc = strata_error_set_errno("cannot move %s aside", out);
-		else if (rename(tmp, out) != 0)
-			rc = strata_error_set_errno("cannot rename %s to %s", tmp, out);
-		if (rc == 0)
-			strata_remove_tree(old);
-		free(old);
-		return rc;
-	}
-	return strata_remove_tree(tmp);
-}
 
 /* The folders every page lives below: misc/, relay/ and one per group kind. */
 static int make_folders(const site *s)
@@ -1299,15 +1319,21 @@ int site_build(const relay_set *set, const relay_groups *g, const relay_stats *s
 	struct stat out_stat;
 	if (lstat(out, &out_stat) == 0 && !S_ISDIR(out_stat.st_mode))
 		return strata_error_set(STRATA_EEXIST, "%s exists and is not a folder", out);
-	rc = make_temp(out, &s.tmp);
+	rc = outdir_clean_stale(out);
+	outdir_temp temp = {NULL, -1};
+	if (rc >= 0)
+		rc = outdir_temp_create(out, &temp);
 	if (rc < 0)
 		return rc;
-	rc = render(&s, plan(&s));
+	s.tmp = temp.path;
+	rc = plan_vanity(&s);
 	if (rc == 0)
-		rc = swap_in(s.tmp, out);
-	if (rc < 0)
-		strata_remove_tree(s.tmp);
-	free(s.tmp);
+		rc = render(&s, plan(&s));
+	if (rc == 0)
+		rc = outdir_swap_in(&temp, out);
+	outdir_temp_discard(&temp);
+	free(s.vanity);
+	free(s.vanity_owner);
 	if (result) {
 		result->pages = atomic_load(&s.pages);
 		result->bytes = atomic_load(&s.bytes);

@@ -63,7 +63,40 @@ PY
 run B --out "$tmp/vanity" --base-url 'https://aroi.example/"x'
 expect_status 0
 ok "no vanity link on the leaderboards" grep -rq 'href="https://aroi.example/&quot;x/op[0-9]*\.example[a-z.]*/"' "$tmp/vanity/index.html"
+# each linked operator has its page at <domain>/ in the site, one level deep
+vanity=$(grep -o 'href="https://aroi.example/&quot;x/[^"/]*/"' "$tmp/vanity/index.html" | head -1 |
+	sed 's|.*&quot;x/\([^"/]*\)/"|\1|')
+ok "no vanity page for '$vanity'" [ -n "$vanity" ] && [ -f "$tmp/vanity/$vanity/index.html" ]
+ok "vanity page links" grep -q 'href="../style.css"' "$tmp/vanity/$vanity/index.html"
+run python3 "$here/linkcheck.py" "$tmp/vanity"
+expect_status 0
+expect_stdout_contains " 0 broken"
 rm -rf "$tmp/vanity"
+
+# --- a killed build's temporary folder is removed by the next build ------------------
+# only unlocked folders of the exact pattern: not a held one, a near miss, a link
+mkdir -p "$tmp/stale/site.tmp-AbC123/relay" "$tmp/stale/site.tmp-AbC12" \
+	"$tmp/stale/site.tmp-Hld123" "$tmp/elsewhere"
+: >"$tmp/elsewhere/keep"
+ln -s "$tmp/elsewhere" "$tmp/stale/site.tmp-Lnk123"
+# a running build's folder: held locked by a process that is the sleep itself
+(
+	exec 9<"$tmp/stale/site.tmp-Hld123"
+	flock 9 && exec sleep 600
+) &
+holder=$!
+for _ in $(seq 50); do
+	flock -n "$tmp/stale/site.tmp-Hld123" true || break
+	sleep 0.1
+done
+run B --out "$tmp/stale/site"
+expect_status 0
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+left=$(cd "$tmp/stale" && ls -d site* | sort | tr '\n' ' ')
+ok "left after the build: $left" [ "$left" = "site site.tmp-AbC12 site.tmp-Hld123 site.tmp-Lnk123 " ]
+ok "the link's target was touched" [ -f "$tmp/elsewhere/keep" ]
+rm -rf "$tmp/stale" "$tmp/elsewhere"
 
 # --- golden semantics: an independent Python reference of the original's rules -----
 run python3 "$here/reference.py" "$data/details.json" "$site" "$NOW" 7
@@ -158,8 +191,9 @@ if [ -n "$port" ]; then
 	expect_stdout_contains "(not modified)"
 	kill "$server"
 	wait "$server" 2>/dev/null
+	# the fallback after every retry failed (--retry-delay: short pauses)
 	run "$STRATA" relays build --out "$tmp/http-site2" --details "$url/details.json" \
-		--uptime "$url/uptime.json" --cache-dir "$tmp/cache" --now "$NOW"
+		--uptime "$url/uptime.json" --cache-dir "$tmp/cache" --now "$NOW" --retry-delay 10
 	expect_status 0
 	expect_stderr_contains "using the cached copy"
 	ok "fallback site differs" diff -r "$tmp/http-site" "$tmp/http-site2" >/dev/null
@@ -173,6 +207,8 @@ fi
 run "$STRATA" relays build --details "$data/details.json"
 expect_status 2
 run "$STRATA" relays build --out "$tmp/x" --details "$data/details.json" --display-bandwidth-units foo
+expect_status 2
+run "$STRATA" relays build --out "$tmp/x" --details "$data/details.json" --retry-delay -1
 expect_status 2
 run "$STRATA" relays build --out "$tmp/x" --details "$tmp/missing.json"
 expect_status 1

@@ -158,6 +158,50 @@ static void test_escaped_once(void **state)
 	release(b);
 }
 
+/* --base-url: a validated operator gets a copy of its contact page at
+ * "<domain>/" (lower case) with links one level up, linked from the
+ * leaderboards; without --base-url or a valid proof there is none. */
+static void test_vanity_pages(void **state)
+{
+	built *b = calloc(1, sizeof(*b));
+	strata_time now;
+	assert_ok(strata_time_parse_iso8601("2026-11-23 12:00:00", &now));
+	relay_set_init(&b->set, now, 7);
+	assert_ok(onionoo_details_buffer(&b->set, "d", details, strlen(details)));
+	assert_ok(relay_set_finish(&b->set));
+	char out[512], page[700];
+	snprintf(out, sizeof(out), "%s/vanity", strata_test_dir);
+	site_options o = {out, 2, 0, 1, "https://aroi.example"};
+	site_result r;
+	assert_ok(groups_build(&b->set, &b->g));
+	assert_ok(stats_compute(&b->set, &b->g, &b->st));
+	assert_ok(site_build(&b->set, &b->g, &b->st, &o, &r));
+	assert_false(exists(out, "a.example")); /* no valid proof */
+	groups_free(&b->g);
+	for (size_t i = 0; i < b->set.n; i++)
+		if (b->set.relays[i].aroi_domain)
+			b->set.relays[i].aroi_checked = b->set.relays[i].aroi_valid = 1;
+	assert_ok(groups_build(&b->set, &b->g));
+	assert_ok(stats_compute(&b->set, &b->g, &b->st));
+	assert_ok(site_build(&b->set, &b->g, &b->st, &o, &r));
+	assert_true(exists(out, "a.example/index.html"));
+	snprintf(page, sizeof(page), "%s/a.example/index.html", out);
+	char *html = NULL;
+	size_t len = 0;
+	assert_ok(strata_file_read_all(page, 0, &html, &len));
+	assert_non_null(strstr(html, "href=\"../style.css\""));
+	assert_null(strstr(html, "href=\"../../"));
+	free(html);
+	snprintf(page, sizeof(page), "%s/index.html", out);
+	assert_ok(strata_file_read_all(page, 0, &html, &len));
+	assert_non_null(strstr(html, "href=\"https://aroi.example/a.example/\""));
+	free(html);
+	o.base_url = NULL;
+	assert_ok(site_build(&b->set, &b->g, &b->st, &o, &r));
+	assert_false(exists(out, "a.example"));
+	release(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +209,7 @@ int main(void)
 	    cmocka_unit_test(test_failed_swap_leaves_nothing),
 	    cmocka_unit_test(test_out_names),
 	    cmocka_unit_test(test_escaped_once),
+	    cmocka_unit_test(test_vanity_pages),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
 }
