@@ -5,6 +5,7 @@
 
 #include "strata/error.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,14 +83,47 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Rarity of an AS by how many relays it hosts network-wide. */
-static double as_rarity(const relay_groups *g, uint32_t asn)
+/* The consensus-weight fractions at which an AS counts as dominant (top
+ * 0.5 % of the ASes with weight), major (top 2 %) and moderate (top 15 %),
+ * as Allium derives them; fixed 5 %, 0.5 %, 0.05 % when no AS has weight. */
+static void as_cw_thresholds(const relay_groups *g, double *values, double out[3])
+{
+	const group_table *t = &g->kind[GROUP_AS];
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->groups[i].cw_fraction > 0.0)
+			values[n++] =
+			    -t->groups[i].cw_fraction; /* sorted ascending: largest first */
+	if (n == 0) {
+		out[0] = 0.05, out[1] = 0.005, out[2] = 0.0005;
+		return;
+	}
+	qsort(values, n, sizeof(double), cmp_double);
+	static const double tops[3] = {0.005, 0.02, 0.15};
+	for (int k = 0; k < 3; k++) {
+		size_t at = (size_t)((double)n * tops[k]);
+		out[k] = -values[at < n ? at : n - 1];
+	}
+}
+
+int stats_as_rarity(double cw_fraction, size_t contacts, const double thresholds[3])
+{
+	int base = cw_fraction >= thresholds[0]   ? 0
+	           : cw_fraction >= thresholds[1] ? 1
+	           : cw_fraction >= thresholds[2] ? 2
+	           : cw_fraction > 0.0            ? 3
+	                                          : 0;
+	int bonus = contacts == 1 ? 2 : contacts >= 2 && contacts <= 10 ? 1 : 0;
+	return base + bonus;
+}
+
+/* Rarity of the network's AS asn (0 when unknown). */
+static double as_rarity(const relay_groups *g, uint32_t asn, const double thresholds[3])
 {
 	char key[48];
 	snprintf(key, sizeof(key), "AS%u", (unsigned)asn);
 	const group *as = groups_find(g, GROUP_AS, key);
-	size_t n = as ? as->n_members : 0;
-	return n <= 5 ? 3.0 : n <= 20 ? 2.0 : 1.0;
+	return as ? (double)stats_as_rarity(as->cw_fraction, as->unique_contacts, thresholds) : 0.0;
 }
 
 /* Geographic figures of one operator: distinct non-EU and rare countries,
@@ -99,7 +133,8 @@ typedef struct geo {
 	double as_rarity;
 } geo;
 
-static void operator_geo(const relay_set *set, const relay_groups *g, const group *op, geo *out)
+static void operator_geo(const relay_set *set, const relay_groups *g, const group *op,
+                         const double thresholds[3], geo *out)
 {
 	unsigned char seen_cc[26 * 26] = {0};
 	memset(out, 0, sizeof(*out));
@@ -126,12 +161,14 @@ static void operator_geo(const relay_set *set, const relay_groups *g, const grou
 			if (set->relays[op->members[k]].asn == asn)
 				first = 0;
 		if (first)
-			out->as_rarity += as_rarity(g, asn);
+			out->as_rarity += as_rarity(g, asn, thresholds);
 	}
 }
 
-/* The score of operator op on board b; < 0 excludes it. */
-static double score(int b, const relay_set *set, const relay_groups *g, const group *op)
+/* The score of operator op on board b; < 0 excludes it. as_cw: the AS
+ * thresholds of as_cw_thresholds. */
+static double score(int b, const relay_set *set, const relay_groups *g, const group *op,
+                    const double as_cw[3])
 {
 	int big = op->n_members > 25;
 	geo geo_fig;
@@ -147,12 +184,12 @@ static double score(int b, const relay_set *set, const relay_groups *g, const gr
 	case LB_BANDWIDTH_6M: return big ? op->read_mean_sum[PERIOD_6M] : -1.0;
 	case LB_BANDWIDTH_5Y: return big ? op->read_mean_sum[PERIOD_5Y] : -1.0;
 	case LB_MOST_DIVERSE:
-		operator_geo(set, g, op, &geo_fig);
+		operator_geo(set, g, op, as_cw, &geo_fig);
 		return (double)op->unique_countries * 3.0 + geo_fig.as_rarity / 2.5 +
 		       (double)op->unique_platforms;
 	case LB_PLATFORM_DIVERSITY: return (double)op->non_linux_relays;
-	case LB_NON_EU: operator_geo(set, g, op, &geo_fig); return (double)geo_fig.non_eu;
-	case LB_FRONTIER: operator_geo(set, g, op, &geo_fig); return (double)geo_fig.rare;
+	case LB_NON_EU: operator_geo(set, g, op, as_cw, &geo_fig); return (double)geo_fig.non_eu;
+	case LB_FRONTIER: operator_geo(set, g, op, as_cw, &geo_fig); return (double)geo_fig.rare;
 	case LB_VETERANS: return stats_veteran_score(op->first_seen, set->now, op->n_members);
 	case LB_IPV4: return (double)op->unique_ipv4;
 	case LB_IPV6: return (double)op->unique_ipv6;
@@ -182,15 +219,36 @@ static int is_operator(const relay_set *set, const group *op)
 	return op->n_members > 0 && set->relays[op->members[0]].aroi_domain != NULL;
 }
 
-static int rank_board(int b, const relay_set *set, const relay_groups *g, ranked *scratch,
-                      leaderboard *out)
+int stats_is_ranked_contact(const char *contact)
+{
+	const char *start = contact ? contact : "";
+	while (*start && isspace((unsigned char)*start))
+		start++;
+	const char *end = start + strlen(start);
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	size_t chars = 0; /* code points: UTF-8 continuation bytes do not count */
+	for (const char *c = start; c < end; c++)
+		chars += ((unsigned char)*c & 0xC0) != 0x80;
+	return chars >= 3;
+}
+
+/* Whether the contact group is ranked on the leaderboards: as in Allium,
+ * every operator with a contact of 3 characters or more (trimmed). */
+static int is_ranked(const relay_set *set, const group *op)
+{
+	return op->n_members > 0 && stats_is_ranked_contact(set->relays[op->members[0]].contact);
+}
+
+static int rank_board(int b, const relay_set *set, const relay_groups *g, const double as_cw[3],
+                      ranked *scratch, leaderboard *out)
 {
 	const group_table *t = &g->kind[GROUP_CONTACT];
 	size_t n = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		if (!is_operator(set, &t->groups[i]))
+		if (!is_ranked(set, &t->groups[i]))
 			continue;
-		double s = score(b, set, g, &t->groups[i]);
+		double s = score(b, set, g, &t->groups[i], as_cw);
 		if (s > 0.0)
 			scratch[n++] = (ranked){s, t->groups[i].key, i};
 	}
@@ -358,8 +416,10 @@ int stats_compute(const relay_set *set, const relay_groups *g, relay_stats *out)
 		free(values);
 		return strata_error_set(STRATA_ENOMEM, "statistics: out of memory");
 	}
+	double as_cw[3];
+	as_cw_thresholds(g, values, as_cw);
 	for (int b = 0; b < LB_COUNT; b++)
-		rank_board(b, set, g, scratch, &out->boards[b]);
+		rank_board(b, set, g, as_cw, scratch, &out->boards[b]);
 	network_health(set, g, values, &out->net);
 	free(scratch);
 	free(values);

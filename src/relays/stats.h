@@ -1,9 +1,10 @@
 /*
  * stats.h - operator leaderboards and the network-health figures.
  *
- * Leaderboards rank AROI operators (contact groups whose relays carry a full
- * AROI contact: url, ciissversion:2, proof) by one score each; the top 50 are
- * kept, ties broken by contact key. docs/relays.md defines every score.
+ * Leaderboards rank operators (contact groups, as Allium: every contact of
+ * 3 characters or more; named by their AROI domain when they have one) by
+ * one score each; the top 50 are kept, ties broken by contact key.
+ * docs/relays.md defines every score.
  */
 #ifndef STRATA_RELAYS_STATS_H
 #define STRATA_RELAYS_STATS_H
@@ -99,5 +100,15 @@ double stats_veteran_score(strata_time earliest, strata_time now, size_t relays)
 
 /* Whether cc (upper-case) is a member state of the European Union. */
 int stats_is_eu(const char *cc);
+
+/* Whether an operator with this contact is ranked: 3 or more characters
+ * (code points) once leading and trailing white space is trimmed. */
+int stats_is_ranked_contact(const char *contact);
+
+/* Allium's AS rarity, 0-5: a base from the AS's consensus-weight fraction
+ * against the thresholds (dominant, major, moderate): 0, 1, 2, else 3 when
+ * it has weight, 0 without; plus 2 for a sole operator (one contact), 1 for
+ * 2-10 operators, 0 for more. */
+int stats_as_rarity(double cw_fraction, size_t contacts, const double thresholds[3]);
 
 #endif

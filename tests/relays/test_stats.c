@@ -60,13 +60,14 @@ static void test_leaderboards(void **state)
 	add_operator(&json, 'A', 30, "url:a.example proof:uri-rsa ciissversion:2", "us", 1, 1000);
 	add_operator(&json, 'B', 3, "url:b.example proof:dns-rsa ciissversion:2", "de", 0, 50000);
 	add_operator(&json, 'C', 2, "plain contact", "fr", 1, 90000);
+	add_operator(&json, 'D', 1, "  ab ", "se", 1, 900000); /* too short to rank */
 	strata_buf_puts(&json, "]}");
 	strata_time now;
 	assert_ok(strata_time_parse_iso8601("2026-11-23 12:00:00", &now));
 	relay_set set;
 	relay_set_init(&set, now, 7);
 	assert_ok(onionoo_details_buffer(&set, "d", json.data, json.len));
-	assert_int_equal(set.n, 35);
+	assert_int_equal(set.n, 36);
 	assert_ok(relay_set_finish(&set));
 	relay_groups g;
 	assert_ok(groups_build(&set, &g));
@@ -75,23 +76,38 @@ static void test_leaderboards(void **state)
 
 	const group_table *ops = &g.kind[GROUP_CONTACT];
 	const leaderboard *bwb = &st->boards[LB_BANDWIDTH];
-	assert_int_equal(bwb->n, 2); /* C has no AROI: not an operator */
-	assert_string_equal(set.relays[ops->groups[bwb->top[0].group].members[0]].aroi_domain,
+	/* as Allium: every contact of 3+ characters is ranked, AROI or not */
+	assert_int_equal(bwb->n, 3);
+	assert_null(set.relays[ops->groups[bwb->top[0].group].members[0]].aroi_domain);
+	assert_string_equal(set.relays[ops->groups[bwb->top[0].group].members[0]].contact,
+	                    "plain contact");
+	assert_true(bwb->top[0].score == 180000.0);
+	assert_string_equal(set.relays[ops->groups[bwb->top[1].group].members[0]].aroi_domain,
 	                    "b.example");
-	assert_true(bwb->top[0].score == 150000.0);
-	assert_int_equal(st->boards[LB_EXIT_OPERATORS].n, 1);
+	assert_true(bwb->top[1].score == 150000.0);
+	assert_int_equal(st->boards[LB_EXIT_OPERATORS].n, 2); /* B has no exits: left out */
 	assert_true(st->boards[LB_EXIT_OPERATORS].top[0].score == 30.0);
 	/* reliability needs > 25 relays and an uptime figure: none loaded */
 	assert_int_equal(st->boards[LB_RELIABILITY].n, 0);
 	assert_int_equal(st->boards[LB_NON_EU].n, 1); /* only A (US) */
-	assert_int_equal(st->boards[LB_PLATFORM_DIVERSITY].n, 2);
+	assert_int_equal(st->boards[LB_PLATFORM_DIVERSITY].n, 3);
+	/* most diverse = 3 x countries + AS rarity sum / 2.5 + platforms. Weights
+	 * (bandwidth / 10): AS100 105000 (the largest: base 0), AS101 15000 and
+	 * AS102 6000 (base 3); each has 2-4 operators (bonus 1): rarities 1, 4,
+	 * 4. A and B: 1 country, all three ASes, 2 platforms: 3 + 9 / 2.5 + 2;
+	 * C: AS100 and AS101: 3 + 5 / 2.5 + 2. */
+	const leaderboard *div = &st->boards[LB_MOST_DIVERSE];
+	assert_int_equal(div->n, 3);
+	assert_true(fabs(div->top[0].score - 8.6) < 1e-9);
+	assert_true(fabs(div->top[1].score - 8.6) < 1e-9);
+	assert_true(fabs(div->top[2].score - 7.0) < 1e-9);
 	assert_true(st->boards[LB_IPV4].top[0].score == 30.0);
 	/* health */
-	assert_int_equal(st->net.ipv4, 35);
+	assert_int_equal(st->net.ipv4, 36);
 	assert_int_equal(st->net.ipv6, 0);
 	assert_int_equal(st->net.aroi_operators, 2);
 	assert_int_equal(st->net.aroi_relays, 33);
-	assert_int_equal(st->net.age_band[AGE_OLDER], 35); /* first seen 2020: over 5 years */
+	assert_int_equal(st->net.age_band[AGE_OLDER], 36); /* first seen 2020: over 5 years */
 	assert_int_equal(st->net.new_relays[NEW_1Y], 0);
 	assert_int_equal(st->net.distinct_versions, 0); /* no version field given */
 	free(st);
@@ -100,12 +116,35 @@ static void test_leaderboards(void **state)
 	strata_buf_free(&json);
 }
 
+/* The contacts Allium ranks, and its AS rarity (base from weight, bonus
+ * from how few operators share the AS). */
+static void test_ranked_and_rarity(void **state)
+{
+	(void)state;
+	assert_true(stats_is_ranked_contact("abc"));
+	assert_true(stats_is_ranked_contact(" \t a b\n"));
+	assert_true(stats_is_ranked_contact("\xc3\xa9\xc3\xa9\xc3\xa9"));
+	assert_false(stats_is_ranked_contact("\xc3\xa9\xc3\xa9"));
+	assert_false(stats_is_ranked_contact("  ab  "));
+	assert_false(stats_is_ranked_contact(""));
+	assert_false(stats_is_ranked_contact(NULL));
+	const double t[3] = {0.05, 0.005, 0.0005};
+	assert_int_equal(stats_as_rarity(0.06, 1, t), 2);   /* dominant, sole operator */
+	assert_int_equal(stats_as_rarity(0.05, 11, t), 0);  /* dominant, popular */
+	assert_int_equal(stats_as_rarity(0.01, 10, t), 2);  /* major, few */
+	assert_int_equal(stats_as_rarity(0.001, 11, t), 2); /* moderate */
+	assert_int_equal(stats_as_rarity(0.0001, 1, t), 5); /* small, sole */
+	assert_int_equal(stats_as_rarity(0.0, 1, t), 2);    /* unmeasured, sole */
+	assert_int_equal(stats_as_rarity(0.0, 0, t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_percentile),
 	    cmocka_unit_test(test_veteran_and_eu),
 	    cmocka_unit_test(test_leaderboards),
+	    cmocka_unit_test(test_ranked_and_rarity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
