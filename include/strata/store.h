@@ -50,6 +50,24 @@ typedef struct strata_store_options {
 	/* Most rows per row group inside a part; 0: the writer's default
 	 * (131,072). Smaller row groups let filtered reads skip more. */
 	size_t row_group_rows;
+	/* write: a STRING column (no nulls) completing the key after the
+	 * timestamp key column: a composite (timestamp, string) key, PyStore's
+	 * MultiIndex. Rows are sorted by (timestamp, string bytes) and append
+	 * matches rows by both. NULL: the timestamp alone. Append uses the
+	 * item's key and ignores this. */
+	const char *key2_column;
+	/* write and append: time zones of UTC timestamp columns as a
+	 * NULL-terminated list of (column, zone) pairs, e.g. {"index",
+	 * "Europe/Paris", NULL}; values stay UTC instants, the zone is kept in
+	 * the manifest and in the Parquet pandas metadata, so readers show the
+	 * column in it. Columns not named are UTC. Append applies it to the
+	 * columns the batch adds; existing columns keep their zone. */
+	const char *const *timezones;
+	/* append: a JSON object merged into the item's metadata in the same
+	 * version as the rows (its keys replace the item's, a null value removes
+	 * a key). When the append writes no version, nothing changes. NULL:
+	 * the metadata is kept as it is. */
+	const char *metadata_merge;
 } strata_store_options;
 
 /*
@@ -77,6 +95,15 @@ int strata_store_write(const char *root, const char *store, const char *collecti
 int strata_store_append(const char *root, const char *store, const char *collection,
                         const char *item, const struct strata_pq_table *table, strata_store_dup dup,
                         const strata_store_options *opts);
+
+/*
+ * Replace (merge 0) or merge into (merge 1, as metadata_merge above) the
+ * item's metadata: a new version with the same parts (hard links), under
+ * the writer lock.
+ */
+int strata_store_set_metadata(const char *root, const char *store, const char *collection,
+                              const char *item, const char *metadata_json, int merge,
+                              const strata_store_options *opts);
 
 /*
  * Read the rows of item with start <= key <= end (INT64_MIN / INT64_MAX for
@@ -121,6 +148,28 @@ typedef struct strata_store_read_stats {
 	size_t rows_read; /* rows decoded, before the range and the filter */
 } strata_store_read_stats;
 
+/* One column of an item's schema. */
+typedef struct strata_store_column_info {
+	char *name;
+	int type;   /* strata_pq_type */
+	int utc;    /* TIMESTAMP: isAdjustedToUTC */
+	char *tz;   /* TIMESTAMP with utc: its time zone ("UTC" when none was given) */
+	int is_key; /* 1: the timestamp key, 2: the string completing a composite key */
+} strata_store_column_info;
+
+/* An item version's schema. Free with strata_store_schema_free. */
+typedef struct strata_store_schema {
+	char *key, *key2; /* key2: NULL unless the key is composite */
+	size_t ncols;
+	strata_store_column_info *cols;
+} strata_store_schema;
+
+void strata_store_schema_free(strata_store_schema *s);
+
+/* The schema of item (as of snapshot when not NULL), from its manifest. */
+int strata_store_schema_get(const char *root, const char *store, const char *collection,
+                            const char *item, const char *snapshot, strata_store_schema *out);
+
 /* A read's selection. Initialize with strata_store_read_options_init. */
 typedef struct strata_store_read_options {
 	const char *const *columns;        /* NULL-terminated names; NULL: all */
@@ -130,6 +179,7 @@ typedef struct strata_store_read_options {
 	size_t tail;                       /* then the last rows only; SIZE_MAX: all */
 	const char *snapshot;              /* read the item as in this snapshot */
 	strata_store_read_stats *stats;    /* filled when not NULL */
+	strata_store_schema *schema;       /* the version's schema, when not NULL */
 } strata_store_read_options;
 
 /* Everything: all columns, INT64_MIN..INT64_MAX, no filter, no limits. */

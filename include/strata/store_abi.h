@@ -62,6 +62,10 @@ typedef struct strata_abi_column {
 	int64_t dict_count;
 	const int64_t *dict_offsets;
 	const char *dict_bytes;
+	/* TIMESTAMP with STRATA_ABI_UTC: its time zone ("Europe/Paris"); NULL:
+	 * UTC. Kept in the manifest and the Parquet pandas metadata; reads give
+	 * it back ("UTC" when none was written). */
+	const char *tz;
 } strata_abi_column;
 
 /* A read result (opaque). */
@@ -72,16 +76,19 @@ const char *strata_abi_last_error(void);
 
 /*
  * Write (new item, or replace it when overwrite) or append nrows rows given
- * as ncols columns. key names the TIMESTAMP key column; metadata_json is a
- * JSON object text or NULL; dup is a strata_store_dup value; part_rows 0 is
- * the default.
+ * as ncols columns. key names the TIMESTAMP key column; key2, when not NULL,
+ * a STRING column completing a composite key (strata_store_options
+ * .key2_column); metadata_json is a JSON object text or NULL; dup is a
+ * strata_store_dup value; part_rows 0 is the default. Append merges
+ * metadata_json (when not NULL) into the item's metadata in the same
+ * version as the rows (strata_store_options.metadata_merge).
  */
 int strata_abi_write(const char *root, const char *store, const char *collection, const char *item,
                      const strata_abi_column *cols, size_t ncols, size_t nrows, const char *key,
-                     const char *metadata_json, int overwrite, size_t part_rows);
+                     const char *key2, const char *metadata_json, int overwrite, size_t part_rows);
 int strata_abi_append(const char *root, const char *store, const char *collection, const char *item,
                       const strata_abi_column *cols, size_t ncols, size_t nrows, int dup,
-                      size_t part_rows);
+                      const char *metadata_json, size_t part_rows);
 
 /*
  * Read the rows of item (as of snapshot when not NULL) with start <= key <=

@@ -152,6 +152,7 @@ class Collection:
         frame = _as_frame(data)
         batch, key, hints = _encode(frame)
         metadata[_frame.HINTS_KEY] = hints
+        keycols = hints["index"]["columns"]
         _lib.check(
             _lib.lib.strata_abi_write(
                 *self._args(item),
@@ -159,6 +160,7 @@ class Collection:
                 len(batch.columns),
                 len(frame),
                 _lib.enc(key),
+                _lib.enc(keycols[1] if len(keycols) > 1 else None),
                 _lib.enc(json.dumps(metadata, ensure_ascii=False)),
                 1 if overwrite else 0,
                 part_rows or 0,
@@ -167,8 +169,9 @@ class Collection:
         self.items = self.list_items()
 
     def append(self, item, data, duplicate_handling="keep_last", part_rows=None, **kwargs):
-        """Append rows: matched by the full key; duplicate_handling is
-        keep_last (default), keep_first, keep_all or error."""
+        """Append rows: matched by the full key (timestamp, and the string
+        level of a MultiIndex) in one locked library call; duplicate_handling
+        is keep_last (default), keep_first, keep_all or error."""
         if duplicate_handling not in _lib.DUPLICATE_HANDLING:
             raise ValueError(f"duplicate_handling must be one of {sorted(_lib.DUPLICATE_HANDLING)}")
         frame = _as_frame(data)
@@ -176,23 +179,18 @@ class Collection:
             return
         hints = self.item(item)._hints()
         kind = hints.get("index", {}).get("kind", "datetime")
-        dup = duplicate_handling
-        rows = None
-        if kind == "range":
-            rows = _next_rows(self, item, len(frame))
-        elif kind == "multi":
-            frame = _merge_composite(self, item, frame, hints, dup)
-            if frame is None:
-                return
-            dup = "keep_last"
-        batch, _, _ = _encode(frame, hints, rows)
+        rows = _next_rows(self, item, len(frame)) if kind == "range" else None
+        batch, _, new_hints = _encode(frame, hints, rows)
+        merged = _merge_hints(hints, new_hints)
+        patch = {_frame.HINTS_KEY: merged} if merged != hints else None
         _lib.check(
             _lib.lib.strata_abi_append(
                 *self._args(item),
                 batch.array(),
                 len(batch.columns),
                 len(frame),
-                _lib.DUPLICATE_HANDLING[dup],
+                _lib.DUPLICATE_HANDLING[duplicate_handling],
+                _lib.enc(json.dumps(patch, ensure_ascii=False) if patch else None),
                 part_rows or 0,
             )
         )
@@ -498,31 +496,26 @@ def _next_rows(coll, item, n):
     return np.arange(first, first + n, dtype=np.int64)
 
 
-def _merge_composite(coll, item, frame, hints, dup):
-    """A batch that replaces the item's rows in the batch's time range with
-    those rows merged with frame by the full (timestamp, string) key: the
-    engine matches by timestamp only, so keep_last of this batch gives the
-    composite-key result. None: nothing to append."""
-    frame = frame.sort_index(level=0, sort_remaining=False, kind="stable")
-    times = frame.index.get_level_values(0)
-    old = Item(coll, item, start=times.min(), end=times.max()).data
-    if not len(old):
-        return frame
-    new_keys = frame.index
-    old_in_new = old.index.isin(new_keys)
-    new_in_old = new_keys.isin(old.index)
-    if dup == "error" and old_in_new.any():
-        key = old.index[old_in_new][0]
-        raise StrataError(-1, f"item {item}: key {key} already exists (duplicate_handling='error')")
-    if dup == "keep_last":
-        old = old[~old_in_new]
-    elif dup == "keep_first":
-        frame = frame[~new_in_old]
-        if not len(frame):
-            return None
-    merged = pd.concat([old, frame])
-    order = np.argsort(merged.index.get_level_values(0).asi8, kind="stable")
-    return merged.iloc[order]
+def _merge_hints(old, new):
+    """The item's hints after an append: the hints of the columns it had,
+    plus those of the columns the batch adds (so they read back with their
+    dtypes). An item without hints (written by another tool) keeps none."""
+    if not old:
+        return old
+    merged = json.loads(json.dumps(old))
+    columns = merged.setdefault("columns", {})
+    order = merged.setdefault("order", [])
+    cats = merged.setdefault("categories", {})
+    widened = {("int32", "int64"), ("float32", "float64")}
+    for col in new.get("order", []):
+        if (columns.get(col), new["columns"][col]) in widened:
+            columns[col] = new["columns"][col]  # the library widened the column
+        if col not in columns:
+            columns[col] = new["columns"][col]
+            order.append(col)
+            if col in new.get("categories", {}):
+                cats[col] = new["categories"][col]
+    return merged
 
 
 def _filters_json(filters, hints):

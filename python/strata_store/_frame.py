@@ -6,6 +6,7 @@ type moves as one numpy buffer.
 """
 
 import ctypes
+import re
 
 import numpy as np
 import pandas as pd
@@ -59,13 +60,18 @@ class Batch:
         self.keep.append(arr)
         return arr.ctypes.data
 
-    def add(self, name, type_code, values=None, mask=None, flags=0, codes=None, uniques=None):
+    def add(
+        self, name, type_code, values=None, mask=None, flags=0, codes=None, uniques=None, tz=None
+    ):
         """Add a column; mask is a bool array of present rows (None: all)."""
         c = _lib.Column()
         c.name = name.encode("utf-8")
         self.keep.append(c.name)
         c.type = type_code
         c.flags = flags
+        if tz is not None:
+            c.tz = str(tz).encode("utf-8")
+            self.keep.append(c.tz)
         if mask is not None and not mask.all():
             c.validity = self.ptr(np.packbits(mask, bitorder="little"))
         if type_code == _lib.STRING:
@@ -85,6 +91,16 @@ class Batch:
 
     def array(self):
         return (_lib.Column * max(len(self.columns), 1))(*self.columns)
+
+
+def tz_name(tz):
+    """The name the library keeps for a time zone (IANA name or offset), or
+    None for naive values or a zone without such a name (kept as UTC; the
+    item's hints still restore it)."""
+    if tz is None:
+        return None
+    name = getattr(tz, "zone", None) or getattr(tz, "key", None) or str(tz)
+    return name if re.fullmatch(r"[A-Za-z0-9_+\-/:.]{1,64}", name) else None
 
 
 def _strings(name, series):
@@ -110,7 +126,7 @@ def add_series(batch, name, series):
         values = pd.DatetimeIndex(series)
         mask = ~np.asarray(values.isna())
         flags = _lib.UTC if values.tz is not None else 0
-        batch.add(name, _lib.TIMESTAMP, values.asi8, mask, flags)
+        batch.add(name, _lib.TIMESTAMP, values.asi8, mask, flags, tz=tz_name(values.tz))
         return hint
     if hint in ("object", "string"):
         codes, uniques = _strings(name, series)
@@ -176,14 +192,14 @@ def _as_category(codes, uniques, hint_cats):
     return cat.set_categories(known + extra, ordered=hint_cats.get("ordered", False))
 
 
-def _as_timestamps(values, present, utc, hint):
+def _as_timestamps(values, present, utc, hint, tz=None):
     values = np.where(present, values, np.iinfo(np.int64).min).view("M8[ns]")
     idx = pd.DatetimeIndex(values)
     if hint and hint.startswith("datetime64[ns, "):
         return idx.tz_localize("UTC").tz_convert(hint[len("datetime64[ns, ") : -1])
     if hint == "datetime64[ns]" or not utc:
         return idx
-    return idx.tz_localize("UTC")
+    return idx.tz_localize("UTC").tz_convert(tz or "UTC")  # the zone the library kept
 
 
 def _as_numbers(values, present, hint, type_code):
@@ -213,7 +229,8 @@ def read_column(col, n, hint=None, cats=None):
             return _as_category(codes, uniques, cats)
         return _as_strings(codes, uniques, hint)
     if col.type == _lib.TIMESTAMP:
-        return _as_timestamps(_copy(col.values, np.int64, n), present, col.flags & _lib.UTC, hint)
+        tz = col.tz.decode("utf-8") if col.tz else None
+        return _as_timestamps(_copy(col.values, np.int64, n), present, col.flags & _lib.UTC, hint, tz)
     values = _copy(col.values, np.dtype(_TYPE_NUMPY[col.type]), n)
     if col.type == _lib.BOOL:
         values = values.astype(bool)

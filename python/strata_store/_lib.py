@@ -39,6 +39,7 @@ class Column(ctypes.Structure):
         ("dict_count", ctypes.c_int64),
         ("dict_offsets", ctypes.c_void_p),
         ("dict_bytes", ctypes.c_void_p),
+        ("tz", ctypes.c_char_p),
     ]
 
 
@@ -75,8 +76,10 @@ _NAMES = ctypes.POINTER(ctypes.c_char_p)
 
 _SIGNATURES = {
     "strata_abi_last_error": (_P, []),
-    "strata_abi_write": (_I, [_P, _P, _P, _P, ctypes.POINTER(Column), _S, _S, _P, _P, _I, _S]),
-    "strata_abi_append": (_I, [_P, _P, _P, _P, ctypes.POINTER(Column), _S, _S, _I, _S]),
+    "strata_abi_write": (
+        _I, [_P, _P, _P, _P, ctypes.POINTER(Column), _S, _S, _P, _P, _P, _I, _S]
+    ),
+    "strata_abi_append": (_I, [_P, _P, _P, _P, ctypes.POINTER(Column), _S, _S, _I, _P, _S]),
     "strata_abi_read": (
         _I,
         [_P, _P, _P, _P, _P, _NAMES, ctypes.c_int64, ctypes.c_int64, _P, _S, _S,

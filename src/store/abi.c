@@ -31,6 +31,7 @@ struct strata_abi_table {
 	strata_pq_table pq; /* owns names, values, offsets, bytes, validity */
 	abi_col *cols;
 	strata_store_read_stats stats;
+	strata_store_schema schema; /* of the version read: time zones */
 };
 
 const char *strata_abi_last_error(void)
@@ -75,6 +76,7 @@ static int same_layout(int32_t type)
 typedef struct in_table {
 	strata_pq_table t;
 	unsigned *owned;
+	const char **zones; /* (column, zone) pairs of the columns with a tz, NULL-ended */
 } in_table;
 
 enum { OWN_VALUES = 1, OWN_OFFSETS = 2, OWN_BYTES = 4, OWN_VALIDITY = 8 };
@@ -94,6 +96,7 @@ static void in_table_free(in_table *in)
 	}
 	free(in->t.cols);
 	free(in->owned);
+	free(in->zones);
 	memset(in, 0, sizeof *in);
 }
 
@@ -243,13 +246,18 @@ static int import_table(const strata_abi_column *cols, size_t ncols, size_t nrow
 	in->t.nrows = nrows;
 	in->t.cols = calloc(ncols ? ncols : 1, sizeof *in->t.cols);
 	in->owned = calloc(ncols ? ncols : 1, sizeof *in->owned);
-	if (!in->t.cols || !in->owned) {
+	in->zones = calloc(2 * ncols + 1, sizeof *in->zones);
+	if (!in->t.cols || !in->owned || !in->zones) {
 		in_table_free(in);
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; !rc && i < ncols; i++) {
+	for (size_t i = 0, z = 0; !rc && i < ncols; i++) {
 		in->t.ncols = i + 1;
 		rc = import_column(&cols[i], nrows, &in->t.cols[i], &in->owned[i]);
+		if (!rc && cols[i].tz) {
+			in->zones[z++] = cols[i].name;
+			in->zones[z++] = cols[i].tz;
+		}
 	}
 	if (rc)
 		in_table_free(in);
@@ -268,9 +276,9 @@ static int resolve_root(const char *root, char *buf, size_t len, const char **ou
 
 int strata_abi_write(const char *root, const char *store, const char *collection, const char *item,
                      const strata_abi_column *cols, size_t ncols, size_t nrows, const char *key,
-                     const char *metadata_json, int overwrite, size_t part_rows)
+                     const char *key2, const char *metadata_json, int overwrite, size_t part_rows)
 {
-	strata_store_options opts = {.part_rows = part_rows};
+	strata_store_options opts = {.part_rows = part_rows, .key2_column = key2};
 	char buf[STORE_PATH_MAX];
 	in_table in;
 	int rc;
@@ -279,6 +287,7 @@ int strata_abi_write(const char *root, const char *store, const char *collection
 	if ((rc = resolve_root(root, buf, sizeof buf, &root)) ||
 	    (rc = import_table(cols, ncols, nrows, &in)))
 		return rc;
+	opts.timezones = in.zones;
 	rc = strata_store_write(root, store, collection, item, &in.t, key, metadata_json, overwrite,
 	                        &opts);
 	in_table_free(&in);
@@ -287,9 +296,9 @@ int strata_abi_write(const char *root, const char *store, const char *collection
 
 int strata_abi_append(const char *root, const char *store, const char *collection, const char *item,
                       const strata_abi_column *cols, size_t ncols, size_t nrows, int dup,
-                      size_t part_rows)
+                      const char *metadata_json, size_t part_rows)
 {
-	strata_store_options opts = {.part_rows = part_rows};
+	strata_store_options opts = {.part_rows = part_rows, .metadata_merge = metadata_json};
 	char buf[STORE_PATH_MAX];
 	in_table in;
 	int rc;
@@ -301,6 +310,7 @@ int strata_abi_append(const char *root, const char *store, const char *collectio
 	if ((rc = resolve_root(root, buf, sizeof buf, &root)) ||
 	    (rc = import_table(cols, ncols, nrows, &in)))
 		return rc;
+	opts.timezones = in.zones;
 	rc =
 	    strata_store_append(root, store, collection, item, &in.t, (strata_store_dup)dup, &opts);
 	in_table_free(&in);
@@ -467,6 +477,7 @@ void strata_abi_table_free(strata_abi_table *t)
 	}
 	free(t->cols);
 	strata_pq_table_free(&t->pq);
+	strata_store_schema_free(&t->schema);
 	free(t);
 }
 
@@ -477,8 +488,13 @@ static int export_table(strata_abi_table *t)
 
 	if (!(t->cols = calloc(t->pq.ncols ? t->pq.ncols : 1, sizeof *t->cols)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0; !rc && i < t->pq.ncols; i++)
+	for (size_t i = 0; !rc && i < t->pq.ncols; i++) {
 		rc = export_column(&t->pq.cols[i], t->pq.nrows, &t->cols[i]);
+		for (size_t k = 0; k < t->schema.ncols; k++)
+			if (!strcmp(t->schema.cols[k].name, t->pq.cols[i].name) &&
+			    t->pq.cols[i].type == STRATA_PQ_TIMESTAMP && t->pq.cols[i].utc)
+				t->cols[i].pub.tz = t->schema.cols[k].tz;
+	}
 	return rc;
 }
 
@@ -494,6 +510,7 @@ static int read_selected(const char *root, const char *store, const char *collec
 		return strata_error_wrap(rc, "item %s: filters", item ? item : "(null)");
 	o->filter = filter;
 	o->stats = &t->stats;
+	o->schema = &t->schema;
 	rc = strata_store_read_ex(root, store, collection, item, o, &t->pq);
 	strata_store_filter_free(filter);
 	return rc;

@@ -1030,7 +1030,7 @@ int store_cmd_last(int argc, char **argv)
  * naming the key (the first column) as the index, as item parts have. */
 static int export_parquet(const char *path, const strata_pq_table *t)
 {
-	strata_pq_kv kv = {"pandas", store_pandas_metadata(t, t->cols[0].name)};
+	strata_pq_kv kv = {"pandas", store_pandas_metadata(t, t->cols[0].name, NULL, NULL, 0)};
 	strata_pq_write_options wo = {.codec = STRATA_PQ_SNAPPY, .kv = &kv, .nkv = 1};
 	int rc;
 

@@ -254,6 +254,62 @@ int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncol
 	return 0;
 }
 
+int store_check_tz(const char *item, const char *column, const char *tz)
+{
+	size_t n = tz ? strlen(tz) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (tz[i] < 0x21 || tz[i] > 0x7e || tz[i] == '"' || tz[i] == '\\')
+			n = 0;
+	if (n == 0 || n > 64)
+		return strata_error_set(STRATA_EINVAL,
+		                        "item %s: column %s: bad time zone name (1 to 64 printable "
+		                        "ASCII characters)",
+		                        item, column);
+	return 0;
+}
+
+int store_colspec_copy(colspec *dst, const colspec *src)
+{
+	*dst = *src;
+	dst->name = strdup(src->name);
+	dst->tz = src->tz ? strdup(src->tz) : NULL;
+	if (!dst->name || (src->tz && !dst->tz)) {
+		free(dst->name);
+		free(dst->tz);
+		dst->name = dst->tz = NULL;
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Set the zones of tzs (NULL-terminated (column, zone) pairs) on columns
+ * cols[from..ncols); every named column must be a UTC timestamp of cols. */
+static int apply_timezones(const char *item, colspec *cols, size_t ncols, size_t from,
+                           const char *const *tzs)
+{
+	int rc;
+
+	for (size_t k = 0; tzs && tzs[k]; k += 2) {
+		size_t i = 0;
+		while (i < ncols && strcmp(cols[i].name, tzs[k]) != 0)
+			i++;
+		if (i == ncols || cols[i].type != STRATA_PQ_TIMESTAMP || !cols[i].utc)
+			return strata_error_set(STRATA_EINVAL,
+			                        "item %s: time zone for %s, which is not a UTC "
+			                        "timestamp column",
+			                        item, tzs[k]);
+		if ((rc = store_check_tz(item, tzs[k], tzs[k + 1])))
+			return rc;
+		if (i < from)
+			continue; /* an existing column keeps its zone */
+		free(cols[i].tz);
+		if (!(cols[i].tz = strdup(tzs[k + 1])))
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /* The schema of table t. */
 static int schema_of(const strata_pq_table *t, colspec **cols, size_t *ncols)
 {
@@ -275,9 +331,29 @@ static int schema_of(const strata_pq_table *t, colspec **cols, size_t *ncols)
 
 /* ---- input checks and sorting ------------------------------------------- */
 
+/* Check the STRING column key2 of a composite key: present, no nulls. */
+static int check_key2(const char *item, const strata_pq_table *t, const char *key, const char *key2)
+{
+	long j = store_find_col(t, key2);
+	const strata_pq_column *c = j >= 0 ? &t->cols[j] : NULL;
+
+	if (!c || c->type != STRATA_PQ_STRING || !strcmp(key, key2))
+		return strata_error_set(STRATA_ESCHEMA,
+		                        "item %s: the second key column %s must be a string column",
+		                        item, key2);
+	for (size_t i = 0; c->validity && i < t->nrows; i++)
+		if (!strata_pq_is_valid(c, i))
+			return strata_error_set(STRATA_EINVAL,
+			                        "item %s: key column %s: row %zu is null", item,
+			                        key2, i);
+	return 0;
+}
+
 /* Check a caller's table: unique column names, a TIMESTAMP (NANOS) key
- * column without nulls or NaT. *keycol is its index. */
-static int check_table(const char *item, const strata_pq_table *t, const char *key, long *keycol)
+ * column without nulls or NaT, and key2 (when not NULL) a STRING column
+ * without nulls. *keycol is the key's index. */
+static int check_table(const char *item, const strata_pq_table *t, const char *key,
+                       const char *key2, long *keycol)
 {
 	const strata_pq_column *k;
 	const int64_t *v;
@@ -301,27 +377,44 @@ static int check_table(const char *item, const strata_pq_table *t, const char *k
 			return strata_error_set(STRATA_EINVAL,
 			                        "item %s: key column %s: row %zu is null (NaT)",
 			                        item, key, i);
-	return 0;
+	return key2 ? check_key2(item, t, key, key2) : 0;
 }
 
+/* A row's sort key: timestamp, then (composite keys) the string's bytes,
+ * then the row number, which makes qsort stable. */
 typedef struct keyed {
 	int64_t key;
+	const char *s;
+	size_t len;
 	size_t row;
 } keyed;
+
+/* Byte-wise order of two strings (UTF-8: code point order, as Python's). */
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int r = alen && blen ? memcmp(a, b, alen < blen ? alen : blen) : 0;
+
+	return r ? r : (alen > blen) - (alen < blen);
+}
 
 static int compare_keyed(const void *a, const void *b)
 {
 	const keyed *x = a, *y = b;
+	int r;
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
+	if ((r = bytes_cmp(x->s, x->len, y->s, y->len)))
+		return r;
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Refs to t's rows (source src) sorted stably by key column keycol. */
-static int sort_rows(const strata_pq_table *t, long keycol, size_t src, rowref **out)
+/* Refs to t's rows (source src) sorted stably by key column keycol, then
+ * by string column key2col (-1: none). */
+static int sort_rows(const strata_pq_table *t, long keycol, long key2col, size_t src, rowref **out)
 {
 	const int64_t *k = t->cols[keycol].values;
+	const strata_pq_column *s2 = key2col >= 0 ? &t->cols[key2col] : NULL;
 	keyed *tmp = malloc((t->nrows ? t->nrows : 1) * sizeof *tmp);
 
 	*out = malloc((t->nrows ? t->nrows : 1) * sizeof **out);
@@ -331,8 +424,13 @@ static int sort_rows(const strata_pq_table *t, long keycol, size_t src, rowref *
 		*out = NULL;
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < t->nrows; i++)
-		tmp[i] = (keyed){k[i], i};
+	for (size_t i = 0; i < t->nrows; i++) {
+		tmp[i] = (keyed){.key = k[i], .row = i};
+		if (s2) {
+			tmp[i].s = s2->bytes + s2->offsets[i];
+			tmp[i].len = (size_t)(s2->offsets[i + 1] - s2->offsets[i]);
+		}
+	}
 	qsort(tmp, t->nrows, sizeof *tmp, compare_keyed);
 	for (size_t i = 0; i < t->nrows; i++)
 		(*out)[i] = (rowref){src, tmp[i].row};
@@ -476,9 +574,20 @@ static const char *pandas_type(const strata_pq_column *c)
 	return numpy_type(c);
 }
 
+/* The time zone of UTC timestamp column name in specs (UTC when unnamed). */
+static const char *zone_of(const colspec *specs, size_t nspecs, const char *name)
+{
+	for (size_t i = 0; i < nspecs; i++)
+		if (!strcmp(specs[i].name, name))
+			return specs[i].tz ? specs[i].tz : "UTC";
+	return "UTC";
+}
+
 /* The "pandas" key/value metadata pyarrow writes, so that pandas, dask and
- * PyStore restore the key column as the DataFrame's index. */
-char *store_pandas_metadata(const strata_pq_table *t, const char *key)
+ * PyStore restore the key column(s) as the DataFrame's index and every
+ * UTC timestamp column in its time zone. */
+char *store_pandas_metadata(const strata_pq_table *t, const char *key, const char *key2,
+                            const colspec *specs, size_t nspecs)
 {
 	json_t *root = json_object(), *cols = json_array();
 	char *text;
@@ -486,14 +595,15 @@ char *store_pandas_metadata(const strata_pq_table *t, const char *key)
 	for (size_t i = 0; i < t->ncols; i++) {
 		const strata_pq_column *c = &t->cols[i];
 		json_t *meta = c->type == STRATA_PQ_TIMESTAMP && c->utc
-		                   ? json_pack("{s:s}", "timezone", "UTC")
+		                   ? json_pack("{s:s}", "timezone", zone_of(specs, nspecs, c->name))
 		                   : json_null();
 		json_array_append_new(cols, json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", c->name,
 		                                      "field_name", c->name, "pandas_type",
 		                                      pandas_type(c), "numpy_type", numpy_type(c),
 		                                      "metadata", meta));
 	}
-	json_object_set_new(root, "index_columns", json_pack("[s]", key));
+	json_object_set_new(root, "index_columns",
+	                    key2 ? json_pack("[s, s]", key, key2) : json_pack("[s]", key));
 	json_object_set_new(root, "column_indexes", json_array());
 	json_object_set_new(root, "columns", cols);
 	json_object_set_new(
@@ -540,7 +650,7 @@ int store_vbuild_write(vbuild *b, const strata_pq_table *t)
 	np->min = k[0];
 	np->max = k[t->nrows - 1];
 	snprintf(path, sizeof path, "%s/%s", b->dir, np->file);
-	if (!(kv.value = store_pandas_metadata(t, b->m.key)))
+	if (!(kv.value = store_pandas_metadata(t, b->m.key, b->m.key2, b->m.cols, b->m.ncols)))
 		return strata_error_set(STRATA_ENOMEM, "item %s: out of memory", b->paths->name);
 	rc = strata_parquet_write(path, t, &opts);
 	free(kv.value);
@@ -707,11 +817,30 @@ static int parse_meta(const char *item, const char *text, json_t **out)
 	return 0;
 }
 
+/* Merge patch (may be NULL) into meta: its keys replace meta's, a null
+ * value removes the key. */
+static int merge_metadata(json_t *meta, const json_t *patch)
+{
+	const char *k;
+	json_t *v;
+
+	/* json_object_foreach does not modify patch */
+	json_object_foreach((json_t *)patch, k, v)
+	{
+		int rc =
+		    json_is_null(v) ? (json_object_del(meta, k), 0) : json_object_set(meta, k, v);
+		if (rc)
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /* Build and commit version cur+1 holding all of t's rows. */
 static int write_all(const item_paths *p, unsigned cur, const strata_pq_table *t, long keycol,
                      const json_t *meta, const strata_store_options *opts)
 {
 	const strata_pq_table *srcs[1] = {t};
+	const char *key2 = opts ? opts->key2_column : NULL;
 	colspec *cols = NULL;
 	size_t ncols = 0;
 	rowref *refs = NULL;
@@ -720,10 +849,12 @@ static int write_all(const item_paths *p, unsigned cur, const strata_pq_table *t
 
 	if ((rc = schema_of(t, &cols, &ncols)))
 		return rc;
-	if ((rc = sort_rows(t, keycol, 0, &refs)))
+	if ((rc = apply_timezones(p->name, cols, ncols, 0, opts ? opts->timezones : NULL)) ||
+	    (rc = sort_rows(t, keycol, key2 ? store_find_col(t, key2) : -1, 0, &refs)))
 		goto out;
 	rc = store_vbuild_start(&b, p, cur + 1, t->cols[keycol].name, cols, ncols);
 	if (!rc) {
+		b.m.key2 = (char *)key2;
 		b.row_group_rows = opts ? opts->row_group_rows : 0;
 		rc = vbuild_write_refs(&b, srcs, refs, t->nrows, part_rows_of(opts));
 		if (!rc)
@@ -783,7 +914,7 @@ int strata_store_write(const char *root, const char *store, const char *collecti
 		return rc;
 	if (!table || !key_column)
 		return strata_error_set(STRATA_EINVAL, "item %s: no table or key column", item);
-	if ((rc = check_table(item, table, key_column, &keycol)) ||
+	if ((rc = check_table(item, table, key_column, opts ? opts->key2_column : NULL, &keycol)) ||
 	    (rc = parse_meta(item, metadata_json, &meta)))
 		return rc;
 	if (!(rc = store_lock_item(&p, 1, opts, &lock))) {
@@ -888,6 +1019,8 @@ typedef struct append_ctx {
 	rowref *out; /* merged rows */
 	size_t nout;
 	int changed;
+	long keycol, key2col; /* in cols (key2col -1: no composite key) */
+	json_t *patch;        /* metadata to merge, or NULL */
 } append_ctx;
 
 static void append_free(append_ctx *c)
@@ -901,6 +1034,7 @@ static void append_free(append_ctx *c)
 	free(c->olds);
 	free(c->srcs);
 	free(c->out);
+	json_decref(c->patch);
 }
 
 /* Touched parts: those whose key range meets the batch's [lo, hi]. */
@@ -981,9 +1115,34 @@ static int load_touched(append_ctx *c)
 	return rc ? strata_error_wrap(rc, "item %s", c->p->name) : 0;
 }
 
-static int64_t ref_key(const append_ctx *c, const rowref *r, long keycol)
+static int64_t ref_key(const append_ctx *c, const rowref *r)
 {
-	return ((const int64_t *)c->srcs[r->src]->cols[keycol].values)[r->row];
+	return ((const int64_t *)c->srcs[r->src]->cols[c->keycol].values)[r->row];
+}
+
+/* The string of a composite key's second column at r. */
+static const char *ref_key2(const append_ctx *c, const rowref *r, size_t *len)
+{
+	const strata_pq_column *s = &c->srcs[r->src]->cols[c->key2col];
+
+	*len = (size_t)(s->offsets[r->row + 1] - s->offsets[r->row]);
+	return s->bytes + s->offsets[r->row];
+}
+
+/* Order of the full keys of rows a and b: timestamp, then the string. */
+static int ref_cmp(const append_ctx *c, const rowref *a, const rowref *b)
+{
+	int64_t ka = ref_key(c, a), kb = ref_key(c, b);
+	const char *sa, *sb;
+	size_t la, lb;
+
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	if (c->key2col < 0)
+		return 0;
+	sa = ref_key2(c, a, &la);
+	sb = ref_key2(c, b, &lb);
+	return bytes_cmp(sa, la, sb, lb);
 }
 
 /* Refs to the touched parts' rows (sources 0..n-1), in key order. */
@@ -1002,13 +1161,29 @@ static int old_refs(const append_ctx *c, rowref **out, size_t *n)
 	return 0;
 }
 
-/* The end of the run of refs[i..n) whose key is k. */
-static size_t run_end(const append_ctx *c, const rowref *refs, size_t i, size_t n, long keycol,
-                      int64_t k)
+/* The end of the run of refs[i..n) whose full key is k's. */
+static size_t run_end(const append_ctx *c, const rowref *refs, size_t i, size_t n, rowref k)
 {
-	while (i < n && ref_key(c, &refs[i], keycol) == k)
+	while (i < n && ref_cmp(c, &refs[i], &k) == 0)
 		i++;
 	return i;
+}
+
+/* Fail an append with dup = error: key k is in the item and the batch. */
+static int duplicate_error(const append_ctx *c, rowref k)
+{
+	char iso[48];
+	size_t len = 0;
+	const char *s = c->key2col >= 0 ? ref_key2(c, &k, &len) : "";
+
+	key_iso(ref_key(c, &k), iso);
+	if (c->key2col < 0)
+		return strata_error_set(STRATA_EEXIST,
+		                        "item %s: duplicate key %s already in the item", c->p->name,
+		                        iso);
+	return strata_error_set(STRATA_EEXIST,
+	                        "item %s: duplicate key (%s, %.*s) already in the item", c->p->name,
+	                        iso, (int)(len > 200 ? 200 : len), s);
 }
 
 static void emit(append_ctx *c, const rowref *refs, size_t from, size_t to)
@@ -1017,12 +1192,11 @@ static void emit(append_ctx *c, const rowref *refs, size_t from, size_t to)
 		c->out[c->nout++] = refs[i];
 }
 
-/* Merge the touched parts' rows with the sorted batch into c->out, key run
- * by key run, applying dup where a key is in both. */
+/* Merge the touched parts' rows with the sorted batch into c->out, run of
+ * equal full keys by run, applying dup where a key is in both. */
 static int merge(append_ctx *c, strata_store_dup dup)
 {
 	size_t no = 0, nb = c->batch.nrows, i = 0, j = 0;
-	long keycol = store_find_col(&c->batch, c->m.key);
 	rowref *old = NULL;
 	int rc;
 
@@ -1033,20 +1207,16 @@ static int merge(append_ctx *c, strata_store_dup dup)
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
 	while (i < no || j < nb) {
-		int64_t ko = i < no ? ref_key(c, &old[i], keycol) : INT64_MAX;
-		int64_t kn = j < nb ? ref_key(c, &c->brefs[j], keycol) : INT64_MAX;
-		int64_t k = ko < kn ? ko : kn;
-		size_t ie = run_end(c, old, i, no, keycol, k);
-		size_t je = run_end(c, c->brefs, j, nb, keycol, k);
+		rowref k = j >= nb || (i < no && ref_cmp(c, &old[i], &c->brefs[j]) <= 0)
+		               ? old[i]
+		               : c->brefs[j];
+		size_t ie = run_end(c, old, i, no, k);
+		size_t je = run_end(c, c->brefs, j, nb, k);
 		int both = ie > i && je > j;
 
 		if (both && dup == STRATA_STORE_DUP_ERROR) {
-			char iso[48];
-			key_iso(k, iso);
 			free(old);
-			return strata_error_set(STRATA_EEXIST,
-			                        "item %s: duplicate key %s already in the item",
-			                        c->p->name, iso);
+			return duplicate_error(c, k);
 		}
 		if (!both || dup != STRATA_STORE_KEEP_LAST)
 			emit(c, old, i, ie);
@@ -1069,9 +1239,10 @@ static int append_commit(append_ctx *c, const strata_store_options *opts)
 	vbuild b;
 	int rc;
 
-	if ((rc = store_metadata_read(c->vdir, &meta)))
-		return rc;
+	if ((rc = store_metadata_read(c->vdir, &meta)) || (rc = merge_metadata(meta, c->patch)))
+		goto out;
 	rc = store_vbuild_start(&b, c->p, c->cur + 1, c->m.key, c->cols, c->ncols);
+	b.m.key2 = c->m.key2;
 	b.row_group_rows = opts ? opts->row_group_rows : 0;
 	for (size_t i = 0; !rc && i < c->a; i++)
 		rc = store_vbuild_link(&b, c->vdir, &c->m.parts[i]);
@@ -1082,24 +1253,41 @@ static int append_commit(append_ctx *c, const strata_store_options *opts)
 	if (!rc)
 		rc = store_vbuild_commit(&b, meta, c->cur);
 	store_vbuild_free(&b);
+out:
 	json_decref(meta);
 	return rc;
 }
 
+/* The old columns (cols[0..m->ncols)) keep their zones; the new ones take
+ * the options' zones. */
+static int inherit_zones(append_ctx *c, const strata_store_options *opts)
+{
+	for (size_t i = 0; i < c->m.ncols; i++) {
+		free(c->cols[i].tz);
+		c->cols[i].tz = NULL;
+		if (c->m.cols[i].tz && !(c->cols[i].tz = strdup(c->m.cols[i].tz)))
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	return apply_timezones(c->p->name, c->cols, c->ncols, c->m.ncols,
+	                       opts ? opts->timezones : NULL);
+}
+
 /* Prepare the batch: schema, cast, sort. */
-static int append_prepare(append_ctx *c, const strata_pq_table *t)
+static int append_prepare(append_ctx *c, const strata_pq_table *t, const strata_store_options *opts)
 {
 	long keycol;
 	int rc;
 
-	if ((rc = check_table(c->p->name, t, c->m.key, &keycol)) ||
+	if ((rc = check_table(c->p->name, t, c->m.key, c->m.key2, &keycol)) ||
 	    (rc = unify_schema(c->p->name, &c->m, t, &c->cols, &c->ncols, &c->evolved)) ||
+	    (rc = inherit_zones(c, opts)) ||
 	    (rc = store_cast_table(t, c->cols, c->ncols, &c->batch)))
 		return rc;
 	/* the context owns cols and batch; append_free releases them */
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
-	keycol = store_find_col(&c->batch, c->m.key);
-	return sort_rows(&c->batch, keycol, 0, &c->brefs);
+	c->keycol = store_find_col(&c->batch, c->m.key);
+	c->key2col = c->m.key2 ? store_find_col(&c->batch, c->m.key2) : -1;
+	return sort_rows(&c->batch, c->keycol, c->key2col, 0, &c->brefs);
 }
 
 /* The locked part of append. */
@@ -1107,7 +1295,6 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
                          const strata_store_options *opts)
 {
 	const int64_t *k;
-	long keycol;
 	int rc;
 
 	if ((rc = store_current_version(c->p, &c->cur)))
@@ -1120,12 +1307,11 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 	if ((rc = store_clean_strays(c->p, c->cur)))
 		return rc;
 	store_version_dir(c->p, c->cur, c->vdir);
-	if ((rc = store_manifest_load(c->vdir, &c->m)) || (rc = append_prepare(c, t)))
+	if ((rc = store_manifest_load(c->vdir, &c->m)) || (rc = append_prepare(c, t, opts)))
 		return rc;
 	if (t->nrows == 0)
 		return 0;
-	keycol = store_find_col(&c->batch, c->m.key);
-	k = c->batch.cols[keycol].values;
+	k = c->batch.cols[c->keycol].values;
 	/* append_prepare sorted the batch: brefs holds t->nrows > 0 entries */
 	/* NOLINTNEXTLINE(clang-analyzer-core.*) */
 	touched_range(c, k[c->brefs[0].row], k[c->brefs[t->nrows - 1].row]);
@@ -1151,13 +1337,77 @@ int strata_store_append(const char *root, const char *store, const char *collect
 		return rc;
 	if (!table || (unsigned)dup > STRATA_STORE_DUP_ERROR)
 		return strata_error_set(STRATA_EINVAL, "item %s: bad append arguments", item);
-	if ((rc = store_lock_item(&p, 0, opts, &lock)))
-		return rc;
 	memset(&c, 0, sizeof c);
 	c.p = &p;
+	if ((rc = parse_meta(item, opts ? opts->metadata_merge : NULL, &c.patch)) ||
+	    (rc = store_lock_item(&p, 0, opts, &lock))) {
+		json_decref(c.patch);
+		return rc;
+	}
 	rc = append_locked(&c, table, dup, opts);
 	append_free(&c);
 	strata_file_lock_release(&lock);
+	return rc;
+}
+
+/* ---- metadata ------------------------------------------------------------ */
+
+/* A new version of the item with every part linked and metadata meta
+ * (merged into the current metadata when merge). */
+static int set_metadata_locked(const item_paths *p, json_t *meta, int merge,
+                               const strata_store_options *opts)
+{
+	char vdir[PATH_SZ];
+	json_t *cur_meta = NULL;
+	manifest m = {0};
+	unsigned cur;
+	vbuild b;
+	int rc;
+
+	if ((rc = store_current_version(p, &cur)))
+		return rc;
+	if (!cur)
+		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
+		                        p->coldir);
+	store_version_dir(p, cur, vdir);
+	if ((rc = store_clean_strays(p, cur)) || (rc = store_manifest_load(vdir, &m)))
+		return rc;
+	if (merge && !(rc = store_metadata_read(vdir, &cur_meta)))
+		rc = merge_metadata(cur_meta, meta);
+	if (!rc && !(rc = store_vbuild_start(&b, p, cur + 1, m.key, m.cols, m.ncols))) {
+		b.m.key2 = m.key2;
+		b.row_group_rows = opts ? opts->row_group_rows : 0;
+		for (size_t i = 0; !rc && i < m.nparts; i++)
+			rc = store_vbuild_link(&b, vdir, &m.parts[i]);
+		if (!rc)
+			rc = store_vbuild_commit(&b, merge ? cur_meta : meta, cur);
+		store_vbuild_free(&b);
+	}
+	json_decref(cur_meta);
+	store_manifest_free(&m);
+	return rc;
+}
+
+int strata_store_set_metadata(const char *root, const char *store, const char *collection,
+                              const char *item, const char *metadata_json, int merge,
+                              const strata_store_options *opts)
+{
+	strata_file_lock lock;
+	item_paths p = {0};
+	json_t *meta = NULL;
+	int rc;
+
+	if ((rc = store_paths_init(&p, root, store, collection, item)))
+		return rc;
+	if (!metadata_json)
+		return strata_error_set(STRATA_EINVAL, "item %s: no metadata", item);
+	if ((rc = parse_meta(item, metadata_json, &meta)))
+		return rc;
+	if (!(rc = store_lock_item(&p, 0, opts, &lock))) {
+		rc = set_metadata_locked(&p, meta, merge, opts);
+		strata_file_lock_release(&lock);
+	}
+	json_decref(meta);
 	return rc;
 }
 

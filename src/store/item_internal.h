@@ -30,6 +30,8 @@ typedef struct colspec {
 	strata_pq_type type;
 	strata_pq_unit unit;
 	int utc;
+	char *tz; /* TIMESTAMP with utc: the time zone to show it in (owned);
+	           * NULL: UTC */
 } colspec;
 
 /* One part file of a version. stats (owned, may be NULL for manifests
@@ -44,9 +46,11 @@ typedef struct part {
 	json_t *stats;
 } part;
 
-/* manifest.json: key column, schema and parts (sorted by key). */
+/* manifest.json: key column, schema and parts (sorted by key; by key then
+ * key2 for a composite key). */
 typedef struct manifest {
 	char *key;
+	char *key2; /* the STRING column completing a composite key; NULL: none */
 	colspec *cols;
 	size_t ncols;
 	part *parts;
@@ -95,9 +99,16 @@ int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref 
 int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
                      strata_pq_table *out);
 
-/* The "pandas" key/value metadata pyarrow writes for t (key as the index),
- * malloc'd JSON text or NULL when out of memory. */
-char *store_pandas_metadata(const strata_pq_table *t, const char *key);
+/* The "pandas" key/value metadata pyarrow writes for t (key, and key2 when
+ * not NULL, as the index; time zones from cols[0..ncols), UTC for a UTC
+ * column not there), malloc'd JSON text or NULL when out of memory. */
+char *store_pandas_metadata(const strata_pq_table *t, const char *key, const char *key2,
+                            const colspec *cols, size_t ncols);
+/* Check a time zone name: 1 to 64 printable ASCII bytes, no quote or
+ * backslash; what names it is pandas' business. */
+int store_check_tz(const char *item, const char *column, const char *tz);
+/* strdup of src's fields into dst (tz may be NULL). */
+int store_colspec_copy(colspec *dst, const colspec *src);
 
 /* ---- item.c: versions and locks ----------------------------------------- */
 
@@ -122,6 +133,7 @@ typedef struct vbuild {
 	size_t row_group_rows; /* 0: the writer's default */
 } vbuild;
 
+/* key (and b->m.key2, set after start when composite) are borrowed. */
 int store_vbuild_start(vbuild *b, const item_paths *p, unsigned version, const char *key,
                        colspec *cols, size_t ncols);
 /* Hard-link part old of folder from into the new version. */

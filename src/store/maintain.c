@@ -135,6 +135,7 @@ static int compact_commit(const item_paths *p, unsigned cur, const char *vdir, c
 	if ((rc = store_metadata_read(vdir, &meta)))
 		return rc;
 	rc = store_vbuild_start(&b, p, cur + 1, m->key, m->cols, m->ncols);
+	b.m.key2 = m->key2; /* merged parts keep their (key, key2) order */
 	b.row_group_rows = opts ? opts->row_group_rows : 0;
 	for (size_t i = 0; !rc && i < m->nparts;) {
 		size_t e = group_end(m, i, part_rows);

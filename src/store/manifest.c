@@ -3,7 +3,9 @@
  * parts (file, rows, key range, size, CRC-32C, per-column statistics).
  *
  *   {"format": 1, "key": "index",
- *    "columns": [{"name": "index", "type": "TIMESTAMP", "unit": 0, "utc": true}, ...],
+ *    "key2": "sym",
+ *    "columns": [{"name": "index", "type": "TIMESTAMP", "unit": 0, "utc": true,
+ *                 "tz": "Europe/Paris"}, ...],
  *    "parts": [{"file": "part.0.parquet", "rows": 10, "min": 0, "max": 9,
  *               "size": 1234, "crc32c": 305419896,
  *               "stats": {"px": [1.5, 9.0, 0], "sym": [null, null, 10], ...}}]}
@@ -11,7 +13,9 @@
  * A column's stats are [min, max, nulls]; min and max are null when unknown
  * (no non-null value, or a bound that is not recorded).
  *
- * "crc32c" and "stats" are optional (older manifests lack them). The text
+ * "key2" (the STRING column of a composite key) and a column's "tz" (its
+ * time zone; UTC when absent) are optional, as are
+ * "crc32c" and "stats" (older manifests lack them (older manifests lack them). The text
  * is hostile input: every field is checked before use.
  */
 #include "store/item_internal.h"
@@ -33,14 +37,17 @@
 
 void store_cols_free(colspec *cols, size_t n)
 {
-	for (size_t i = 0; cols && i < n; i++)
+	for (size_t i = 0; cols && i < n; i++) {
 		free(cols[i].name);
+		free(cols[i].tz);
+	}
 	free(cols);
 }
 
 void store_manifest_free(manifest *m)
 {
 	free(m->key);
+	free(m->key2);
 	store_cols_free(m->cols, m->ncols);
 	for (size_t i = 0; m->parts && i < m->nparts; i++)
 		json_decref(m->parts[i].stats);
@@ -231,11 +238,16 @@ static json_t *manifest_json(const manifest *m)
 
 	json_object_set_new(root, "format", json_integer(1));
 	json_object_set_new(root, "key", json_string(m->key));
-	for (size_t i = 0; i < m->ncols; i++)
-		json_array_append_new(cols, json_pack("{s:s, s:s, s:i, s:b}", "name",
-		                                      m->cols[i].name, "type",
-		                                      strata_pq_type_name(m->cols[i].type), "unit",
-		                                      (int)m->cols[i].unit, "utc", m->cols[i].utc));
+	if (m->key2)
+		json_object_set_new(root, "key2", json_string(m->key2));
+	for (size_t i = 0; i < m->ncols; i++) {
+		json_t *c = json_pack("{s:s, s:s, s:i, s:b}", "name", m->cols[i].name, "type",
+		                      strata_pq_type_name(m->cols[i].type), "unit",
+		                      (int)m->cols[i].unit, "utc", m->cols[i].utc);
+		if (c && m->cols[i].tz)
+			json_object_set_new(c, "tz", json_string(m->cols[i].tz));
+		json_array_append_new(cols, c);
+	}
 	for (size_t i = 0; i < m->nparts; i++)
 		json_array_append_new(parts, part_json(&m->parts[i]));
 	json_object_set_new(root, "columns", cols);
@@ -271,11 +283,27 @@ static int type_from_name(const char *name, strata_pq_type *out)
 	return -1;
 }
 
+/* The optional "tz" of column entry c (i): only on a UTC timestamp. */
+static int load_col_tz(const char *name, size_t i, json_t *c, colspec *col)
+{
+	json_t *tz = json_object_get(c, "tz");
+
+	if (!tz)
+		return 0;
+	if (!json_is_string(tz) || col->type != STRATA_PQ_TIMESTAMP || !col->utc ||
+	    store_check_tz(name, col->name, json_string_value(tz)))
+		return strata_error_set(STRATA_EPARSE, "%s: column %zu: bad tz", name, i);
+	if (!(col->tz = strdup(json_string_value(tz))))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Decode "columns": names unique, types and units known. */
 static int load_cols(const char *name, json_t *arr, manifest *m)
 {
 	size_t i;
 	json_t *c;
+	int rc;
 
 	m->ncols = json_array_size(arr);
 	if (!(m->cols = calloc(m->ncols ? m->ncols : 1, sizeof *m->cols)))
@@ -298,8 +326,26 @@ static int load_cols(const char *name, json_t *arr, manifest *m)
 		m->cols[i].utc = utc;
 		if (!(m->cols[i].name = strdup(cname)))
 			return strata_error_set(STRATA_ENOMEM, "out of memory");
+		if ((rc = load_col_tz(name, i, c, &m->cols[i])))
+			return rc;
 	}
 	return 0;
+}
+
+/* The optional "key2": a STRING column of the schema, not the key. */
+static int load_key2(const char *name, json_t *j, manifest *m)
+{
+	json_t *k2 = json_object_get(j, "key2");
+
+	if (!k2)
+		return 0;
+	for (size_t i = 0; json_is_string(k2) && i < m->ncols; i++)
+		if (!strcmp(m->cols[i].name, json_string_value(k2)) &&
+		    m->cols[i].type == STRATA_PQ_STRING && strcmp(m->key, m->cols[i].name) != 0)
+			return (m->key2 = strdup(m->cols[i].name))
+			           ? 0
+			           : strata_error_set(STRATA_ENOMEM, "out of memory");
+	return strata_error_set(STRATA_EPARSE, "%s: key2 is not a string column", name);
 }
 
 /* A part file name: part.N.parquet-like, no path separators, no dot-dot. */
@@ -376,7 +422,7 @@ int store_manifest_parse(const char *name, const char *text, size_t len, manifes
 	}
 	if (!(m->key = strdup(key)))
 		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
-	else if (!(rc = load_cols(name, cols, m)))
+	else if (!(rc = load_cols(name, cols, m)) && !(rc = load_key2(name, j, m)))
 		rc = load_parts(name, parts, m);
 	json_decref(j);
 	if (rc)

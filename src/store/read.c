@@ -417,6 +417,57 @@ static int read_manifest(read_ctx *c, strata_pq_table *out)
 	return rc ? rc : assemble(c, out);
 }
 
+void strata_store_schema_free(strata_store_schema *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->cols && i < s->ncols; i++) {
+		free(s->cols[i].name);
+		free(s->cols[i].tz);
+	}
+	free(s->cols);
+	free(s->key);
+	free(s->key2);
+	memset(s, 0, sizeof *s);
+}
+
+/* strdup that treats NULL as NULL; *failed is set when out of memory. */
+static char *dup_or_null(const char *s, int *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	*failed |= s && !d;
+	return d;
+}
+
+/* The public schema of manifest m into out. */
+static int schema_export(const manifest *m, strata_store_schema *out)
+{
+	int failed = 0;
+
+	memset(out, 0, sizeof *out);
+	out->cols = calloc(m->ncols ? m->ncols : 1, sizeof *out->cols);
+	out->ncols = out->cols ? m->ncols : 0;
+	out->key = dup_or_null(m->key, &failed);
+	out->key2 = dup_or_null(m->key2, &failed);
+	for (size_t i = 0; i < out->ncols; i++) {
+		const colspec *c = &m->cols[i];
+		strata_store_column_info *o = &out->cols[i];
+		int utc_ts = c->type == STRATA_PQ_TIMESTAMP && c->utc;
+		o->name = dup_or_null(c->name, &failed);
+		o->type = (int)c->type;
+		o->utc = c->utc;
+		o->tz = utc_ts ? dup_or_null(c->tz ? c->tz : "UTC", &failed) : NULL;
+		o->is_key = !strcmp(c->name, m->key)               ? 1
+		            : m->key2 && !strcmp(c->name, m->key2) ? 2
+		                                                   : 0;
+	}
+	if (!failed && out->cols)
+		return 0;
+	strata_store_schema_free(out);
+	return strata_error_set(STRATA_ENOMEM, "out of memory");
+}
+
 int store_item_read_dir(const char *name, const char *vdir, const strata_store_read_options *opts,
                         strata_pq_table *out)
 {
@@ -438,6 +489,8 @@ int store_item_read_dir(const char *name, const char *vdir, const strata_store_r
 	c.m = &m;
 	c.o = opts;
 	rc = read_manifest(&c, out);
+	if (!rc && opts->schema)
+		rc = schema_export(&m, opts->schema);
 	if (opts->stats)
 		*opts->stats = c.st;
 	read_free(&c);
@@ -509,6 +562,23 @@ int strata_store_read_ex(const char *root, const char *store, const char *collec
 			break;
 		strata_error_clear();
 	}
+	return rc;
+}
+
+int strata_store_schema_get(const char *root, const char *store, const char *collection,
+                            const char *item, const char *snapshot, strata_store_schema *out)
+{
+	strata_store_read_options o;
+	strata_pq_table t;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	strata_store_read_options_init(&o);
+	o.head = 0; /* no rows: the manifest alone */
+	o.snapshot = snapshot;
+	o.schema = out;
+	rc = strata_store_read_ex(root, store, collection, item, &o, &t);
+	strata_pq_table_free(&t);
 	return rc;
 }
 

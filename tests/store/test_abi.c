@@ -74,7 +74,7 @@ static void test_write_read(void **state)
 
 	(void)state;
 	columns(c);
-	assert_ok(strata_abi_write(root, "s", "c", "it", c, 7, N, "ts", "{\"k\": 1}", 0, 2));
+	assert_ok(strata_abi_write(root, "s", "c", "it", c, 7, N, "ts", NULL, "{\"k\": 1}", 0, 2));
 	assert_ok(strata_abi_read(root, "s", "c", "it", NULL, NULL, INT64_MIN, INT64_MAX, NULL,
 	                          SIZE_MAX, SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), N);
@@ -119,7 +119,7 @@ static void test_select_snapshot_metadata(void **state)
 
 	(void)state;
 	columns(c);
-	assert_ok(strata_abi_write(root, "s", "c", "sel", c, 7, N, "ts", "{\"k\": 2}", 1, 0));
+	assert_ok(strata_abi_write(root, "s", "c", "sel", c, 7, N, "ts", NULL, "{\"k\": 2}", 1, 0));
 	assert_ok(strata_abi_read(root, "s", "c", "sel", NULL, cols, 20, 40, NULL, SIZE_MAX,
 	                          SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), 3);
@@ -129,7 +129,8 @@ static void test_select_snapshot_metadata(void **state)
 	strata_abi_table_free(t);
 
 	assert_ok(strata_store_snapshot_create(root, "s", "c", "snap"));
-	assert_ok(strata_abi_append(root, "s", "c", "sel", c, 7, N, STRATA_STORE_KEEP_ALL, 0));
+	assert_ok(
+	    strata_abi_append(root, "s", "c", "sel", c, 7, N, STRATA_STORE_KEEP_ALL, NULL, 0));
 	assert_ok(strata_abi_read(root, "s", "c", "sel", "snap", NULL, INT64_MIN, INT64_MAX, NULL,
 	                          SIZE_MAX, SIZE_MAX, &t));
 	assert_int_equal(strata_abi_table_rows(t), N);
@@ -226,27 +227,28 @@ static void test_bad_input(void **state)
 	(void)state;
 	columns(c);
 	c[5].codes = bad_codes;
-	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, 0, 0),
+	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, NULL, 0, 0),
 	                 STRATA_EINVAL);
 	assert_non_null(strstr(strata_abi_last_error(), "beyond"));
 	columns(c);
 	c[6].offsets = bad_off;
-	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, 0, 0),
+	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, NULL, 0, 0),
 	                 STRATA_EINVAL);
 	assert_non_null(strstr(strata_abi_last_error(), "decreases"));
 	columns(c);
 	c[2].type = 99;
-	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, 0, 0),
+	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, NULL, 0, 0),
 	                 STRATA_EINVAL);
 	columns(c);
 	c[3].values = NULL;
-	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, 0, 0),
+	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "ts", NULL, NULL, 0, 0),
 	                 STRATA_EINVAL);
 	columns(c);
-	assert_int_equal(strata_abi_append(root, "s", "c", "it", c, 7, N, 7, 0), STRATA_EINVAL);
+	assert_int_equal(strata_abi_append(root, "s", "c", "it", c, 7, N, 7, NULL, 0),
+	                 STRATA_EINVAL);
 	assert_non_null(strstr(strata_abi_last_error(), "duplicate handling"));
-	assert_int_equal(strata_abi_write(root, "s", "c", "bad", c, 7, N, "nokey", NULL, 0, 0) < 0,
-	                 1);
+	assert_int_equal(
+	    strata_abi_write(root, "s", "c", "bad", c, 7, N, "nokey", NULL, NULL, 0, 0) < 0, 1);
 	assert_true(strlen(strata_abi_last_error()) > 0);
 }
 
