@@ -138,6 +138,24 @@ def check_roundtrip():
     same(c.item("multi", filters=[("symbol", "==", "A")]).to_pandas(), ordered.iloc[[0, 2]])
     print("ok composite key as a MultiIndex")
 
+    # Time zones are kept by the library, not only by the module's hints:
+    # read without hints, the index and columns come back in their zones,
+    # and the part files' pandas metadata names them.
+    zoned = pd.DataFrame({"at": times("2024-05-01 12:00", "2024-05-02", tz="America/New_York"),
+                          "v": [1, 2]},
+                         index=times("2024-05-01", "2024-05-02", tz="Asia/Tokyo", name="ts"))
+    c.write("zoned", zoned)
+    bare = ps._decode(ps._read_table(c.item("zoned"), None), {})
+    assert str(bare.index.tz) == "Asia/Tokyo", bare.index
+    assert str(bare["at"].dt.tz) == "America/New_York", bare.dtypes
+    assert (bare.index == zoned.index).all() and (bare["at"] == zoned["at"]).all()
+    part = os.path.join(ps.get_path(), "s", c.collection, "zoned", "part.0.parquet")
+    with open(part, "rb") as f:
+        raw = f.read()
+    assert b'"metadata":{"timezone":"Asia/Tokyo"}' in raw, raw[-2000:]
+    assert b'"metadata":{"timezone":"America/New_York"}' in raw
+    print("ok time zones kept by the library and in the pandas metadata")
+
     # No key: a RangeIndex.
     plain = pd.DataFrame({"a": [3, 1, 2], "s": ["x", "y", "x"]})
     c.write("plain", plain)
@@ -297,6 +315,33 @@ def check_append():
     expect_error(lambda: c.append("m", mb, duplicate_handling="error"), "(2024-01-01T00:00:00.000000000Z, B) already in the item")
     same(c.item("m").to_pandas(), m)
     print("ok composite-key appends")
+
+    # The engine sorts by (timestamp, string) and matches the full key in one
+    # call: strings out of order at one timestamp, keep_all keeps both rows.
+    c.write("m", m, overwrite=True)
+    late = pd.DataFrame({"px": [5.0, 4.0, 6.0]}, index=pd.MultiIndex.from_arrays(
+        [times("2024-01-02", "2024-01-02", "2024-01-01", tz="UTC"), ["C", "A", "A"]],
+        names=["date", "sym"]))
+    c.append("m", late, duplicate_handling="keep_all")
+    want_all = pd.DataFrame({"px": [1.0, 6.0, 2.0, 3.0, 4.0, 5.0]},
+                            index=pd.MultiIndex.from_arrays(
+        [times("2024-01-01", "2024-01-01", "2024-01-01", "2024-01-02", "2024-01-02",
+               "2024-01-02", tz="UTC"), ["A", "A", "B", "A", "A", "C"]], names=["date", "sym"]))
+    same(c.item("m").to_pandas(), want_all)
+    print("ok composite key sorted and matched by the engine")
+
+    # Columns added by a later append keep their pandas dtypes (the append
+    # merges the item's dtype hints in the same version).
+    c.write("h", pd.DataFrame({"a": [1.0]}, index=times("2024-01-01", tz="UTC")))
+    added = pd.DataFrame({"a": [2.0], "n": pd.array([7], dtype="Int16"),
+                          "k": pd.Categorical(["x"]), "s": pd.array(["y"], dtype="string")},
+                         index=times("2024-01-02", tz="UTC"))
+    c.append("h", added)
+    got = c.item("h").to_pandas()
+    assert str(got["n"].dtype) == "Int16" and got["n"].isna().tolist() == [True, False], got
+    assert str(got["k"].dtype) == "category" and str(got["s"].dtype) == "string", got.dtypes
+    assert list(got.columns) == ["a", "n", "k", "s"], got.columns
+    print("ok dtypes of columns added by append kept")
 
     # No key: rows are renumbered.
     c.write("r", pd.DataFrame({"a": [1, 2]}))
