@@ -41,7 +41,7 @@ n=$(grep -o '<circle' "$OUT" | wc -l)
 [ "$n" -eq 300 ] && pass || fail "$n points on the sky map, expected 300"
 CURRENT="without the key"
 chrome --dump-dom "$url" >"$OUT" || true
-expect_stdout_contains 'error: /api/v1/stats: HTTP 401'
+expect_stdout_contains ': HTTP 401'
 
 shot=${SKY_SCREENSHOT:-$dir/dashboard.png}
 CURRENT="screenshot"
