@@ -45,7 +45,9 @@ static int split_out(const char *out, char **dir, char **base)
 	if (!*dir || !*base) {
 		free(*dir);
 		free(*base);
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
+		*dir = *base = NULL;
+		strata_error_set(STRATA_ENOMEM, "out of memory");
+		return STRATA_ENOMEM;
 	}
 	memcpy(*dir, slash ? out : ".", dn);
 	(*dir)[dn] = '\0';
