@@ -9,7 +9,11 @@ a generated details.json, checked against a site built by strata:
 - AROI domain and contact MD5 of each relay (Allium's three regexes);
 - the set of group pages per kind: AS, country, platform (keys matching
   ^[A-Za-z0-9_-]+$ after trimming), flag (lower case), first_seen date,
-  contact, and one family page per distinct effective family.
+  contact, and one family page per distinct effective family;
+- the operators shown on the bandwidth, exit-operators and guard-operators
+  leaderboards of index.html, in order: as Allium, every contact group
+  whose contact has 3+ characters once trimmed, by score descending (ties
+  by contact key here; Allium keeps dict order), scores of 0 left out.
 Prints the first mismatches and exits 1 on any."""
 import hashlib
 import json
@@ -45,6 +49,35 @@ def platform(p):
     if len(parts) < 2:
         return p
     return parts[1].split(' ')[0].split('/')[-1]
+
+
+def role(r):
+    flags = r.get('flags', [])
+    return 'exit' if 'Exit' in flags else 'guard' if 'Guard' in flags else 'middle'
+
+
+def check_leaderboards(kept, site):
+    ops = {}
+    for r in kept:  # bandwidth order: the first member names the operator
+        contact = r.get('contact', '')
+        dom = aroi_domain(contact)
+        key = hashlib.md5(('aroi_domain:' + dom if dom else contact).encode()).hexdigest()
+        op = ops.setdefault(key, {'contact': contact, 'bandwidth': 0, 'exit': 0, 'guard': 0})
+        op['bandwidth'] += r.get('observed_bandwidth') or 0
+        op[role(r)] = op.get(role(r), 0) + 1
+    html = open(os.path.join(site, 'index.html'), encoding='utf-8').read()
+    errors = []
+    for board, score in (('bandwidth', 'bandwidth'), ('exit-operators', 'exit'),
+                         ('guard-operators', 'guard')):
+        ranked = sorted(((-op[score], key) for key, op in ops.items()
+                         if len(op["contact"].strip()) >= 3 and op[score] > 0))
+        want = [key for _, key in ranked[:25]]
+        section = html[html.index('id="%s"' % board):]
+        section = section[:section.index('</section>')]
+        got = [h.split('/')[1] for h in re.findall(r'href="(contact/[0-9a-f]{32}/)"', section)]
+        if got != want:
+            errors.append('leaderboard %s: %s..., expected %s...' % (board, got[:3], want[:3]))
+    return errors
 
 
 def main():
@@ -91,6 +124,7 @@ def main():
     if len(os.listdir(os.path.join(site, 'family'))) != len(families):
         errors.append('family pages: %d, distinct families %d' % (
             len(os.listdir(os.path.join(site, 'family'))), len(families)))
+    errors += check_leaderboards(kept, site)
     for e in errors[:20]:
         print(e)
     print('%d relays checked, %d mismatches' % (len(kept), len(errors)))
