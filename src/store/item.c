@@ -1262,7 +1262,7 @@ out:
  * the options' zones. */
 static int inherit_zones(append_ctx *c, const strata_store_options *opts)
 {
-	for (size_t i = 0; i < c->m.ncols; i++) {
+	for (size_t i = 0; c->cols && i < c->m.ncols && i < c->ncols; i++) {
 		free(c->cols[i].tz);
 		c->cols[i].tz = NULL;
 		if (c->m.cols[i].tz && !(c->cols[i].tz = strdup(c->m.cols[i].tz)))

@@ -340,7 +340,7 @@ static int load_key2(const char *name, json_t *j, manifest *m)
 	if (!k2)
 		return 0;
 	for (size_t i = 0; json_is_string(k2) && i < m->ncols; i++)
-		if (!strcmp(m->cols[i].name, json_string_value(k2)) &&
+		if (m->cols[i].name && !strcmp(m->cols[i].name, json_string_value(k2)) &&
 		    m->cols[i].type == STRATA_PQ_STRING && strcmp(m->key, m->cols[i].name) != 0)
 			return (m->key2 = strdup(m->cols[i].name))
 			           ? 0
