@@ -34,6 +34,11 @@ int strata_parse_json_double(const char *text, size_t len, double *out);
  */
 int strata_scan_json_double(const char *text, size_t len, size_t *used, double *out);
 
+/* The length of the longest JSON number at the start of text[0..len), 0
+ * when none starts there; nothing is converted (for checking a number whose
+ * value is not needed, whatever its length). */
+size_t strata_json_number_length(const char *text, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -159,6 +159,14 @@ static int slow_path(const char *text, size_t len, double *out)
 	return consumed ? 0 : strata_error_set(STRATA_EPARSE, "strtod stopped inside a number");
 }
 
+size_t strata_json_number_length(const char *text, size_t len)
+{
+	decimal d;
+	const char *end = text ? scan_json_number(text, text + len, &d) : NULL;
+
+	return end ? (size_t)(end - text) : 0;
+}
+
 int strata_scan_json_double(const char *text, size_t len, size_t *used, double *out)
 {
 	decimal d;

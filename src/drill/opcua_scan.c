@@ -485,11 +485,13 @@ static size_t read_element(scan *s, const char *data, size_t len, size_t p, int 
 		s->n_null++;
 		return add_sample(s, NAN) ? p + 4 : 0;
 	}
+	if (!keep) {
+		used = strata_json_number_length(data + p, len - p);
+		return used ? p + used : 0;
+	}
 	rc = strata_scan_json_double(data + p, len - p, &used, &v);
 	if (rc == STRATA_EPARSE)
 		return 0;
-	if (!keep)
-		return rc == 0 ? p + used : 0;
 	return take_sample(s, rc, v) ? p + used : 0;
 }
 

@@ -172,9 +172,14 @@ static void test_scan_prefix(void **state)
 		assert_int_equal(used, cases[i].used);
 		assert_true(v == cases[i].value);
 	}
-	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(strata_json_number_length(cases[i].text, strlen(cases[i].text)),
+		                 cases[i].used);
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
 		assert_int_equal(strata_scan_json_double(none[i], strlen(none[i]), &used, &v),
 		                 STRATA_EPARSE);
+		assert_int_equal(strata_json_number_length(none[i], strlen(none[i])), 0);
+	}
 }
 
 /* A long number (beyond the stack copy) goes through strtod intact. */

@@ -408,6 +408,19 @@ static void test_trace_other_arrays(void **state)
 		expect_error(parse_trace(s, &t), STRATA_EPARSE, "Trace.json:1:", "invalid JSON");
 		free(s);
 	}
+	/* a number of 100,000 digits nothing wants is only checked */
+	const size_t big_len = 100016;
+	char *big = malloc(big_len);
+	assert_non_null(big);
+	snprintf(big, big_len, "\"a\":[");
+	memset(big + 5, '9', 100000);
+	snprintf(big + 100005, big_len - 100005, ",0.5]");
+	char *s = with_entry(base, big);
+	assert_ok(parse_trace(s, &t));
+	assert_int_equal(t.n, 2);
+	drill_trace_free(&t);
+	free(s);
+	free(big);
 	free(base);
 }
 
