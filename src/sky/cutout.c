@@ -123,7 +123,7 @@ int sky_cutout_fits(const sky_fits_image *img, const sky_box *box, void **data, 
 int sky_cutout_write(const sky_fits_image *img, double ra, double dec, double size_arcmin,
                      const char *path)
 {
-	sky_box box;
+	sky_box box = {0, 0, 0, 0};
 	void *data = NULL;
 	size_t len = 0;
 	int rc = sky_cutout_box(img, ra, dec, size_arcmin, &box);

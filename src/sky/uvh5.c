@@ -75,7 +75,8 @@ static int read_opt_double(hid_t grp, const char *name, double *out)
 {
 	double *v = NULL;
 	long n = 0;
-	if (H5Lexists(grp, name, H5P_DEFAULT) <= 0 || read_doubles(grp, "", name, &v, &n) || n < 1)
+	if (H5Lexists(grp, name, H5P_DEFAULT) <= 0 || read_doubles(grp, "", name, &v, &n) || !v ||
+	    n < 1)
 		return 0;
 	*out = v[0];
 	free(v);
@@ -176,8 +177,8 @@ static int read_required(hid_t hdr, const char *path, sky_uvh5_header *h)
 	if (read_long(hdr, path, "Nblts", &h->nblts))
 		h->nblts = -1;
 	strata_error_clear();
-	if ((rc = read_doubles(hdr, path, "time_array", &v, &n)))
-		return rc;
+	if ((rc = read_doubles(hdr, path, "time_array", &v, &n)) || !v)
+		return rc ? rc : STRATA_ERR;
 	int ok = min_max(v, n, &h->time_first_jd, &h->time_last_jd);
 	free(v);
 	if (!ok)
@@ -185,8 +186,8 @@ static int read_required(hid_t hdr, const char *path, sky_uvh5_header *h)
 		                        path);
 	h->time_first_mjd = h->time_first_jd - JD_TO_MJD;
 	h->time_last_mjd = h->time_last_jd - JD_TO_MJD;
-	if ((rc = read_doubles(hdr, path, "freq_array", &v, &n)))
-		return rc;
+	if ((rc = read_doubles(hdr, path, "freq_array", &v, &n)) || !v)
+		return rc ? rc : STRATA_ERR;
 	ok = min_max(v, n, &h->freq_min_hz, &h->freq_max_hz);
 	h->channel_width_hz = n > 1 ? fabs(v[1] - v[0]) : 0;
 	free(v);

@@ -196,6 +196,79 @@ static void test_synthetic_image(void **state)
 	sky_fits_free(img);
 }
 
+/* A FITS file in memory: the cards (80 chars each, END appended, padded to
+ * 2880), then data_len bytes of data (zero unless data is given). */
+static size_t make_fits(char *out, size_t cap, const char *const *cards, const void *data,
+                        size_t data_len)
+{
+	size_t n = 0;
+	for (int i = 0; cards[i]; i++, n += 80)
+		snprintf(out + n, 81, "%-80s", cards[i]);
+	snprintf(out + n, 81, "%-80s", "END");
+	n += 80;
+	size_t head = (n + 2879) / 2880 * 2880;
+	memset(out + n, ' ', head - n);
+	assert_true(head + data_len <= cap);
+	if (data)
+		memcpy(out + head, data, data_len);
+	else
+		memset(out + head, 0, data_len);
+	return head + data_len;
+}
+
+static void expect_error(const char *buf, size_t len, int code, const char *needle)
+{
+	sky_fits_image *img = NULL;
+	int rc = sky_fits_open_memory(buf, len, &img);
+	if (rc == 0) {
+		sky_qa qa;
+		rc = sky_fits_qa(img, &qa);
+		sky_fits_free(img);
+	}
+	assert_int_equal(rc, code);
+	if (!strstr(strata_error_message(), needle))
+		fail_msg("'%s' lacks '%s'", strata_error_message(), needle);
+}
+
+static void test_hostile_headers(void **state)
+{
+	static char buf[3 * 2880 * 4];
+	const char *naxis0[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+	                        "NAXIS   =                    0", NULL};
+	expect_error(buf, make_fits(buf, sizeof buf, naxis0, NULL, 0), STRATA_ESCHEMA, "NAXIS=0");
+	const char *naxis1[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+	                        "NAXIS   =                    1", "NAXIS1  =                   10",
+	                        NULL};
+	expect_error(buf, make_fits(buf, sizeof buf, naxis1, NULL, 2880), STRATA_ESCHEMA,
+	             "NAXIS=1");
+	const char *absurd[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+	                        "NAXIS   =                    2", "NAXIS1  =           2000000000",
+	                        "NAXIS2  =           2000000000", NULL};
+	expect_error(buf, make_fits(buf, sizeof buf, absurd, NULL, 2880), STRATA_ELIMIT, "limit");
+	const char *big[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+	                     "NAXIS   =                    2", "NAXIS1  =                 1000",
+	                     "NAXIS2  =                 1000", NULL};
+	expect_error(buf, make_fits(buf, sizeof buf, big, NULL, 2880), STRATA_EPARSE, "truncated");
+	/* 4 x 4 of NaN (big-endian 0x7fc00000). */
+	const char *small[] = {"SIMPLE  =                    T",
+	                       "BITPIX  =                  -32",
+	                       "NAXIS   =                    2",
+	                       "NAXIS1  =                    4",
+	                       "NAXIS2  =                    4",
+	                       "CTYPE1  = 'RA---SIN",
+	                       NULL};
+	unsigned char nan_data[64];
+	for (int i = 0; i < 64; i += 4) {
+		nan_data[i] = 0x7f;
+		nan_data[i + 1] = 0xc0;
+		nan_data[i + 2] = nan_data[i + 3] = 0;
+	}
+	expect_error(buf, make_fits(buf, sizeof buf, small, nan_data, 64), STRATA_EINVAL,
+	             "no finite pixel");
+	expect_error("not FITS", 8, STRATA_EPARSE, "not a readable FITS file");
+	expect_error(buf, 0, STRATA_EPARSE, "not a readable FITS file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(test_forced_photometry_against_catalogue),
 	    cmocka_unit_test(test_photometry_outside),
 	    cmocka_unit_test(test_synthetic_image),
+	    cmocka_unit_test(test_hostile_headers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
