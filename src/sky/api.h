@@ -81,6 +81,11 @@ int sky_jwt_verify(const char *secret, const char *token, double now, int *scope
  * The caller frees *out. */
 int sky_jwt_sign(const char *secret, const char *subject, int scopes, double exp, char **out);
 
+/* The deepest nesting of arrays and objects in JSON text (strings skipped);
+ * checked before parsing untrusted JSON, since the parser recurses and
+ * request threads have small stacks. */
+int sky_json_depth(const char *s, size_t n);
+
 /* A token-bucket rate limiter keyed by strings. */
 typedef struct sky_ratelimit sky_ratelimit;
 int sky_ratelimit_new(double rate, double burst, sky_ratelimit **out);

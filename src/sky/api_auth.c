@@ -68,6 +68,32 @@ static int b64url_encode(strata_buf *out, const unsigned char *d, size_t n)
 	return rc;
 }
 
+/* The deepest nesting of arrays and objects in JSON text (strings skipped),
+ * checked before parsing: the parser recurses, and request threads have
+ * small stacks. */
+int sky_json_depth(const char *s, size_t n)
+{
+	int depth = 0, max = 0, in_string = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return max;
+}
+
 /* --- tokens ------------------------------------------------------------------ */
 
 #define TOKEN_MAX 4096
@@ -85,7 +111,8 @@ static json_t *segment_json(const char *s, size_t n)
 	size_t len;
 	json_t *j;
 
-	if (n > TOKEN_MAX || b64url_decode(s, n, buf, &len))
+	if (n > TOKEN_MAX || b64url_decode(s, n, buf, &len) ||
+	    sky_json_depth((const char *)buf, len) > 8)
 		return NULL;
 	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
 	if (j && !json_is_object(j)) {

@@ -828,6 +828,8 @@ static int h_variability(api_req *r)
 
 /* --- request bodies -------------------------------------------------------------- */
 
+#define BODY_MAX_DEPTH 16
+
 /* Parse the body as a JSON object whose keys are all in allowed; sends 400
  * (malformed, unknown field), 415 (content type) and returns NULL then. */
 static json_t *body_object(api_req *r, const char *const *allowed)
@@ -840,6 +842,11 @@ static json_t *body_object(api_req *r, const char *const *allowed)
 	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
 		api_error(r, 415, "unsupported_media_type", NULL,
 		          "the body must be application/json");
+		return NULL;
+	}
+	if (sky_json_depth(r->http->body, r->http->body_len) > BODY_MAX_DEPTH) {
+		api_error(r, 400, "malformed_json", NULL, "the body nests deeper than %d levels",
+		          BODY_MAX_DEPTH);
 		return NULL;
 	}
 	j = json_loadb(r->http->body, r->http->body_len, JSON_REJECT_DUPLICATES, &err);

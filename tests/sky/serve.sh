@@ -140,6 +140,9 @@ expect_code 400; envelope unknown_field; expect_stdout_contains '"field":"colour
 http POST /api/v1/jobs -H "$W" -H "$J" -d '{"kind":"process_ms",'; expect_code 400
 envelope malformed_json
 http POST /api/v1/jobs -H "$W" -H "$J" -d '[1,2]'; expect_code 400; envelope malformed_json
+deep=$(head -c 20000 /dev/zero | tr '\0' '[')
+http POST /api/v1/jobs -H "$W" -H "$J" -d "$deep"; expect_code 400; envelope malformed_json
+http GET /api/health; expect_code 200 # still serving
 http POST /api/v1/jobs -H "$W" -H "$J" -d '{"kind":"process_ms","kind":"image","ms_id":1}'
 expect_code 400
 http POST /api/v1/jobs -H "$W" -H "$J" -d '{"kind":"rm -rf","ms_id":1}'; expect_code 400

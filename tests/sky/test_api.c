@@ -146,6 +146,20 @@ static void test_path_confine(void **state)
 	strata_test_rmtree(root);
 }
 
+static void test_json_depth(void **state)
+{
+	char deep[20001];
+
+	(void)state;
+	assert_int_equal(sky_json_depth("{}", 2), 1);
+	assert_int_equal(sky_json_depth("{\"a\":[1,{\"b\":[]}]}", 17), 4);
+	assert_int_equal(sky_json_depth("\"[[[[\\\"[[\"", 10), 0); /* inside a string */
+	assert_int_equal(sky_json_depth("", 0), 0);
+	memset(deep, '[', sizeof deep - 1);
+	deep[sizeof deep - 1] = 0;
+	assert_int_equal(sky_json_depth(deep, sizeof deep - 1), 20000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +168,7 @@ int main(void)
 	    cmocka_unit_test(test_jwt),
 	    cmocka_unit_test(test_ratelimit),
 	    cmocka_unit_test(test_path_confine),
+	    cmocka_unit_test(test_json_depth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
