@@ -24,8 +24,10 @@ static void test_cutout_wcs_shifted(void **state)
 {
 	char path[4096], out[512];
 	sky_fits_image *img = open_real(path, sizeof path), *cut = NULL;
-	if (!img)
+	if (!img) {
 		skip();
+		return;
+	}
 	double ra, dec;
 	sky_box box;
 	assert_ok(sky_fits_pix2world(img, 100, 80, &ra, &dec));
@@ -36,6 +38,7 @@ static void test_cutout_wcs_shifted(void **state)
 	snprintf(out, sizeof out, "%s/cut.fits", strata_test_dir);
 	assert_ok(sky_cutout_write(img, ra, dec, 60.0, out));
 	assert_ok(sky_fits_open(out, &cut));
+	assert_non_null(cut);
 	assert_int_equal(cut->nx, box.nx);
 	assert_int_equal(cut->ny, box.ny);
 	assert_float_equal(cut->bmaj, img->bmaj, 1e-12);
@@ -60,8 +63,10 @@ static void test_cutout_edges_and_outside(void **state)
 {
 	char path[4096];
 	sky_fits_image *img = open_real(path, sizeof path);
-	if (!img)
+	if (!img) {
 		skip();
+		return;
+	}
 	double ra, dec;
 	sky_box box;
 	assert_ok(sky_fits_pix2world(img, 0, 0, &ra, &dec));
@@ -95,8 +100,10 @@ static void test_thumbnail_png(void **state)
 {
 	char path[4096];
 	sky_fits_image *img = open_real(path, sizeof path);
-	if (!img)
+	if (!img) {
 		skip();
+		return;
+	}
 	sky_stretch stretches[2] = {SKY_STRETCH_ASINH, SKY_STRETCH_ZSCALE};
 	for (int s = 0; s < 2; s++) {
 		void *png = NULL;

@@ -46,14 +46,14 @@ static void write_uvh5(const char *path, const char *skip, int catalog)
 	const char *ints[] = {"Ntimes", "Nfreqs", "Nbls", "Nspws", "Nblts"};
 	long long vals[] = {2, 4, 3, 1, 6};
 	for (int i = 0; i < 5; i++)
-		if (strcmp(skip, ints[i]))
+		if (strcmp(skip, ints[i]) != 0)
 			write_long(g, ints[i], vals[i]);
 	double times[6] = {2460000.5, 2460000.5, 2460000.5, 2460000.6, 2460000.6, 2460000.6};
 	hsize_t nt = 6, fd[2] = {1, 4};
-	if (strcmp(skip, "time_array"))
+	if (strcmp(skip, "time_array") != 0)
 		write_doubles(g, "time_array", 1, &nt, times);
 	double freqs[4] = {1.311e9, 1.3112e9, 1.3114e9, 1.3116e9};
-	if (strcmp(skip, "freq_array"))
+	if (strcmp(skip, "freq_array") != 0)
 		write_doubles(g, "freq_array", 2, fd, freqs);
 	double ra = M_PI / 2, dec = M_PI / 6;
 	hsize_t one = 1;
