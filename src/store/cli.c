@@ -40,9 +40,12 @@ typedef struct cli_args {
 	size_t npos;
 	const char *key, *metadata, *dup, *columns, *start, *end, *format, *head, *tail, *filter;
 	const char *snapshot, *filter_json, *output, *input_format, *lock_timeout, *part_rows;
-	const char *row_group_rows;
+	const char *row_group_rows, *key2, *tz;
 	const char *filters[MAX_FILTERS]; /* every --filter, in order */
 	size_t nfilters;
+	const char *zones[2 * MAX_FILTERS + 1]; /* every --tz as (column, zone) pairs */
+	char zone_names[MAX_FILTERS][256];
+	size_t nzones;
 	int overwrite, json, stats;
 	char root_buf[PATH_SZ];
 } cli_args;
@@ -70,14 +73,15 @@ static int fail(const cli_args *a)
 static const char **value_slot(cli_args *a, const char *name)
 {
 	static const char *const names[] = {
-	    "root",   "key",          "metadata",     "duplicates", "columns",   "start",
-	    "end",    "format",       "head",         "tail",       "snapshot",  "filter-json",
-	    "output", "input-format", "lock-timeout", "filter",     "part-rows", "row-group-rows"};
-	const char **slots[] = {&a->root,      &a->key,           &a->metadata,     &a->dup,
-	                        &a->columns,   &a->start,         &a->end,          &a->format,
-	                        &a->head,      &a->tail,          &a->snapshot,     &a->filter_json,
-	                        &a->output,    &a->input_format,  &a->lock_timeout, &a->filter,
-	                        &a->part_rows, &a->row_group_rows};
+	    "root",     "key",         "metadata",       "duplicates",   "columns",
+	    "start",    "end",         "format",         "head",         "tail",
+	    "snapshot", "filter-json", "output",         "input-format", "lock-timeout",
+	    "filter",   "part-rows",   "row-group-rows", "key2",         "tz"};
+	const char **slots[] = {
+	    &a->root,     &a->key,         &a->metadata,       &a->dup,          &a->columns,
+	    &a->start,    &a->end,         &a->format,         &a->head,         &a->tail,
+	    &a->snapshot, &a->filter_json, &a->output,         &a->input_format, &a->lock_timeout,
+	    &a->filter,   &a->part_rows,   &a->row_group_rows, &a->key2,         &a->tz};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return slots[i];
@@ -91,6 +95,24 @@ static int allowed_opt(const char *allowed, const char *name)
 	for (const char *p = allowed; (p = strstr(p, name)); p += n)
 		if ((p == allowed || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
 			return 1;
+	return 0;
+}
+
+/* Add "COLUMN=ZONE" to a's zones; nonzero when malformed or too many. */
+static int add_zone(cli_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *name;
+
+	if (!eq || eq == arg || !eq[1] || a->nzones == MAX_FILTERS ||
+	    (size_t)(eq - arg) >= sizeof a->zone_names[0])
+		return 1;
+	name = a->zone_names[a->nzones];
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	a->zones[2 * a->nzones] = name;
+	a->zones[2 * a->nzones + 1] = eq + 1;
+	a->nzones++;
 	return 0;
 }
 
@@ -125,6 +147,9 @@ static int parse_args(int argc, char **argv, const char *allowed, size_t minpos,
 				return usage_error(a->cmd, "too many --filter options", NULL);
 			if (slot == &a->filter)
 				a->filters[a->nfilters++] = *slot;
+			if (slot == &a->tz && add_zone(a, *slot))
+				return usage_error(
+				    a->cmd, "--tz needs COLUMN=ZONE (at most 64), not", *slot);
 			continue;
 		}
 		return usage_error(a->cmd, "unknown option", arg);
@@ -581,18 +606,24 @@ int store_cmd_write(int argc, char **argv)
 	if (strata_cmd_wants_help(argc, argv)) {
 		printf(
 		    "usage: strata store write STORE/COLLECTION/ITEM FILE [--key COLUMN]\n"
+		    "          [--key2 COLUMN] [--tz COLUMN=ZONE]...\n"
 		    "          [--overwrite] [--metadata JSON] [--input-format csv|jsonl|parquet]\n"
 		    "          [--part-rows N] [--row-group-rows N] [--lock-timeout MS] [--root "
 		    "DIR]\n"
 		    "Write a new item from a CSV, JSON lines or Parquet file (format from the\n"
 		    "extension .csv/.jsonl/.ndjson/.json/.parquet unless given). The key column\n"
 		    "(--key, else index/timestamp/time, else the first) holds ISO 8601 times;\n"
-		    "other columns become int64, double, bool or string; empty cells are null.\n");
+		    "other columns become int64, double, bool or string; empty cells are null.\n"
+		    "--key2 names a string column completing the key (timestamp, string);\n"
+		    "--tz COLUMN=ZONE keeps the time zone of a timestamp column (default UTC).\n");
 		return 0;
 	}
-	if ((rc = parse_args(argc, argv, "key,overwrite,metadata," WRITER_OPTS, 2, 2, &a)) ||
+	if ((rc =
+	         parse_args(argc, argv, "key,key2,tz,overwrite,metadata," WRITER_OPTS, 2, 2, &a)) ||
 	    (rc = writer_options(&a, &opts)))
 		return rc;
+	opts.key2_column = a.key2;
+	opts.timezones = a.nzones ? a.zones : NULL;
 	if (split_path(a.pos[0], 3, &r) ||
 	    load_input(a.pos[1], a.input_format, a.key, NULL, &t, &key))
 		return fail(&a);
@@ -1291,12 +1322,16 @@ static json_t *info_json(const char *path, json_t *m, json_t *meta)
 	}
 	json_array_foreach(json_object_get(m, "columns"), i, col)
 	{
-		json_array_append_new(cols,
-		                      json_pack("{s:O, s:O}", "name", json_object_get(col, "name"),
-		                                "type", json_object_get(col, "type")));
+		json_t *c = json_pack("{s:O, s:O}", "name", json_object_get(col, "name"), "type",
+		                      json_object_get(col, "type"));
+		if (c && json_is_string(json_object_get(col, "tz")))
+			json_object_set(c, "tz", json_object_get(col, "tz"));
+		json_array_append_new(cols, c);
 	}
 	json_object_set_new(out, "item", json_string(path));
 	json_object_set(out, "key", json_object_get(m, "key"));
+	if (json_is_string(json_object_get(m, "key2")))
+		json_object_set(out, "key2", json_object_get(m, "key2"));
 	json_object_set_new(out, "columns", cols);
 	json_object_set_new(out, "rows", json_integer(rows));
 	json_object_set_new(out, "start", rows ? json_integer(lo) : json_null());
@@ -1329,12 +1364,16 @@ static void print_info(json_t *info)
 	size_t i;
 
 	printf("item     %s\n", json_string_value(json_object_get(info, "item")));
-	printf("key      %s\n", json_string_value(json_object_get(info, "key")));
-	printf("columns ");
+	printf("key      %s", json_string_value(json_object_get(info, "key")));
+	if (json_is_string(json_object_get(info, "key2")))
+		printf(", %s", json_string_value(json_object_get(info, "key2")));
+	printf("\ncolumns ");
 	json_array_foreach(json_object_get(info, "columns"), i, col)
 	{
-		printf(" %s:%s", json_string_value(json_object_get(col, "name")),
-		       json_string_value(json_object_get(col, "type")));
+		const char *tz = json_string_value(json_object_get(col, "tz"));
+		printf(" %s:%s%s%s%s", json_string_value(json_object_get(col, "name")),
+		       json_string_value(json_object_get(col, "type")), tz ? "[" : "", tz ? tz : "",
+		       tz ? "]" : "");
 	}
 	printf("\nrows     %" JSON_INTEGER_FORMAT "\n",
 	       json_integer_value(json_object_get(info, "rows")));

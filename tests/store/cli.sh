@@ -216,4 +216,30 @@ expect_one_line_error "strata store read:" "not in snapshot monday"
 run S snapshot rename s/snap x
 expect_status 2
 
+# --- composite key and time zones ---------------------------------------------
+printf 'ts,sym,px,at\n2024-01-01T00:00:00Z,B,1,2024-01-01T09:00:00+09:00\n' >"$tmp/k.csv"
+printf '2024-01-01T00:00:00Z,A,2,2024-01-01T09:00:00+09:00\n' >>"$tmp/k.csv"
+printf 'ts,sym,px,at\n2024-01-01T00:00:00Z,B,3,2024-01-01T09:00:00+09:00\n' >"$tmp/k2.csv"
+run S write s/k/i "$tmp/k.csv" --key ts --key2 sym --tz ts=Asia/Tokyo --tz at=Europe/Paris
+expect_status 1
+expect_one_line_error "strata store write:" "time zone for at, which is not a UTC timestamp"
+run S write s/k/i "$tmp/k.csv" --key ts --key2 sym --tz ts=Asia/Tokyo
+expect_status 0
+run S append s/k/i "$tmp/k2.csv" --key ts
+expect_status 0
+run S read s/k/i --columns sym,px
+expect_stdout_is 'ts,sym,px
+2024-01-01T00:00:00.000000000Z,A,2
+2024-01-01T00:00:00.000000000Z,B,3
+'
+run S info s/k/i
+expect_stdout_contains 'key      ts, sym'
+expect_stdout_contains 'ts:TIMESTAMP[Asia/Tokyo]'
+expect_stdout_contains 'px:INT64 at:STRING'
+run S write s/k/j "$tmp/k.csv" --key ts --tz ts
+expect_status 2
+run S write s/k/j "$tmp/k.csv" --key ts --key2 px
+expect_status 1
+expect_one_line_error "strata store write:" "must be a string column"
+
 finish
