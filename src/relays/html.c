@@ -209,6 +209,7 @@ const char *html_stylesheet(void)
 	       "overflow-x:auto}\n"
 	       ".wide{grid-column:1/-1}\n"
 	       ".card h2{margin-top:0}\n"
+	       ".card td{overflow-wrap:anywhere}\n"
 	       ".mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}\n"
 	       ".muted{color:var(--muted)}\n.good{color:var(--good)}\n.warn{color:var(--warn)}\n"
 	       ".bad{color:var(--bad)}\n"
