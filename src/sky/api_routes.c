@@ -1,7 +1,10 @@
 /* api_routes.c - the sky API's route table and handlers; see api.h. */
 #include "sky/api_internal.h"
 
+#include "sky/cutout.h"
+#include "sky/fits_qa.h"
 #include "sky/queue.h"
+#include "sky/thumbnail.h"
 #include "sky/variability.h"
 #include "strata/error.h"
 #include "strata/file.h"
@@ -562,11 +565,97 @@ static int h_image_fits(api_req *r)
 	return 0;
 }
 
-/* Routes that need the science module (FITS QA, thumbnails, cutouts). */
-static int h_not_implemented(api_req *r)
+/* Open the image's FITS file (inside the roots); 1 when an error was sent. */
+static int open_image(api_req *r, sky_fits_image **img)
 {
-	return api_error(r, 501, "not_implemented", NULL,
-	                 "%s needs the FITS science module, which this build lacks", r->http->path);
+	char path[PATH_MAX], real[PATH_MAX];
+	int rc = image_path(r, path, sizeof path);
+
+	if (rc)
+		return rc;
+	if ((rc = sky_path_confine(path, r->api->cfg.roots, r->api->cfg.n_roots, real))) {
+		if (rc == STRATA_ENOTFOUND)
+			api_error(r, 404, "not_found", NULL, "the image file is missing");
+		else
+			api_error(r, 403, "forbidden", NULL,
+			          "the image file is outside the served directories");
+		return 1;
+	}
+	if ((rc = sky_fits_open(real, img)) == 0)
+		return 0;
+	if (rc == STRATA_EIO || rc == STRATA_ENOMEM)
+		return rc;
+	api_error(r, 422, "unreadable_image", NULL, "%s", strata_error_message());
+	return 1;
+}
+
+/* Hand a malloc'd file body to the response. */
+static int respond_blob(api_req *r, const char *type, void *data, size_t len)
+{
+	strata_buf body = {data, len, len};
+
+	api_json(r, 200, &body);
+	snprintf(r->resp->content_type, sizeof r->resp->content_type, "%s", type);
+	return 0;
+}
+
+/* PNG preview: size (1..4096, default 256) and stretch (asinh, zscale). */
+static int h_image_thumbnail(api_req *r)
+{
+	char name[16] = "asinh";
+	sky_fits_image *img;
+	sky_stretch stretch;
+	int64_t size = 256;
+	void *png;
+	size_t len;
+	int rc;
+
+	if (api_query_int(r, "size", 1, SKY_THUMB_MAX_SIZE, &size) < 0 ||
+	    api_query_text(r, "stretch", name, sizeof name) < 0)
+		return 0;
+	if (!name[0])
+		snprintf(name, sizeof name, "asinh");
+	if (sky_stretch_parse(name, &stretch))
+		return api_error(r, 400, "invalid_parameter", NULL,
+		                 "stretch must be asinh or zscale");
+	if ((rc = open_image(r, &img)))
+		return rc > 0 ? 0 : rc;
+	rc = sky_thumbnail_png(img, (int)size, stretch, &png, &len);
+	sky_fits_free(img);
+	if (rc)
+		return api_error(r, 422, "unreadable_image", NULL, "%s", strata_error_message());
+	return respond_blob(r, "image/png", png, len);
+}
+
+/* FITS cutout of side size arcmin (default 10) around ra, dec (degrees). */
+static int h_image_cutout(api_req *r)
+{
+	double ra, dec, size = 10;
+	sky_fits_image *img;
+	sky_box box;
+	void *fits;
+	size_t len;
+	int rc;
+
+	if ((rc = api_query_double(r, "ra", &ra)) < 0 ||
+	    (rc == 0 && api_error(r, 400, "invalid_parameter", NULL, "ra is required") == 0) ||
+	    (rc = api_query_double(r, "dec", &dec)) < 0 ||
+	    (rc == 0 && api_error(r, 400, "invalid_parameter", NULL, "dec is required") == 0) ||
+	    api_query_double(r, "size", &size) < 0)
+		return 0;
+	if (!(size > 0 && size <= 600) || ra < 0 || ra >= 360 || dec < -90 || dec > 90)
+		return api_error(r, 400, "invalid_parameter", NULL,
+		                 "ra in [0, 360), dec in [-90, 90], size in (0, 600] arcmin");
+	if ((rc = open_image(r, &img)))
+		return rc > 0 ? 0 : rc;
+	if ((rc = sky_cutout_box(img, ra, dec, size, &box)) == 0)
+		rc = sky_cutout_fits(img, &box, &fits, &len);
+	sky_fits_free(img);
+	if (rc)
+		return api_error(r, rc == STRATA_EINVAL ? 400 : 422,
+		                 rc == STRATA_EINVAL ? "invalid_parameter" : "unreadable_image",
+		                 NULL, "%s", strata_error_message());
+	return respond_blob(r, "application/fits", fits, len);
 }
 
 /* --- measurement sets ---------------------------------------------------------- */
@@ -1553,10 +1642,13 @@ static const api_param p_qa[] = {{"limit", 'i', "page size, 1..1000 (default 100
                                  {"image_id", 'i', "image"},
                                  {"cal_table_id", 'i', "calibration table"},
                                  {NULL, 0, NULL}};
-static const api_param p_cutout[] = {{"ra", 'n', "centre RA (deg)"},
-                                     {"dec", 'n', "centre Dec (deg)"},
-                                     {"size", 'n', "size (arcmin)"},
+static const api_param p_cutout[] = {{"ra", 'n', "centre RA (deg), required"},
+                                     {"dec", 'n', "centre Dec (deg), required"},
+                                     {"size", 'n', "side (arcmin), default 10"},
                                      {NULL, 0, NULL}};
+static const api_param p_thumb[] = {{"size", 'i', "longest side (pixels), 1..4096, default 256"},
+                                    {"stretch", 't', "asinh (default) or zscale"},
+                                    {NULL, 0, NULL}};
 
 #define R SKY_SCOPE_READ
 #define W SKY_SCOPE_WRITE
@@ -1573,8 +1665,9 @@ const api_route sky_api_routes[] = {
      "an image's measurement set, sub-band files, calibration and QA", NULL, "i"},
     {"GET", "/api/v1/images/{id}/qa", R, h_image_qa, "an image's QA results", NULL, "i"},
     {"GET", "/api/v1/images/{id}/fits", R, h_image_fits, "download the FITS file", NULL, "i"},
-    {"GET", "/api/v1/images/{id}/thumbnail", R, h_not_implemented, "PNG thumbnail", NULL, "i"},
-    {"GET", "/api/v1/images/{id}/cutout", R, h_not_implemented, "FITS cutout", p_cutout, "i"},
+    {"GET", "/api/v1/images/{id}/thumbnail", R, h_image_thumbnail, "PNG preview", p_thumb, "i"},
+    {"GET", "/api/v1/images/{id}/cutout", R, h_image_cutout, "FITS cutout around a position",
+     p_cutout, "i"},
     {"GET", "/api/v1/ms", R, h_ms_list, "list measurement sets", p_ms, ""},
     {"GET", "/api/v1/ms/{id}", R, h_ms, "one measurement set", NULL, "i"},
     {"GET", "/api/v1/ms/{id}/provenance", R, h_ms_provenance,

@@ -101,7 +101,9 @@ http GET /api/v1/images/-3 -H "$R"; expect_code 400; envelope invalid_id
 http GET /api/v1/images/7/provenance -H "$R"; expect_code 200
 expect_stdout_contains '"ms":{"id":7'; expect_stdout_contains '"qa":[]'
 http GET /api/v1/images/7/qa -H "$R"; expect_code 200
-http GET /api/v1/images/7/thumbnail -H "$R"; expect_code 501; envelope not_implemented
+http GET /api/v1/images/7/thumbnail -H "$R"; expect_code 404; envelope not_found
+http GET "/api/v1/images/7/thumbnail?stretch=log" -H "$R"; expect_code 400
+http GET "/api/v1/images/7/cutout?dec=1" -H "$R"; expect_code 400; envelope invalid_parameter
 http GET /api/v1/ms -H "$R"; expect_code 200
 http GET "/api/v1/ms?stage=done" -H "$R"; expect_code 200; expect_stdout_contains '"stage":"done"'
 http GET /api/v1/ms/3/provenance -H "$R"; expect_code 200
