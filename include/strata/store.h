@@ -73,7 +73,9 @@ typedef struct strata_store_options {
 /*
  * Write table as item (creating the store and collection folders and their
  * pystore_metadata.json when missing). key_column names a TIMESTAMP (NANOS)
- * column without nulls or NaT (INT64_MIN); rows are sorted by it (stably).
+ * column without nulls or NaT (INT64_MIN); rows are sorted by it (stably;
+ * by it then opts->key2_column for a composite key). opts->timezones sets
+ * the zones of UTC timestamp columns.
  * metadata_json is a JSON object text of user metadata, or NULL for {}. An
  * existing item is refused (STRATA_EEXIST) unless overwrite. opts may be
  * NULL.

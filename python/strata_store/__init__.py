@@ -179,6 +179,10 @@ class Collection:
             return
         hints = self.item(item)._hints()
         kind = hints.get("index", {}).get("kind", "datetime")
+        if kind == "multi" and _key_columns(self, item)[1] is None:
+            raise StrataError(
+                -1, f"item {item}: written with a timestamp-only key; rewrite it with "
+                "overwrite=True to append by (timestamp, string)")
         rows = _next_rows(self, item, len(frame)) if kind == "range" else None
         batch, _, new_hints = _encode(frame, hints, rows)
         merged = _merge_hints(hints, new_hints)
@@ -487,6 +491,17 @@ def _decode(table, hints):
     written = hints.get("order", [])
     order = [c for c in written if c in data] + [c for c in data if c not in written]
     return pd.DataFrame({c: data[c] for c in order}, index=index, columns=order)
+
+
+def _key_columns(coll, item):
+    """(key, key2 or None) of the item, from the library's schema."""
+    schema = _lib.Schema()
+    _lib.check(_lib.lib.strata_store_schema_get(*coll._args(item), None, _lib.ctypes.byref(schema)))
+    try:
+        key2 = schema.key2.decode("utf-8") if schema.key2 else None
+        return schema.key.decode("utf-8"), key2
+    finally:
+        _lib.lib.strata_store_schema_free(_lib.ctypes.byref(schema))
 
 
 def _next_rows(coll, item, n):

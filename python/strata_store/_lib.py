@@ -43,6 +43,17 @@ class Column(ctypes.Structure):
     ]
 
 
+class Schema(ctypes.Structure):
+    """struct strata_store_schema (the columns stay opaque here)."""
+
+    _fields_ = [
+        ("key", ctypes.c_char_p),
+        ("key2", ctypes.c_char_p),
+        ("ncols", ctypes.c_size_t),
+        ("cols", ctypes.c_void_p),
+    ]
+
+
 def _candidates():
     """Where libstrata.so may be: $STRATA_LIB, next to the package, build dirs."""
     env = os.environ.get("STRATA_LIB")
@@ -102,6 +113,8 @@ _SIGNATURES = {
     "strata_abi_delete_store": (_I, [_P, _P]),
     "strata_abi_create": (_I, [_P, _P, _P]),
     "strata_abi_free": (None, [ctypes.c_void_p]),
+    "strata_store_schema_get": (_I, [_P, _P, _P, _P, _P, ctypes.POINTER(Schema)]),
+    "strata_store_schema_free": (None, [ctypes.POINTER(Schema)]),
     "strata_store_delete": (_I, [_P, _P, _P, _P]),
     "strata_store_snapshot_create": (_I, [_P, _P, _P, _P]),
     "strata_store_snapshot_delete": (_I, [_P, _P, _P, _P]),

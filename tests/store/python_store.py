@@ -5,6 +5,7 @@ GROUP: roundtrip | append | cli. Prints one line per check, exits 1 on the
 first failure.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -329,6 +330,16 @@ def check_append():
                "2024-01-02", tz="UTC"), ["A", "A", "B", "A", "A", "C"]], names=["date", "sym"]))
     same(c.item("m").to_pandas(), want_all)
     print("ok composite key sorted and matched by the engine")
+
+    # An item with MultiIndex hints but a timestamp-only key in the library
+    # (as the module wrote them before the engine had composite keys) is not
+    # appended to by timestamp alone.
+    batch, key, hints = ps._encode(m)
+    ps._lib.check(ps._lib.lib.strata_abi_write(
+        *c._args("old"), batch.array(), len(batch.columns), len(m), ps._lib.enc(key), None,
+        ps._lib.enc(json.dumps({"_strata_pandas": hints})), 0, 0))
+    expect_error(lambda: c.append("old", mb), "timestamp-only key")
+    print("ok timestamp-only composite items refused on append")
 
     # Columns added by a later append keep their pandas dtypes (the append
     # merges the item's dtype hints in the same version).
