@@ -2,6 +2,7 @@
 #include "sky/engine.h"
 
 #include "sky/catalog.h"
+#include "sky/science.h"
 #include "strata/buf.h"
 #include "strata/error.h"
 #include "strata/file.h"
@@ -215,6 +216,66 @@ typedef struct stage_ctx {
 	int requeued;
 } stage_ctx;
 
+/* Record an image's QA row (kind image, its grade, noise, peak, DR, islands
+ * and warnings). */
+static int insert_image_qa(strata_db *db, int64_t image_id, const sky_qa *qa)
+{
+	char warnings[64];
+	strata_db_stmt *st;
+	int rc;
+
+	snprintf(warnings, sizeof warnings, "[%s%s%s]",
+	         qa->warn_noise ? "\"noise_above_10mJy\"" : "",
+	         qa->warn_noise && qa->warn_dr ? "," : "",
+	         qa->warn_dr ? "\"dynamic_range_below_100\"" : "");
+	if ((rc = strata_db_prepare(db,
+	                            "INSERT INTO qa (kind, image_id, grade, noise_jy, peak_jy,"
+	                            " dynamic_range, n_sources, warnings, created_at)"
+	                            " VALUES ('image', ?, ?, ?, ?, ?, ?, ?, ?)",
+	                            &st)))
+		return rc;
+	if (!(rc = strata_db_bind_int64(st, 1, image_id)) &&
+	    !(rc = strata_db_bind_text(st, 2, sky_grade_name(qa->grade))) &&
+	    !(rc = strata_db_bind_double(st, 3, qa->rms)) &&
+	    !(rc = strata_db_bind_double(st, 4, qa->peak)) &&
+	    !(rc = strata_db_bind_double(st, 5, qa->dynamic_range)) &&
+	    !(rc = strata_db_bind_int64(st, 6, qa->sources)) &&
+	    !(rc = strata_db_bind_text(st, 7, warnings)) &&
+	    !(rc = strata_db_bind_double(st, 8, sky_now())))
+		rc = strata_db_step(st) < 0 ? strata_error_last() : 0;
+	strata_db_finalize(st);
+	return rc;
+}
+
+/* Register an image product: its QA from the FITS file fills the catalog
+ * fields and a QA row; a file QA cannot read is registered without them. */
+static int register_image(stage_ctx *c, const char *path)
+{
+	sky_image im = {0};
+	json_t *qa_json = NULL;
+	sky_qa qa;
+	int64_t id;
+	int rc, have_qa;
+
+	im.path = path;
+	im.ms_id = c->job->ms_id;
+	im.beam_major_arcsec = im.beam_minor_arcsec = im.beam_pa_deg = NAN;
+	im.noise_jy = im.dynamic_range = im.cell_arcsec = im.freq_hz = NAN;
+	im.bandwidth_hz = im.integration_s = NAN;
+	im.ra_deg = c->ms->ra;
+	im.dec_deg = c->ms->dec;
+	have_qa = sky_fits_qa_file(path, &qa, &qa_json) == 0;
+	json_decref(qa_json);
+	if (have_qa)
+		sky_qa_fill_image(&qa, &im);
+	else
+		strata_log(STRATA_LOG_WARN, "image registered without QA", "path", path, "reason",
+		           strata_error_message());
+	if ((rc = sky_image_upsert(c->db, &im, &id)) || !have_qa)
+		return rc;
+	return insert_image_qa(c->db, id, &qa);
+}
+
 /* Register one "STRATA_OUTPUT ..." line's product. */
 static int register_output(stage_ctx *c, char *line)
 {
@@ -222,17 +283,8 @@ static int register_output(stage_ctx *c, char *line)
 	int64_t id;
 	int rc;
 
-	if (kind && !strcmp(kind, "image") && a) {
-		sky_image im = {0};
-		im.path = a;
-		im.ms_id = c->job->ms_id;
-		im.beam_major_arcsec = im.beam_minor_arcsec = im.beam_pa_deg = NAN;
-		im.noise_jy = im.dynamic_range = im.cell_arcsec = im.freq_hz = NAN;
-		im.bandwidth_hz = im.integration_s = NAN;
-		im.ra_deg = c->ms->ra;
-		im.dec_deg = c->ms->dec;
-		return sky_image_upsert(c->db, &im, &id);
-	}
+	if (kind && !strcmp(kind, "image") && a)
+		return register_image(c, a);
 	if (kind && !strcmp(kind, "caltable") && a && b) {
 		sky_cal_table t = {0};
 		t.set_name = c->ms->group[0] ? c->ms->group : c->ms->path;

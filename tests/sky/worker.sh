@@ -91,6 +91,18 @@ wait $wpid
 expect_eq "cancelled while running" "$(q "SELECT status FROM jobs WHERE id LIKE '%0004'")" cancelled
 expect_eq "set back at its checkpoint" "$(q "SELECT stage FROM ms WHERE id = 4")" converted
 
+# an image product is QA'd from its FITS file into the catalog
+real=$(testdata radio/aegean/1904-66_SIN.fits)
+if [ -f "$real" ]; then
+	sed -i "s|^image = .*|image = \"echo STRATA_OUTPUT image $real\"|" "$dir/sky.toml"
+	q "INSERT INTO ms (path, stage, created_at, updated_at) VALUES ('$dir/work/e.ms', 'calibrated', 0, 0);"
+	q "INSERT INTO jobs (id, kind, ms_id, created_at) VALUES ('01900000-0000-7000-8000-000000000005', 'image', 5, 0);"
+	run "$STRATA" sky worker --config "$dir/sky.toml" --once
+	expect_eq "image job" "$(q "SELECT status FROM jobs WHERE id LIKE '%0005'")" succeeded
+	expect_eq "image QA in the catalog" "$(q "SELECT qa_grade || ' ' || size_x || ' ' || (noise_jy > 0.01) || ' ' || (dynamic_range > 100) FROM images WHERE ms_id = 5")" "good 192 1 1"
+	expect_eq "QA row" "$(q "SELECT grade || ' ' || (n_sources > 0) || ' ' || warnings FROM qa")" 'good 1 ["noise_above_10mJy"]'
+fi
+
 # a job for a set at the wrong stage is refused without retries
 q "INSERT INTO jobs (id, kind, ms_id, created_at) VALUES ('01900000-0000-7000-8000-000000000003', 'convert', 1, 0);"
 run "$STRATA" sky worker --config "$dir/sky.toml" --once
