@@ -1,14 +1,33 @@
 /* fuzz_onionoo.c - libFuzzer target for the streaming Onionoo readers: the
  * same bytes as details, then (over the relays that survived) as uptime,
- * bandwidth and AROI documents, then grouping. Nothing may crash or leak;
- * every kept relay must have a valid fingerprint. */
+ * bandwidth and AROI documents, then grouping, the leaderboards and the
+ * health figures. Nothing may crash or leak; every kept relay must have a
+ * valid fingerprint and every leaderboard score must be positive. */
 #include "relays/groups.h"
 #include "relays/onionoo.h"
+#include "relays/stats.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Leaderboards and health figures of the groups: kept boards are bounded
+ * and rank positive scores only. */
+static void check_stats(const relay_set *set, const relay_groups *g)
+{
+	relay_stats *st = malloc(sizeof(*st));
+	if (st && stats_compute(set, g, st) == 0) {
+		for (int b = 0; b < LB_COUNT; b++) {
+			if (st->boards[b].n > LEADERS_KEPT)
+				abort();
+			for (size_t i = 0; i < st->boards[b].n; i++)
+				if (!(st->boards[b].top[i].score > 0.0))
+					abort();
+		}
+	}
+	free(st);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,8 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!relay_is_fingerprint(set.relays[i].fingerprint))
 				abort();
 		relay_groups g;
-		if (groups_build(&set, &g) == 0)
+		if (groups_build(&set, &g) == 0) {
+			check_stats(&set, &g);
 			groups_free(&g);
+		}
 	}
 	relay_set_free(&set);
 	return 0;
