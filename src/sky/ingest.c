@@ -2,6 +2,7 @@
  * see engine.h. */
 #include "sky/catalog.h"
 #include "sky/engine.h"
+#include "sky/uvh5.h"
 #include "strata/error.h"
 #include "strata/log.h"
 #include "strata/time.h"
@@ -45,6 +46,7 @@ typedef struct ingest_ctx {
 	const char *path;
 	int64_t time_ns, size;
 	int subband, queued;
+	double ra, dec; /* phase centre from the UVH5 header, NaN when unknown */
 } ingest_ctx;
 
 /* The group of a file at mjd: an existing one within the tolerance, else a
@@ -98,6 +100,26 @@ static int group_state(strata_db *db, const char *group, int64_t *nsub, double *
 	return rc < 0 ? rc : 0;
 }
 
+/* The set's pointing: the phase centre of its lowest sub-band that has one. */
+static int set_pointing(strata_db *db, int64_t id, const char *group)
+{
+	static const char *sql =
+	    "UPDATE ms SET ra_deg = (SELECT ra_deg FROM hdf5_files WHERE group_id = ? AND"
+	    " ra_deg IS NOT NULL ORDER BY subband LIMIT 1), dec_deg = (SELECT dec_deg FROM"
+	    " hdf5_files WHERE group_id = ? AND dec_deg IS NOT NULL ORDER BY subband LIMIT 1)"
+	    " WHERE id = ?";
+	strata_db_stmt *st;
+	int rc;
+
+	if ((rc = strata_db_prepare(db, sql, &st)))
+		return rc;
+	if (!(rc = strata_db_bind_text(st, 1, group)) &&
+	    !(rc = strata_db_bind_text(st, 2, group)) && !(rc = strata_db_bind_int64(st, 3, id)))
+		rc = strata_db_step(st) < 0 ? strata_error_last() : 0;
+	strata_db_finalize(st);
+	return rc;
+}
+
 /* A complete group: its measurement set, the files linked, a job queued. */
 static int create_set(strata_db *db, ingest_ctx *c, const char *group, double t0, double t1)
 {
@@ -120,7 +142,8 @@ static int create_set(strata_db *db, ingest_ctx *c, const char *group, double t0
 	if (!(rc = strata_db_bind_int64(st, 1, id)) && !(rc = strata_db_bind_text(st, 2, group)))
 		rc = strata_db_step(st) < 0 ? strata_error_last() : 0;
 	strata_db_finalize(st);
-	if (!rc && !(rc = sky_job_create(db, "process_ms", id, NULL, 0, NULL, job_id)))
+	if (!rc && !(rc = set_pointing(db, id, group)) &&
+	    !(rc = sky_job_create(db, "process_ms", id, NULL, 0, NULL, job_id)))
 		c->queued = 1;
 	return rc;
 }
@@ -137,7 +160,7 @@ static int ingest_txn(strata_db *db, void *arg)
 	c->queued = 0;
 	if ((rc = find_group(db, c, mjd, group)))
 		return rc;
-	sky_hdf5_file f = {c->path, group, c->subband, mjd, NAN, NAN, c->size};
+	sky_hdf5_file f = {c->path, group, c->subband, mjd, c->ra, c->dec, c->size};
 	if ((rc = sky_hdf5_insert(db, &f, &inserted)) || !inserted)
 		return rc;
 	if ((rc = group_state(db, group, &nsub, &t0, &t1, &has_ms)))
@@ -149,7 +172,8 @@ static int ingest_txn(strata_db *db, void *arg)
 
 int sky_ingest_file(strata_db *db, const sky_config *cfg, const char *path, int *queued)
 {
-	ingest_ctx c = {cfg, path, 0, 0, 0, 0};
+	ingest_ctx c = {cfg, path, 0, 0, 0, 0, NAN, NAN};
+	sky_uvh5_header h;
 	struct stat sb;
 	int rc;
 
@@ -159,6 +183,16 @@ int sky_ingest_file(strata_db *db, const sky_config *cfg, const char *path, int 
 	if (stat(path, &sb) || !S_ISREG(sb.st_mode))
 		return strata_error_set(STRATA_ENOTFOUND, "%s: not a regular file", path);
 	c.size = (int64_t)sb.st_size;
+	if (sky_uvh5_read_header(path, &h) == 0) {
+		if (h.has_phase_centre) {
+			c.ra = h.phase_ra_deg;
+			c.dec = h.phase_dec_deg;
+		}
+	} else {
+		/* Grouping goes by the name; conversion will report the file. */
+		strata_log(STRATA_LOG_WARN, "sub-band header unreadable", "file", path, "reason",
+		           strata_error_message());
+	}
 	rc = strata_db_transaction(db, ingest_txn, &c, 0);
 	*queued = c.queued;
 	return rc;

@@ -41,10 +41,12 @@ done
 : >"$dir/in/notes_sbXX.hdf5"
 run "$STRATA" sky ingest --config "$dir/sky.toml" --once
 expect_status 0
+expect_stderr_contains 'sub-band header unreadable' # empty files are not HDF5
 expect_eq "files registered" "$(q 'SELECT COUNT(*) FROM hdf5_files')" 17
 expect_eq "groups" "$(q 'SELECT COUNT(DISTINCT group_id) FROM hdf5_files')" 2
 expect_eq "one set" "$(q "SELECT substr(group_id, 1, 17) || ' ' || stage FROM ms")" "2025-10-05T12:30: pending"
 expect_eq "one job" "$(q "SELECT kind || ' ' || status FROM jobs")" "process_ms queued"
+expect_eq "no pointing without headers" "$(q "SELECT COUNT(*) FROM ms WHERE ra_deg IS NULL")" 1
 run "$STRATA" sky ingest --config "$dir/sky.toml" --once
 expect_eq "ingest again adds nothing" "$(q 'SELECT COUNT(*) FROM jobs')" 1
 
