@@ -49,6 +49,28 @@ ok "search-index.json is not valid JSON" python3 -c \
 	'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["relays"]) > 150' \
 	"$site/search-index.json"
 
+# golden pages: the generator is deterministic (seed 11, --now), so these
+# pages must match tests/relays/golden/ byte for byte. After an intended
+# change of the pages, refresh them with STRATA_UPDATE_GOLDEN=1 and review
+# the diff.
+golden="$here/golden"
+for pair in index.html:index.html network-health.html:network-health.html style.css:style.css \
+	misc/families-by-bandwidth.html:families-by-bandwidth.html \
+	relay/FD242B12B619CDDC08871B2325FEA1C4074B287B/index.html:relay.html \
+	family/00694CA793A1DDDF721F68E9D579B0767F58758A/index.html:family.html; do
+	page=${pair%%:*}
+	want="$golden/${pair#*:}"
+	if [ "${STRATA_UPDATE_GOLDEN:-0}" = 1 ]; then
+		mkdir -p "$golden" && cp "$site/$page" "$want"
+	fi
+	if diff -u "$want" "$site/$page" >"$tmp/golden.diff" 2>&1; then
+		pass
+	else
+		head -40 "$tmp/golden.diff"
+		fail "$page differs from $want (STRATA_UPDATE_GOLDEN=1 refreshes it)"
+	fi
+done
+
 # one page per distinct family, not one per member
 ok "family pages" python3 - "$data/details.json" "$site" <<'PY'
 import json, os, sys
