@@ -115,7 +115,7 @@ run B --out "$tmp/stale/site"
 expect_status 0
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
-left=$(cd "$tmp/stale" && ls -d site* | sort | tr '\n' ' ')
+left=$(find "$tmp/stale" -mindepth 1 -maxdepth 1 -name 'site*' -exec basename {} \; | sort | tr '\n' ' ')
 ok "left after the build: $left" [ "$left" = "site site.tmp-AbC12 site.tmp-Hld123 site.tmp-Lnk123 " ]
 ok "the link's target was touched" [ -f "$tmp/elsewhere/keep" ]
 rm -rf "$tmp/stale" "$tmp/elsewhere"
