@@ -136,6 +136,23 @@ run B --out "$tmp/sandbox/again" --jobs 1
 expect_status 0
 if diff -r "$site" "$tmp/sandbox/again" >/dev/null; then pass; else fail "two builds differ"; fi
 
+# SOURCE_DATE_EPOCH stands in for --now: the same site
+epoch=$(date -u -d "$NOW" +%s)
+run env SOURCE_DATE_EPOCH="$epoch" "$STRATA" relays build --details "$data/details.json" \
+	--uptime "$data/uptime.json" --bandwidth "$data/bandwidth.json" --aroi "$data/aroi.json" \
+	--out "$tmp/epoch"
+expect_status 0
+if diff -r "$site" "$tmp/epoch" >/dev/null; then pass; else fail "SOURCE_DATE_EPOCH build differs"; fi
+rm -rf "$tmp/epoch"
+
+# --display-bandwidth-units bytes: B/s multiples, no bit/s anywhere
+run B --out "$tmp/bytes" --display-bandwidth-units bytes
+expect_status 0
+ok "bytes: no MB/s or GB/s on the front page" grep -Eq '[0-9] (MB|GB)/s' "$tmp/bytes/index.html"
+if grep -rq 'bit/s' "$tmp/bytes"; then fail "bit/s with bytes units"; else pass; fi
+ok "bits by default" grep -Eq '[0-9] (Mbit|Gbit)/s' "$site/index.html"
+rm -rf "$tmp/bytes"
+
 # --- links, escaping, confinement ---------------------------------------------
 run python3 "$here/linkcheck.py" "$site"
 expect_status 0
