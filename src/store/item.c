@@ -7,6 +7,9 @@
  * build the next version (hard-linking unchanged parts), fsync it, swap the
  * symlink atomically and remove older versions. See include/strata/store.h.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* renameat2 */
+#endif
 #include "strata/store.h"
 
 #include "store/item_internal.h"
@@ -19,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -183,11 +187,37 @@ int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref 
 	return 0;
 }
 
+/* Scale of one unit of u in nanoseconds. */
+static int64_t unit_ns(strata_pq_unit u)
+{
+	return u == STRATA_PQ_MILLIS ? 1000000 : u == STRATA_PQ_MICROS ? 1000 : 1;
+}
+
+/* Copy timestamps s (any unit) into c's unit; a value out of range of c's
+ * unit becomes null (pyarrow writes microseconds, the store keeps ns). */
+static void copy_rescaled(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
+{
+	const int64_t *in = s->values;
+	int64_t *out = c->values, from = unit_ns(s->unit), to = unit_ns(c->unit);
+
+	for (size_t i = 0; i < nrows; i++) {
+		if (from >= to) {
+			if (__builtin_mul_overflow(in[i], from / to, &out[i]))
+				c->validity[i / 8] &= (uint8_t) ~(1u << (i % 8)), out[i] = 0;
+		} else {
+			out[i] = in[i] / (to / from);
+		}
+	}
+}
+
 /* Copy column s into c (same row count), widening int32 -> int64 and
  * float -> double when c's type asks for it. */
 static void copy_widen(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
 {
-	if (s->type == c->type) {
+	if (s->type == STRATA_PQ_TIMESTAMP && c->type == STRATA_PQ_TIMESTAMP &&
+	    s->unit != c->unit) {
+		copy_rescaled(s, c, nrows);
+	} else if (s->type == c->type) {
 		memcpy(c->values, s->values, nrows * strata_pq_type_size(c->type));
 	} else if (c->type == STRATA_PQ_INT64) {
 		for (size_t i = 0; i < nrows; i++)
@@ -485,8 +515,11 @@ int store_clean_strays(const item_paths *p, unsigned keep)
 	DIR *d;
 	int rc = 0;
 
-	if (unlink(p->tmp_link) != 0 && errno != ENOENT)
-		return strata_error_set_errno("item %s: cannot remove %s", p->name, p->tmp_link);
+	if (unlink(p->tmp_link) != 0 && errno != ENOENT &&
+	    (errno != EISDIR || (rc = strata_remove_tree(p->tmp_link))))
+		return rc ? rc
+		          : strata_error_set_errno("item %s: cannot remove %s", p->name,
+		                                   p->tmp_link);
 	if (!(d = opendir(p->vroot)))
 		return errno == ENOENT ? 0 : strata_error_set_errno("cannot list %s", p->vroot);
 	snprintf(name, sizeof name, "v%08u", keep);
@@ -704,6 +737,29 @@ void store_vbuild_free(vbuild *b)
 	b->m.parts = NULL;
 }
 
+/* Put the new link p->tmp_link in place of p->link. A plain item folder
+ * (PyStore's) is exchanged with the link atomically (RENAME_EXCHANGE: the
+ * folder or the link, never neither) and then removed; the next writer's
+ * store_clean_strays removes it if we crash before. */
+static int swap_link(const item_paths *p)
+{
+	struct stat st;
+	int rc;
+
+	if (lstat(p->link, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (renameat2(AT_FDCWD, p->tmp_link, AT_FDCWD, p->link, RENAME_EXCHANGE) != 0)
+			return strata_error_set_errno("item %s: cannot exchange %s and %s", p->name,
+			                              p->tmp_link, p->link);
+		if ((rc = strata_fsync_dir(p->coldir)))
+			return rc;
+		return strata_remove_tree(p->tmp_link);
+	}
+	if (rename(p->tmp_link, p->link) != 0)
+		return strata_error_set_errno("item %s: cannot rename %s to %s", p->name,
+		                              p->tmp_link, p->link);
+	return strata_fsync_dir(p->coldir);
+}
+
 /* Finish the version: metadata, manifest, fsync, then swap the link and
  * remove the previous version (old; 0: none). */
 int store_vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
@@ -721,10 +777,7 @@ int store_vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
 		return strata_error_set_errno("item %s: %s", p->name, p->tmp_link);
 	if (symlink(target, p->tmp_link) != 0)
 		return strata_error_set_errno("item %s: cannot create %s", p->name, p->tmp_link);
-	if (rename(p->tmp_link, p->link) != 0)
-		return strata_error_set_errno("item %s: cannot rename %s to %s", p->name,
-		                              p->tmp_link, p->link);
-	if ((rc = strata_fsync_dir(p->coldir)))
+	if ((rc = swap_link(p)))
 		return rc;
 	if (!old)
 		return 0;
@@ -898,6 +951,69 @@ static int write_locked(const item_paths *p, const strata_pq_table *t, long keyc
 	if (rc)
 		return rc;
 	return write_all(p, cur, t, keycol, meta, opts);
+}
+
+/* The (column, zone) list of m's zoned columns into zones (2 * ncols + 1). */
+static void zones_of(const manifest *m, const char **zones)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->ncols; i++)
+		if (m->cols[i].tz) {
+			zones[n++] = m->cols[i].name;
+			zones[n++] = m->cols[i].tz;
+		}
+	zones[n] = NULL;
+}
+
+/* Convert the plain item folder p->link (written by PyStore) into strata
+ * version 1: its rows (parts in numeric order) sorted by key and rewritten,
+ * its metadata, a manifest; swap_link exchanges folder and link. */
+static int adopt_plain(const item_paths *p, const strata_store_options *opts, unsigned *cur)
+{
+	strata_store_options o = {0};
+	const char **zones = NULL;
+	strata_pq_table t;
+	json_t *meta = NULL;
+	manifest m = {0};
+	int rc;
+
+	strata_pq_table_init(&t, 0);
+	if (opts)
+		o = *opts;
+	if ((rc = store_manifest_load(p->link, &m)) || (rc = store_metadata_read(p->link, &meta)) ||
+	    (rc = store_item_read_dir(p->name, p->link, NULL, &t)) ||
+	    (rc = store_clean_strays(p, 0)))
+		goto out;
+	if (!(zones = calloc(2 * m.ncols + 1, sizeof *zones))) {
+		rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	zones_of(&m, zones);
+	o.timezones = zones;
+	o.key2_column = m.key2;
+	if (!(rc = write_all(p, 0, &t, store_find_col(&t, m.key), meta, &o)))
+		*cur = 1;
+out:
+	free((void *)zones);
+	strata_pq_table_free(&t);
+	json_decref(meta);
+	store_manifest_free(&m);
+	return rc ? strata_error_wrap(rc, "item %s: converting PyStore folder %s", p->name, p->link)
+	          : 0;
+}
+
+/* The current version for a writer; a plain PyStore folder is converted
+ * to version 1 first. */
+int store_writer_version(const item_paths *p, const strata_store_options *opts, unsigned *cur)
+{
+	int rc = store_current_version(p, cur);
+
+	if (rc == STRATA_EUNSUPPORTED && store_is_plain_item_dir(p->link)) {
+		strata_error_clear();
+		return adopt_plain(p, opts, cur);
+	}
+	return rc;
 }
 
 int strata_store_write(const char *root, const char *store, const char *collection,
@@ -1297,7 +1413,7 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 	const int64_t *k;
 	int rc;
 
-	if ((rc = store_current_version(c->p, &c->cur)))
+	if ((rc = store_writer_version(c->p, opts, &c->cur)))
 		return rc;
 	if (!c->cur) {
 		(void)strata_remove_tree(c->p->vroot); /* versions of a crashed first write */
@@ -1364,7 +1480,7 @@ static int set_metadata_locked(const item_paths *p, json_t *meta, int merge,
 	vbuild b;
 	int rc;
 
-	if ((rc = store_current_version(p, &cur)))
+	if ((rc = store_writer_version(p, opts, &cur)))
 		return rc;
 	if (!cur)
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,

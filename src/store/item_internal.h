@@ -87,6 +87,17 @@ uint32_t store_crc32c(uint32_t crc, const void *data, size_t len);
 /* CRC-32C and size of the file at path. */
 int store_file_crc(const char *path, uint32_t *crc, int64_t *size);
 
+/* ---- pystore.c: items written by PyStore --------------------------------- */
+
+/* Whether dir is a real folder without manifest.json (PyStore's item). */
+int store_is_plain_item_dir(const char *dir);
+/* Build in m the manifest of plain item folder dir from its part.N.parquet
+ * files (numeric order; key and zones from the pandas metadata; key range
+ * and statistics from the rows; no CRC). */
+int store_pystore_manifest(const char *dir, manifest *m);
+/* Whether the parts' key ranges are in order and do not overlap. */
+int store_parts_ordered(const manifest *m);
+
 /* ---- item.c: tables ----------------------------------------------------- */
 
 long store_find_col(const strata_pq_table *t, const char *name);
@@ -117,6 +128,9 @@ int store_paths_init(item_paths *p, const char *root, const char *store, const c
 /* The current version number (0: no item). */
 int store_current_version(const item_paths *p, unsigned *version);
 void store_version_dir(const item_paths *p, unsigned v, char out[STORE_PATH_MAX]);
+/* The current version for a writer holding the lock; a plain PyStore
+ * folder is first converted in place to version 1 (0: no item). */
+int store_writer_version(const item_paths *p, const strata_store_options *opts, unsigned *cur);
 /* Take the item's writer lock (see strata_store_options.lock_timeout_ms). */
 int store_lock_item(const item_paths *p, int create, const strata_store_options *opts,
                     strata_file_lock *lock);

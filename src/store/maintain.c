@@ -158,7 +158,7 @@ static int compact_locked(const item_paths *p, const strata_store_options *opts,
 	unsigned cur;
 	int rc;
 
-	if ((rc = store_current_version(p, &cur)))
+	if ((rc = store_writer_version(p, opts, &cur)))
 		return rc;
 	if (!cur)
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
@@ -285,7 +285,10 @@ static void check_extra(findings *fs, const char *vdir, const manifest *m)
 	while (d && (e = readdir(d))) {
 		int known = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		            !strcmp(e->d_name, STORE_MANIFEST_FILE) ||
-		            !strcmp(e->d_name, STORE_METADATA_FILE);
+		            !strcmp(e->d_name, STORE_METADATA_FILE) ||
+		            !strcmp(e->d_name, "metadata.json") || /* PyStore's legacy name */
+		            !strcmp(e->d_name, "_metadata") ||     /* dask's, in PyStore folders */
+		            !strcmp(e->d_name, "_common_metadata");
 		for (size_t i = 0; !known && i < m->nparts; i++)
 			known = !strcmp(e->d_name, m->parts[i].file);
 		if (!known)

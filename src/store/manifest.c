@@ -437,6 +437,8 @@ int store_manifest_load(const char *vdir, manifest *m)
 	int rc;
 
 	memset(m, 0, sizeof *m);
+	if (store_is_plain_item_dir(vdir)) /* written by PyStore */
+		return store_pystore_manifest(vdir, m);
 	snprintf(path, sizeof path, "%s/%s", vdir, STORE_MANIFEST_FILE);
 	if ((rc = strata_file_read_all(path, MANIFEST_MAX, &text, &len)))
 		return rc;

@@ -505,8 +505,15 @@ int store_item_version_dir(const char *root, const char *store, const char *coll
 	unsigned cur;
 	int rc;
 
-	if ((rc = store_paths_init(&p, root, store, collection, item)) ||
-	    (rc = store_current_version(&p, &cur)))
+	if ((rc = store_paths_init(&p, root, store, collection, item)))
+		return rc;
+	if ((rc = store_current_version(&p, &cur)) == STRATA_EUNSUPPORTED &&
+	    store_is_plain_item_dir(p.link)) { /* written by PyStore: read in place */
+		strata_error_clear();
+		snprintf(out, STORE_PATH_MAX, "%s", p.link);
+		return 0;
+	}
+	if (rc)
 		return rc;
 	if (!cur)
 		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", item,
