@@ -540,6 +540,19 @@ static int load_input(const char *file, const char *fmt, const char *key, const 
 
 /* ---- write, append ------------------------------------------------------ */
 
+/* The manifest of plain PyStore item folder dir as JSON. */
+static int load_plain_manifest(const char *dir, const char *path, json_t **out)
+{
+	manifest m;
+	int rc = store_pystore_manifest(dir, &m);
+
+	if (rc)
+		return strata_error_wrap(rc, "item %s", path);
+	*out = store_manifest_json(&m);
+	store_manifest_free(&m);
+	return *out ? 0 : strata_error_set(STRATA_ENOMEM, "out of memory");
+}
+
 /* Load the manifest.json of the item folder dir (path names it). */
 static int load_manifest(const char *dir, const char *path, json_t **out)
 {
@@ -550,6 +563,8 @@ static int load_manifest(const char *dir, const char *path, json_t **out)
 	*out = NULL;
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return strata_error_set(STRATA_ENOTFOUND, "item %s not found", path);
+	if (store_is_plain_item_dir(dir)) /* written by PyStore: built from its parts */
+		return load_plain_manifest(dir, path, out);
 	snprintf(file, sizeof(file), "%s/manifest.json", dir);
 	if (!(*out = json_load_file(file, 0, &jerr)) || !json_is_object(*out)) {
 		json_decref(*out);

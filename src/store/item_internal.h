@@ -78,6 +78,8 @@ void store_cols_free(colspec *cols, size_t n);
 int store_manifest_parse(const char *name, const char *text, size_t len, manifest *m);
 /* Read vdir/manifest.json. */
 int store_manifest_load(const char *vdir, manifest *m);
+/* The manifest as a JSON tree (a new reference; NULL: out of memory). */
+json_t *store_manifest_json(const manifest *m);
 /* Write vdir/manifest.json atomically. */
 int store_manifest_save(const char *vdir, const manifest *m);
 /* Per-column statistics of table t as the manifest stores them. */

@@ -238,8 +238,9 @@ static void check_footer(findings *fs, const manifest *m, const part *p, strata_
 			note(fs, p->file, "column %s is %s, the manifest says %s", m->cols[i].name,
 			     strata_pq_type_name(strata_parquet_column(f, j)->type),
 			     strata_pq_type_name(m->cols[i].type));
-		else if (!strcmp(m->cols[i].name, m->key))
-			key = (long)j;
+		else if (!strcmp(m->cols[i].name, m->key) &&
+		         strata_parquet_column(f, j)->unit == STRATA_PQ_NANOS)
+			key = (long)j; /* statistics in the manifest's unit (PyStore: maybe us) */
 	}
 	for (size_t rg = 0; key >= 0 && rg < strata_parquet_num_row_groups(f); rg++)
 		if (strata_parquet_stats(f, rg, (size_t)key, &s) == 0 && s.has_min && s.has_max &&

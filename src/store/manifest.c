@@ -232,7 +232,7 @@ static json_t *part_json(const part *p)
 }
 
 /* The manifest as a JSON tree (a new reference). */
-static json_t *manifest_json(const manifest *m)
+json_t *store_manifest_json(const manifest *m)
 {
 	json_t *root = json_object(), *cols = json_array(), *parts = json_array();
 
@@ -258,7 +258,7 @@ static json_t *manifest_json(const manifest *m)
 int store_manifest_save(const char *vdir, const manifest *m)
 {
 	char path[STORE_PATH_MAX];
-	json_t *j = manifest_json(m);
+	json_t *j = store_manifest_json(m);
 	char *text = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	int rc;
 
