@@ -249,7 +249,8 @@ static int insert_image_qa(strata_db *db, int64_t image_id, const sky_qa *qa)
 
 /* Register an image product: its QA from the FITS file fills the catalog
  * fields and a QA row; a file QA cannot read is registered without them. */
-static int register_image(stage_ctx *c, const char *path)
+int sky_engine_register_image(strata_db *db, const char *path, int64_t ms_id, double ra_deg,
+                              double dec_deg, int64_t *image_id)
 {
 	sky_image im = {0};
 	json_t *qa_json = NULL;
@@ -258,12 +259,12 @@ static int register_image(stage_ctx *c, const char *path)
 	int rc, have_qa;
 
 	im.path = path;
-	im.ms_id = c->job->ms_id;
+	im.ms_id = ms_id;
 	im.beam_major_arcsec = im.beam_minor_arcsec = im.beam_pa_deg = NAN;
 	im.noise_jy = im.dynamic_range = im.cell_arcsec = im.freq_hz = NAN;
 	im.bandwidth_hz = im.integration_s = NAN;
-	im.ra_deg = c->ms->ra;
-	im.dec_deg = c->ms->dec;
+	im.ra_deg = ra_deg;
+	im.dec_deg = dec_deg;
 	have_qa = sky_fits_qa_file(path, &qa, &qa_json) == 0;
 	json_decref(qa_json);
 	if (have_qa)
@@ -271,9 +272,11 @@ static int register_image(stage_ctx *c, const char *path)
 	else
 		strata_log(STRATA_LOG_WARN, "image registered without QA", "path", path, "reason",
 		           strata_error_message());
-	if ((rc = sky_image_upsert(c->db, &im, &id)) || !have_qa)
+	if ((rc = sky_image_upsert(db, &im, &id)))
 		return rc;
-	return insert_image_qa(c->db, id, &qa);
+	if (image_id)
+		*image_id = id;
+	return have_qa ? insert_image_qa(db, id, &qa) : 0;
 }
 
 /* Register one "STRATA_OUTPUT ..." line's product. */
@@ -284,7 +287,8 @@ static int register_output(stage_ctx *c, char *line)
 	int rc;
 
 	if (kind && !strcmp(kind, "image") && a)
-		return register_image(c, a);
+		return sky_engine_register_image(c->db, a, c->job->ms_id, c->ms->ra, c->ms->dec,
+		                                 NULL);
 	if (kind && !strcmp(kind, "caltable") && a && b) {
 		sky_cal_table t = {0};
 		t.set_name = c->ms->group[0] ? c->ms->group : c->ms->path;

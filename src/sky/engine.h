@@ -43,6 +43,14 @@ int sky_stage_exec(const char *cmd, const char *const *env, const char *log_path
 /* Run one claimed job to its end (success, requeue, failure, cancel). */
 int sky_engine_run_job(strata_db *db, const sky_config *cfg, const sky_job *job);
 
+/* Register the image at path as a product (of measurement set ms_id, 0:
+ * none; ra_deg/dec_deg until its FITS header says better): QA from the FITS
+ * file fills the catalog fields and adds a qa row; a file QA cannot read is
+ * registered without them (a warning logged). *image_id (may be NULL) gets
+ * its id. Call inside a transaction to commit it with other changes. */
+int sky_engine_register_image(strata_db *db, const char *path, int64_t ms_id, double ra_deg,
+                              double dec_deg, int64_t *image_id);
+
 /* Claim and run jobs until stopped (SIGINT/SIGTERM), the queue is empty
  * (once) or max_jobs (> 0) ran. */
 int sky_worker_run(const sky_config *cfg, int once, int max_jobs);

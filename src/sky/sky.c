@@ -10,6 +10,7 @@
 #include "strata/error.h"
 #include "strata/log.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -322,12 +323,70 @@ static int cmd_seed(int argc, char **argv)
 	return rc ? fail("seed") : STRATA_EXIT_OK;
 }
 
+/* Register one image inside a transaction (register-image's body). */
+typedef struct register_ctx {
+	const char *path;
+	int64_t ms_id, image_id;
+} register_ctx;
+
+static int register_image_txn(strata_db *db, void *arg)
+{
+	register_ctx *r = arg;
+	return sky_engine_register_image(db, r->path, r->ms_id, NAN, NAN, &r->image_id);
+}
+
+/* `strata sky register-image FILE --catalog PATH|URL [--ms-id N]`: register
+ * a FITS image and its QA as the engine registers a stage's product. */
+static int cmd_register_image(int argc, char **argv)
+{
+	const char *catalog = NULL, *file = NULL;
+	register_ctx r = {0};
+	char *abs;
+	strata_db *db;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--catalog") && i + 1 < argc)
+			catalog = argv[++i];
+		else if (!strcmp(argv[i], "--ms-id") && i + 1 < argc)
+			r.ms_id = strtoll(argv[++i], NULL, 10);
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else {
+			fprintf(stderr, "strata sky register-image: unexpected argument %s\n",
+			        argv[i]);
+			return STRATA_EXIT_USAGE;
+		}
+	}
+	if (!catalog || !file) {
+		fprintf(stderr, "usage: strata sky register-image FILE.fits --catalog PATH|URL"
+		                " [--ms-id N]\n");
+		return STRATA_EXIT_USAGE;
+	}
+	if (!(abs = realpath(file, NULL))) {
+		fprintf(stderr, "strata sky register-image: %s: cannot resolve the path\n", file);
+		return STRATA_EXIT_FAILURE;
+	}
+	r.path = abs;
+	rc = sky_catalog_open(catalog, &db);
+	if (!rc) {
+		rc = strata_db_transaction(db, register_image_txn, &r, 3);
+		strata_db_close(db);
+	}
+	if (!rc)
+		printf("registered image %lld: %s\n", (long long)r.image_id, abs);
+	free(abs);
+	return rc ? fail("register-image") : STRATA_EXIT_OK;
+}
+
 static const strata_cmd sky_commands[] = {
     {"serve", cmd_serve, "run the REST API (--catalog PATH|URL --port N --config FILE)", NULL},
     {"ingest", cmd_ingest, "watch for sub-band files and group observations", NULL},
     {"worker", cmd_worker, "claim and run pipeline jobs", NULL},
     {"migrate", cmd_migrate, "create or upgrade the catalog", NULL},
     {"seed", cmd_seed, "fill a catalog with synthetic data (demos, tests, benchmarks)", NULL},
+    {"register-image", cmd_register_image,
+     "register a FITS image and its QA in the catalog (FILE --catalog PATH|URL)", NULL},
     {"qa", sky_cmd_qa, "image quality of a FITS image (FILE.fits [--json])", NULL},
     {"token", cmd_token, "print a bearer token signed with the configured secret", NULL},
     {NULL, NULL, NULL, NULL},
