@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
