@@ -17,7 +17,9 @@
  * content type, extra headers, body). Routes are matched exactly first, then
  * by the longest prefix; no route is 404, a body over the limit is 413 (the
  * handler is not called). A handler returning a negative strata_error gets a
- * 500 with the error message as text. Handlers run on the server's threads
+ * 500 with the error message as text. These answers the server makes itself
+ * are plain text unless options.error_response formats them (an API's JSON
+ * error envelope, say). Handlers run on the server's threads
  * (options.threads at once) and must be thread-safe. Routes may be added
  * while the server runs. The server serves no files.
  */
@@ -34,6 +36,17 @@ extern "C" {
 
 typedef struct strata_http_server strata_http_server;
 
+typedef struct strata_http_request strata_http_request;
+typedef struct strata_http_response strata_http_response;
+
+/* Formats an answer the server makes itself: 400 (the body could not be
+ * read), 404 (no route), 413 (body over max_body; req->body is then empty)
+ * or 500 (the handler failed). resp arrives with that status and message as
+ * a plain-text body; the formatter may replace the body, content type and
+ * headers (the status it sets is sent too). Runs on a request thread. */
+typedef void (*strata_http_error_fn)(const strata_http_request *req, int status,
+                                     const char *message, strata_http_response *resp, void *user);
+
 typedef struct strata_http_options {
 	const char *host;       /* address to bind ("127.0.0.1", "0.0.0.0") */
 	int port;               /* 0: any free port (see strata_http_port) */
@@ -41,16 +54,19 @@ typedef struct strata_http_options {
 	size_t max_body;        /* request bodies above this are refused (413) */
 	int request_timeout_ms; /* per request read/write timeout */
 	int keep_alive;         /* 1: HTTP/1.1 keep-alive (a thread per open connection) */
+	strata_http_error_fn error_response; /* NULL: plain-text errors */
+	void *error_user;                    /* passed to error_response */
 } strata_http_options;
 
-/* 127.0.0.1, port 0, 4 threads, 1 MiB bodies, 10 s timeout, no keep-alive. */
+/* 127.0.0.1, port 0, 4 threads, 1 MiB bodies, 10 s timeout, no keep-alive,
+ * plain-text errors. */
 void strata_http_options_default(strata_http_options *o);
 
 typedef struct strata_http_header {
 	const char *name, *value;
 } strata_http_header;
 
-typedef struct strata_http_request {
+struct strata_http_request {
 	const char *method;      /* "GET", "POST", ... */
 	const char *path;        /* decoded path, without the query */
 	const char *query;       /* raw query string, "" when none */
@@ -59,14 +75,14 @@ typedef struct strata_http_request {
 	int n_headers;
 	const char *body; /* NUL-terminated copy of the body ("" when none) */
 	size_t body_len;
-} strata_http_request;
+};
 
-typedef struct strata_http_response {
+struct strata_http_response {
 	int status;              /* 200 unless set */
 	char content_type[128];  /* "text/plain; charset=utf-8" unless set */
 	char extra_headers[512]; /* "Name: value\r\n" lines */
 	strata_buf body;
-} strata_http_response;
+};
 
 /* A handler: fill resp; return 0, or a negative strata_error (500). */
 typedef int (*strata_http_handler)(const strata_http_request *req, strata_http_response *resp,

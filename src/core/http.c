@@ -32,6 +32,8 @@ struct strata_http_server {
 	int port;
 	size_t max_body;
 	int keep_alive;
+	strata_http_error_fn error_response; /* NULL: plain text */
+	void *error_user;
 	pthread_rwlock_t lock; /* guards routes */
 	http_route *routes;
 };
@@ -51,6 +53,8 @@ void strata_http_options_default(strata_http_options *o)
 	o->max_body = (size_t)1 << 20;
 	o->request_timeout_ms = 10000;
 	o->keep_alive = 0;
+	o->error_response = NULL;
+	o->error_user = NULL;
 }
 
 /* CivetWeb's own messages (bind failures, bad requests) go to the log. */
@@ -108,14 +112,20 @@ static void response_init(strata_http_response *resp)
 	snprintf(resp->content_type, sizeof resp->content_type, "text/plain; charset=utf-8");
 }
 
-/* Send a short plain-text status reply. */
-static int send_plain(struct mg_connection *conn, int status, const char *text)
+/* Send an answer the server makes itself: message as plain text, or as the
+ * options' error_response formats it. Returns the status sent. */
+static int send_error(struct mg_connection *conn, const strata_http_server *s,
+                      const strata_http_request *req, int status, const char *message)
 {
 	strata_http_response resp;
 
 	response_init(&resp);
-	strata_http_respond(&resp, status, NULL, text, strlen(text));
-	send_response(conn, &resp, 0);
+	strata_http_respond(&resp, status, NULL, message, strlen(message));
+	strata_buf_putc(&resp.body, '\n');
+	if (s->error_response)
+		s->error_response(req, status, message, &resp, s->error_user);
+	send_response(conn, &resp, !strcmp(req->method, "HEAD"));
+	status = resp.status;
 	strata_buf_free(&resp.body);
 	return status;
 }
@@ -141,6 +151,25 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
 	return 0;
 }
 
+/* The request as handlers see it (headers point into CivetWeb's copy). */
+static void request_init(const struct mg_request_info *ri, strata_http_header *headers,
+                         int max_headers, const strata_buf *body, strata_http_request *req)
+{
+	int nh = ri->num_headers < max_headers ? ri->num_headers : max_headers;
+
+	for (int i = 0; i < nh; i++)
+		headers[i] =
+		    (strata_http_header){ri->http_headers[i].name, ri->http_headers[i].value};
+	*req = (strata_http_request){ri->request_method,
+	                             ri->local_uri ? ri->local_uri : "/",
+	                             ri->query_string ? ri->query_string : "",
+	                             ri->remote_addr,
+	                             headers,
+	                             nh,
+	                             strata_buf_cstr(body),
+	                             body->len};
+}
+
 /* The one CivetWeb handler: read the body, route, call, answer. */
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
@@ -155,44 +184,33 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 
 	if ((status = read_body(conn, ri, s->max_body, &body))) {
 		strata_buf_free(&body);
-		return send_plain(conn, status,
-		                  status == 413 ? "request body too large\n"
-		                                : "bad request body\n");
+		request_init(ri, headers, 64, &body, &req);
+		return send_error(conn, s, &req, status,
+		                  status == 413 ? "request body too large" : "bad request body");
 	}
-	int nh = ri->num_headers < 64 ? ri->num_headers : 64;
-	for (int i = 0; i < nh; i++)
-		headers[i] =
-		    (strata_http_header){ri->http_headers[i].name, ri->http_headers[i].value};
-	req = (strata_http_request){ri->request_method,
-	                            ri->local_uri ? ri->local_uri : "/",
-	                            ri->query_string ? ri->query_string : "",
-	                            ri->remote_addr,
-	                            headers,
-	                            nh,
-	                            strata_buf_cstr(&body),
-	                            body.len};
+	request_init(ri, headers, 64, &body, &req);
 	response_init(&resp);
 	pthread_rwlock_rdlock(&s->lock);
 	route = route_find(s, req.path);
 	if (!route) {
 		pthread_rwlock_unlock(&s->lock);
+		status = send_error(conn, s, &req, 404, "not found");
 		strata_buf_free(&body);
-		return send_plain(conn, 404, "not found\n");
+		return status;
 	}
 	strata_error_clear();
 	rc = route->fn(&req, &resp, route->user);
 	pthread_rwlock_unlock(&s->lock);
 	if (rc < 0) {
-		strata_buf_reset(&resp.body);
-		strata_http_respond(&resp, 500, "text/plain; charset=utf-8", strata_error_message(),
-		                    strlen(strata_error_message()));
-		strata_buf_putc(&resp.body, '\n');
 		strata_log(STRATA_LOG_WARN, "http handler failed", "path", req.path, "error",
 		           strata_error_message());
+		strata_buf_free(&resp.body);
+		status = send_error(conn, s, &req, 500, strata_error_message());
+	} else {
+		send_response(conn, &resp, !strcmp(req.method, "HEAD"));
+		status = resp.status;
+		strata_buf_free(&resp.body);
 	}
-	send_response(conn, &resp, !strcmp(req.method, "HEAD"));
-	status = resp.status;
-	strata_buf_free(&resp.body);
 	strata_buf_free(&body);
 	return status;
 }
@@ -237,6 +255,8 @@ int strata_http_start(const strata_http_options *o, strata_http_server **out)
 		return strata_error_set(STRATA_ENOMEM, "http: out of memory");
 	s->max_body = o->max_body;
 	s->keep_alive = o->keep_alive;
+	s->error_response = o->error_response;
+	s->error_user = o->error_user;
 	pthread_rwlock_init(&s->lock, NULL);
 	snprintf(ports, sizeof ports, "%s:%d", o->host, o->port);
 	snprintf(threads, sizeof threads, "%d", o->threads);

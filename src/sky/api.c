@@ -644,6 +644,33 @@ static int http_entry(const strata_http_request *req, strata_http_response *resp
 	return 0;
 }
 
+/* The core server's own answers (413 body too large, 400 unreadable body,
+ * 404, 500) in the API's JSON error envelope, with its security headers,
+ * counted as unmatched requests. */
+static void http_error_envelope(const strata_http_request *req, int status, const char *message,
+                                strata_http_response *resp, void *user)
+{
+	sky_api *api = user;
+	api_req r;
+	char details[64] = "{}";
+	const char *code = status == 413   ? "too_large"
+	                   : status == 404 ? "not_found"
+	                   : status == 400 ? "bad_request"
+	                                   : "internal";
+
+	memset(&r, 0, sizeof r);
+	r.api = api;
+	r.http = req;
+	r.resp = resp;
+	if (status == 413)
+		snprintf(details, sizeof details, "{\"max_body\":%zu}", api->cfg.max_body);
+	strata_buf_reset(&resp->body);
+	resp->extra_headers[0] = '\0';
+	api_error(&r, status, code, details, "%s", message);
+	security_headers(resp, NULL);
+	count_request(api, -1, status, 0);
+}
+
 int sky_api_handle(sky_api *api, const strata_http_request *req, strata_http_response *resp)
 {
 	return http_entry(req, resp, api);
@@ -720,6 +747,8 @@ int sky_api_start(const sky_api_config *c, sky_api **out)
 	ho.threads = c->threads;
 	ho.max_body = c->max_body;
 	ho.keep_alive = 1;
+	ho.error_response = http_error_envelope;
+	ho.error_user = api;
 	if ((rc = strata_http_start(&ho, &api->http)) ||
 	    (rc = strata_http_route(api->http, "/", 1, http_entry, api)) ||
 	    (rc = api_ws_start(api)))

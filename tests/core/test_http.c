@@ -157,6 +157,68 @@ static void test_body_limit(void **state)
 	strata_http_stop(s);
 }
 
+/* The options' error formatter: the statuses and messages the server
+ * answers by itself, rewritten as JSON; the handlers' own answers untouched. */
+static void json_errors(const strata_http_request *req, int status, const char *message,
+                        strata_http_response *resp, void *user)
+{
+	strata_http_respond(resp, status, "application/json", NULL, 0);
+	strata_buf_printf(&resp->body,
+	                  "{\"status\":%d,\"message\":\"%s\",\"path\":\"%s\",\"tag\":\"%s\"}",
+	                  status, message, req->path, (const char *)user);
+	strata_http_header_add(resp, "X-Error", "formatted");
+}
+
+static void test_error_formatter(void **state)
+{
+	(void)state;
+	strata_http_options o;
+	strata_http_server *s;
+	strata_buf r = {0};
+	char req[512];
+	int n;
+
+	strata_http_options_default(&o);
+	assert_null(o.error_response);
+	o.threads = 2;
+	o.max_body = 16;
+	o.error_response = json_errors;
+	o.error_user = "t1";
+	assert_ok(strata_http_start(&o, &s));
+	int port = strata_http_port(s);
+	assert_ok(strata_http_route(s, "/echo", 0, echo, NULL));
+	assert_ok(strata_http_route(s, "/fail", 0, failing, NULL));
+
+	n = snprintf(req, sizeof req,
+	             "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n"
+	             "0123456789abcdefg");
+	http_exchange(port, req, (size_t)n, &r);
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 413"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "X-Error: formatted\r\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r),
+	                       "\r\n\r\n{\"status\":413,\"message\":\"request body too "
+	                       "large\",\"path\":\"/echo\",\"tag\":\"t1\"}"));
+
+	get(port, "/nowhere", &r);
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 404"));
+	assert_non_null(strstr(strata_buf_cstr(&r), "{\"status\":404,\"message\":\"not found\""));
+	get(port, "/fail", &r);
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 500"));
+	assert_non_null(
+	    strstr(strata_buf_cstr(&r), "{\"status\":500,\"message\":\"bad thing happened\""));
+
+	/* A handler's own answer is not the formatter's business. */
+	strata_buf_reset(&r);
+	n = snprintf(req, sizeof req,
+	             "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+	http_exchange(port, req, (size_t)n, &r);
+	assert_non_null(strstr(strata_buf_cstr(&r), "HTTP/1.1 201"));
+	assert_null(strstr(strata_buf_cstr(&r), "X-Error"));
+	strata_buf_free(&r);
+	strata_http_stop(s);
+}
+
 static void test_options(void **state)
 {
 	(void)state;
@@ -188,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_body_limit),
+	    cmocka_unit_test(test_error_formatter),
 	    cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,19 @@ envelope unknown_reference
 http POST /api/v1/jobs -H "$W" -H "Content-Type: text/plain" -d '{}'; expect_code 415
 head -c 70000 /dev/zero | tr '\0' ' ' >"$dir/big.json"
 http POST /api/v1/jobs -H "$W" -H "$J" --data-binary "@$dir/big.json"; expect_code 413
+# refused by the core server before the handler, in the API's JSON envelope
+envelope too_large; expect_stdout_contains '"details":{"max_body":65536}'
+expect_stdout_contains '"message":"request body too large"'
+http POST /api/v1/jobs -H "$W" -H "$J" -H "Transfer-Encoding: chunked" \
+	--data-binary "@$dir/big.json"
+expect_code 413; envelope too_large
+CURRENT="413 headers"
+curl -s -o /dev/null -D "$dir/413.h" -X POST -H "$W" -H "$J" --data-binary "@$dir/big.json" \
+	"$base/api/v1/jobs"
+if grep -qi '^Content-Type: application/json' "$dir/413.h" &&
+	grep -qi '^X-Content-Type-Options: nosniff' "$dir/413.h"; then pass; else
+	fail "413 headers: $(cat "$dir/413.h")"
+fi
 http GET "/api/v1/jobs/$job" -H "$R"; expect_code 200; expect_stdout_contains "\"id\":\"$job\""
 http GET /api/v1/jobs/summary -H "$R"; expect_code 200
 expect_stdout_contains '{"status":"queued","count":1}'
