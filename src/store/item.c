@@ -192,30 +192,37 @@ static int64_t unit_ns(strata_pq_unit u)
 	return u == STRATA_PQ_MILLIS ? 1000000 : u == STRATA_PQ_MICROS ? 1000 : 1;
 }
 
-/* Copy timestamps s (any unit) into c's unit; a value out of range of c's
- * unit becomes null (pyarrow writes microseconds, the store keeps ns). */
-static void copy_rescaled(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
+/* Copy timestamps s (any unit) into c's unit (pyarrow writes microseconds,
+ * the store keeps ns). A present value out of range of c's unit is an error
+ * naming the column and the row, never a silent null. */
+static int copy_rescaled(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
 {
 	const int64_t *in = s->values;
 	int64_t *out = c->values, from = unit_ns(s->unit), to = unit_ns(c->unit);
 
 	for (size_t i = 0; i < nrows; i++) {
-		if (from >= to) {
-			if (__builtin_mul_overflow(in[i], from / to, &out[i]))
-				c->validity[i / 8] &= (uint8_t) ~(1u << (i % 8)), out[i] = 0;
-		} else {
+		if (from < to)
 			out[i] = in[i] / (to / from);
+		else if (__builtin_mul_overflow(in[i], from / to, &out[i])) {
+			if (strata_pq_is_valid(s, i))
+				return strata_error_set(
+				    STRATA_ELIMIT,
+				    "column %s: row %zu: timestamp %lld out of the "
+				    "nanosecond range (years 1677 to 2262)",
+				    c->name, i, (long long)in[i]);
+			out[i] = 0;
 		}
 	}
+	return 0;
 }
 
 /* Copy column s into c (same row count), widening int32 -> int64 and
  * float -> double when c's type asks for it. */
-static void copy_widen(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
+static int copy_widen(const strata_pq_column *s, strata_pq_column *c, size_t nrows)
 {
 	if (s->type == STRATA_PQ_TIMESTAMP && c->type == STRATA_PQ_TIMESTAMP &&
 	    s->unit != c->unit) {
-		copy_rescaled(s, c, nrows);
+		return copy_rescaled(s, c, nrows);
 	} else if (s->type == c->type) {
 		memcpy(c->values, s->values, nrows * strata_pq_type_size(c->type));
 	} else if (c->type == STRATA_PQ_INT64) {
@@ -225,6 +232,7 @@ static void copy_widen(const strata_pq_column *s, strata_pq_column *c, size_t nr
 		for (size_t i = 0; i < nrows; i++)
 			((double *)c->values)[i] = ((const float *)s->values)[i];
 	}
+	return 0;
 }
 
 /* Add to out the column spec from s (NULL: all null). */
@@ -251,10 +259,8 @@ static int cast_column(const strata_pq_column *s, const colspec *spec, strata_pq
 	for (size_t i = 0; i < n; i++)
 		if (strata_pq_is_valid(s, i))
 			set_valid(c->validity, i);
-	if (spec->type != STRATA_PQ_STRING) {
-		copy_widen(s, c, n);
-		return 0;
-	}
+	if (spec->type != STRATA_PQ_STRING)
+		return copy_widen(s, c, n);
 	memcpy(c->offsets, s->offsets, (n + 1) * sizeof *c->offsets);
 	if (!(c->bytes = malloc(s->offsets[n] ? (size_t)s->offsets[n] : 1)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
