@@ -213,6 +213,7 @@ fi
 # rate limits: a 5/s per-IP limit gives 429 with Retry-After
 kill "$pid"; wait "$pid" 2>/dev/null
 sed -i 's/^per_key = 1000/per_ip = 5/; s/^burst = 1000/burst = 5/' "$dir/sky.toml"
+rm -f "$dir/serve.out" # else the loop below may read the old server's port
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
 i=0
