@@ -106,4 +106,7 @@ void strata_db_scrub(char *out, size_t outlen, const char *msg, const char *secr
 /* Roll back when a transaction is open, keeping the current error message. */
 void strata_db_rollback_quietly(strata_db *db);
 
+/* How many callers are queued in strata_db_pool_acquire now (tests). */
+int strata_db_pool_waiting(strata_db_pool *pool);
+
 #endif

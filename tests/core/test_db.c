@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1356,6 +1357,71 @@ static void test_pool_threads(void **state)
 	assert_int_equal(query_int(fx->db, "SELECT COUNT(DISTINCT thread) FROM p"), THREADS);
 }
 
+/* One queued caller of the FIFO test: acquire, note the turn, release. */
+typedef struct fifo_waiter {
+	strata_db_pool *pool;
+	pthread_mutex_t *mu;
+	int *served, *order; /* order[turn] = id */
+	int id, rc;
+} fifo_waiter;
+
+static void *fifo_thread(void *arg)
+{
+	fifo_waiter *w = arg;
+	strata_db *db;
+
+	if ((w->rc = strata_db_pool_acquire(w->pool, &db)))
+		return NULL;
+	pthread_mutex_lock(w->mu);
+	w->order[(*w->served)++] = w->id;
+	pthread_mutex_unlock(w->mu);
+	strata_db_pool_release(w->pool, db);
+	return NULL;
+}
+
+/* Wait (no deadline: a hang is the failure) until n callers are queued. */
+static void await_waiting(strata_db_pool *pool, int n)
+{
+	while (strata_db_pool_waiting(pool) < n)
+		sched_yield();
+}
+
+/* Callers are served in the order they queued, and a caller arriving while
+ * others wait (here the releasing thread itself) queues behind them. */
+static void test_pool_fifo(void **state)
+{
+	enum { WAITERS = 12 };
+	fixture *fx = fx_of(state);
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	int served = 0, order[WAITERS];
+	fifo_waiter w[WAITERS];
+	pthread_t threads[WAITERS];
+	strata_db_pool *pool;
+	strata_db *db;
+
+	assert_ok(strata_db_pool_open(fx->url, 1, &pool));
+	assert_ok(strata_db_pool_acquire(pool, &db));
+	for (int i = 0; i < WAITERS; i++) {
+		w[i] = (fifo_waiter){
+		    .pool = pool, .mu = &mu, .served = &served, .order = order, .id = i};
+		assert_int_equal(pthread_create(&threads[i], NULL, fifo_thread, &w[i]), 0);
+		await_waiting(pool, i + 1); /* queued before the next one starts */
+	}
+	strata_db_pool_release(pool, db);
+	assert_ok(strata_db_pool_acquire(pool, &db)); /* after all the others */
+	pthread_mutex_lock(&mu);
+	assert_int_equal(served, WAITERS);
+	pthread_mutex_unlock(&mu);
+	assert_int_equal(strata_db_pool_waiting(pool), 0);
+	strata_db_pool_release(pool, db);
+	for (int i = 0; i < WAITERS; i++) {
+		pthread_join(threads[i], NULL);
+		assert_ok(w[i].rc);
+		assert_int_equal(order[i], i);
+	}
+	strata_db_pool_close(pool);
+}
+
 static void test_pool_release_resets(void **state)
 {
 	fixture *fx = fx_of(state);
@@ -1424,6 +1490,7 @@ int main(void)
 	    DB_TEST(test_migrate_concurrently),
 	    DB_TEST(test_sqlite_readonly_dir),
 	    DB_TEST(test_pool_threads),
+	    DB_TEST(test_pool_fifo),
 	    DB_TEST(test_pool_release_resets),
 	};
 	int failed = cmocka_run_group_tests_name("core/db sqlite", tests, group_sqlite, NULL);
