@@ -135,12 +135,32 @@ static int gather_strings(const strata_pq_table *const *srcs, size_t col, const 
 	return 0;
 }
 
+/* Set bits [at, at + len) of dst: single bits up to a byte boundary, whole
+ * bytes in between. */
+static void set_valid_range(uint8_t *dst, size_t at, size_t len)
+{
+	size_t end = at + len;
+
+	for (; at < end && at % 8; at++)
+		set_valid(dst, at);
+	if (end - at >= 8) {
+		memset(dst + at / 8, 0xff, (end - at) / 8);
+		at += (end - at) / 8 * 8;
+	}
+	for (; at < end; at++)
+		set_valid(dst, at);
+}
+
 /* Copy the validity of rows [row, row + len) of s to bits [at, at + len). */
 static void copy_validity(const strata_pq_column *s, size_t row, size_t len, uint8_t *dst,
                           size_t at)
 {
+	if (!s->validity) {
+		set_valid_range(dst, at, len);
+		return;
+	}
 	for (size_t k = 0; k < len; k++)
-		if (!s->validity || strata_pq_is_valid(s, row + k))
+		if (strata_pq_is_valid(s, row + k))
 			set_valid(dst, at + k);
 }
 
@@ -444,6 +464,19 @@ static int compare_keyed(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* Whether the rows in tmp (in row order) are already in key order, so that
+ * a stable sort would leave them as they are (the common case: a batch of
+ * time series rows). */
+static int keyed_in_order(const keyed *tmp, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (tmp[i - 1].key > tmp[i].key ||
+		    (tmp[i - 1].key == tmp[i].key &&
+		     bytes_cmp(tmp[i - 1].s, tmp[i - 1].len, tmp[i].s, tmp[i].len) > 0))
+			return 0;
+	return 1;
+}
+
 /* Refs to t's rows (source src) sorted stably by key column keycol, then
  * by string column key2col (-1: none). */
 static int sort_rows(const strata_pq_table *t, long keycol, long key2col, size_t src, rowref **out)
@@ -466,7 +499,8 @@ static int sort_rows(const strata_pq_table *t, long keycol, long key2col, size_t
 			tmp[i].len = (size_t)(s2->offsets[i + 1] - s2->offsets[i]);
 		}
 	}
-	qsort(tmp, t->nrows, sizeof *tmp, compare_keyed);
+	if (!keyed_in_order(tmp, t->nrows))
+		qsort(tmp, t->nrows, sizeof *tmp, compare_keyed);
 	for (size_t i = 0; i < t->nrows; i++)
 		(*out)[i] = (rowref){src, tmp[i].row};
 	free(tmp);
@@ -653,14 +687,10 @@ char *store_pandas_metadata(const strata_pq_table *t, const char *key, const cha
 	return text;
 }
 
-/* Record the size, CRC-32C and column statistics of the part just written
- * from t at path. */
-static int part_describe(const char *item, const char *path, const strata_pq_table *t, part *np)
+/* Record the column statistics of the part just written from t (its size
+ * and CRC-32C came from the writer). */
+static int part_describe(const char *item, const strata_pq_table *t, part *np)
 {
-	int rc = store_file_crc(path, &np->crc, &np->size);
-
-	if (rc)
-		return strata_error_wrap(rc, "item %s", item);
 	np->has_crc = 1;
 	if (!(np->stats = store_table_stats(t)))
 		return strata_error_set(STRATA_ENOMEM, "item %s: out of memory", item);
@@ -675,6 +705,7 @@ int store_vbuild_write(vbuild *b, const strata_pq_table *t)
 	/* Snappy, as PyStore (pyarrow) writes by default. */
 	strata_pq_write_options opts = {
 	    .codec = STRATA_PQ_SNAPPY, .row_group_rows = b->row_group_rows, .kv = &kv, .nkv = 1};
+	/* the CRC-32C is computed as the bytes are written, not re-read after */
 	char path[PATH_SZ];
 	part *np;
 	int rc;
@@ -687,6 +718,8 @@ int store_vbuild_write(vbuild *b, const strata_pq_table *t)
 	np->rows = t->nrows;
 	np->min = k[0];
 	np->max = k[t->nrows - 1];
+	opts.crc32c = &np->crc;
+	opts.size = &np->size;
 	snprintf(path, sizeof path, "%s/%s", b->dir, np->file);
 	if (!(kv.value = store_pandas_metadata(t, b->m.key, b->m.key2, b->m.cols, b->m.ncols)))
 		return strata_error_set(STRATA_ENOMEM, "item %s: out of memory", b->paths->name);
@@ -694,7 +727,7 @@ int store_vbuild_write(vbuild *b, const strata_pq_table *t)
 	free(kv.value);
 	if (rc)
 		return strata_error_wrap(rc, "item %s", b->paths->name);
-	return part_describe(b->paths->name, path, t, np);
+	return part_describe(b->paths->name, t, np);
 }
 
 static size_t part_rows_of(const strata_store_options *opts)

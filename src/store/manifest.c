@@ -76,10 +76,34 @@ static void crc_init(void)
 			    (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* CRC-32C with the SSE4.2 crc32 instruction (the same polynomial as the
+ * tables), 8 bytes a step: several GB/s instead of about one. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p,
+                                                               size_t len)
+{
+	uint64_t c = ~crc;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	while (len--)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	return ~(uint32_t)c;
+}
+#define HAVE_CRC32C_SSE42 1
+#endif
+
 uint32_t store_crc32c(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
+#ifdef HAVE_CRC32C_SSE42
+	if (__builtin_cpu_supports("sse4.2"))
+		return crc32c_sse42(crc, p, len);
+#endif
 	crc_init();
 	crc = ~crc;
 	for (; len >= 8; len -= 8, p += 8) {

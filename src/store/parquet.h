@@ -105,6 +105,8 @@ typedef struct strata_pq_write_options {
 	size_t dict_max_bytes;  /* dictionary page size limit; 0: 1 MiB */
 	const strata_pq_kv *kv; /* key/value metadata (e.g. "pandas") */
 	size_t nkv;
+	uint32_t *crc32c; /* not NULL: receives the CRC-32C of the file written */
+	int64_t *size;    /* not NULL: receives the file's size in bytes */
 } strata_pq_write_options;
 
 /* Write table to path atomically. opts may be NULL (defaults). */

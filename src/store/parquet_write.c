@@ -1,4 +1,5 @@
 /* parquet_write.c - the in-memory table and the Parquet writer. */
+#include "store/item_internal.h"
 #include "store/parquet.h"
 #include "store/thrift.h"
 
@@ -176,7 +177,8 @@ typedef struct pq_writer {
 	const char *path;
 	const strata_pq_write_options *opt;
 	strata_atomic_file af;
-	int64_t pos; /* bytes written so far */
+	int64_t pos;  /* bytes written so far */
+	uint32_t crc; /* CRC-32C of those bytes */
 } pq_writer;
 
 /* One column chunk being encoded, independently of the others (so the
@@ -195,6 +197,8 @@ static int out_write(pq_writer *w, const void *data, size_t len)
 {
 	if (len && fwrite(data, 1, len, w->af.fp) != len)
 		return strata_error_set_errno("%s: write", w->path);
+	if (w->opt->crc32c)
+		w->crc = store_crc32c(w->crc, data, len);
 	w->pos += (int64_t)len;
 	return 0;
 }
@@ -1016,6 +1020,10 @@ int strata_parquet_write(const char *path, const strata_pq_table *table,
 	rc = write_all(&w, table, &m);
 	if (rc == 0)
 		rc = strata_atomic_commit(&w.af);
+	if (rc == 0 && w.opt->crc32c)
+		*w.opt->crc32c = w.crc;
+	if (rc == 0 && w.opt->size)
+		*w.opt->size = w.pos;
 	else
 		strata_atomic_abort(&w.af);
 	free(m.kv);
