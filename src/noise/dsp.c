@@ -1,0 +1,562 @@
+/*
+ * dsp.c - ObsPy 1.4 taper, Butterworth filters, Fourier resampling and
+ * response removal (see dsp.h and docs/noise-dsp.md).
+ */
+#include "noise/dsp.h"
+
+#include <complex.h> /* before fftw3.h: fftw_complex is double complex */
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strata/error.h"
+
+#define MAX_ORDER 64
+
+int dsp_cosine_taper(size_t npts, double p, int halfcosine, double *w)
+{
+	size_t frac, i1 = 0, i2, i3, i4;
+
+	if (npts < 2 || !(p >= 0.0 && p <= 1.0))
+		return strata_error_set(STRATA_EINVAL, "cosine_taper: npts %zu, p %g", npts, p);
+	frac = (p == 0.0 || p == 1.0) ? (size_t)((double)npts * p / 2.0)
+	                              : (size_t)((double)npts * p / 2.0 + 0.5);
+	if (frac == 0) { /* ObsPy: idx2 = -1, every slice but the middle one is empty */
+		for (size_t k = 0; k < npts; k++)
+			w[k] = 1.0;
+		return 0;
+	}
+	i2 = frac - 1;
+	i3 = npts - frac;
+	i4 = npts - 1;
+	if (i1 == i2)
+		i2++;
+	if (i3 == i4)
+		i3--;
+	memset(w, 0, npts * sizeof(*w));
+	for (size_t k = i1; k <= i2; k++)
+		w[k] = halfcosine
+		           ? 0.5 * (1.0 - cos(M_PI * ((double)k - (double)i1) / (double)(i2 - i1)))
+		           : cos(-(M_PI / 2.0 * ((double)i2 - (double)k) / (double)(i2 - i1)));
+	for (size_t k = i2 + 1; k < i3; k++)
+		w[k] = 1.0;
+	for (size_t k = i3; k <= i4; k++)
+		w[k] = halfcosine
+		           ? 0.5 * (1.0 + cos(M_PI * ((double)i3 - (double)k) / (double)(i4 - i3)))
+		           : cos(M_PI / 2.0 * ((double)i3 - (double)k) / (double)(i4 - i3));
+	return 0;
+}
+
+/* One side of Trace.taper: the 2*wlen+1-point window of the taper type. */
+static int taper_sides(enum dsp_taper_type type, size_t wlen, double *w)
+{
+	size_t m = 2 * wlen + 1;
+
+	if (type == DSP_TAPER_COSINE)
+		return dsp_cosine_taper(m, 1.0, 1, w);
+	for (size_t k = 0; k < m; k++) /* scipy hann(M), symmetric */
+		w[k] = 0.5 - 0.5 * cos(2.0 * M_PI * (double)k / (double)(m - 1));
+	return 0;
+}
+
+int dsp_taper(double *x, size_t n, double fs, double max_percentage, double max_length,
+              enum dsp_taper_type type, enum dsp_taper_side side)
+{
+	size_t wlen = n / 2;
+	double *w;
+	int rc;
+
+	if (max_percentage >= 0.0 && (size_t)(max_percentage * (double)n) < wlen)
+		wlen = (size_t)(max_percentage * (double)n);
+	if (max_length >= 0.0 && (size_t)(max_length * fs) < wlen)
+		wlen = (size_t)(max_length * fs);
+	if (wlen == 0)
+		return 0; /* the 1-point window multiplies nothing */
+	w = malloc((2 * wlen + 1) * sizeof(*w));
+	if (!w)
+		return strata_error_set(STRATA_ENOMEM, "taper: %zu samples", 2 * wlen + 1);
+	rc = taper_sides(type, wlen, w);
+	for (size_t k = 0; rc == 0 && k < wlen; k++) {
+		if (side != DSP_SIDE_RIGHT)
+			x[k] *= w[k];
+		if (side != DSP_SIDE_LEFT)
+			x[n - wlen + k] *= w[wlen + 1 + k];
+	}
+	free(w);
+	return rc;
+}
+
+/* Analog prototype zeros/poles/gain, as scipy's zpk arrays. */
+struct zpk {
+	double complex z[2 * MAX_ORDER], p[2 * MAX_ORDER];
+	size_t nz, np;
+	double k;
+};
+
+static void buttap(int order, struct zpk *f)
+{
+	f->nz = 0;
+	f->np = (size_t)order;
+	f->k = 1.0;
+	for (int i = 0; i < order; i++) {
+		int m = -order + 1 + 2 * i;
+		f->p[i] = -cexp(I * M_PI * m / (2.0 * order));
+	}
+}
+
+/* scipy bilinear_zpk with fs = 2 (Wn normalised to Nyquist). */
+static void bilinear(struct zpk *f)
+{
+	const double fs2 = 4.0;
+	double complex num = 1.0, den = 1.0;
+
+	for (size_t i = 0; i < f->nz; i++) {
+		num *= fs2 - f->z[i];
+		f->z[i] = (fs2 + f->z[i]) / (fs2 - f->z[i]);
+	}
+	for (size_t i = 0; i < f->np; i++) {
+		den *= fs2 - f->p[i];
+		f->p[i] = (fs2 + f->p[i]) / (fs2 - f->p[i]);
+	}
+	while (f->nz < f->np)
+		f->z[f->nz++] = -1.0;
+	f->k *= creal(num / den);
+}
+
+static double warp(double wn)
+{
+	return 4.0 * tan(M_PI * wn / 2.0);
+}
+
+/* Is z the member of a conjugate pair kept as the section's pole (Im >= 0)? */
+static int upper(double complex z)
+{
+	return cimag(z) > 0.0;
+}
+
+/*
+ * Pair poles into sections: each complex pole with its conjugate, real poles
+ * two by two; zeros (all real here) two per section in order. The whole gain
+ * goes into the first section, as scipy's zpk2sos does.
+ */
+static int zpk_to_sos(const struct zpk *f, struct dsp_sos *sos)
+{
+	double complex poles[2 * MAX_ORDER];
+	size_t npo = 0, nreal = 0, nsec = (f->np + 1) / 2;
+	double reals[2 * MAX_ORDER];
+
+	sos->s = calloc(nsec, sizeof(*sos->s));
+	if (!sos->s)
+		return strata_error_set(STRATA_ENOMEM, "sos: %zu sections", nsec);
+	sos->n = nsec;
+	for (size_t i = 0; i < f->np; i++) {
+		if (upper(f->p[i]))
+			poles[npo++] = f->p[i];
+		else if (fabs(cimag(f->p[i])) < 1e-14 * cabs(f->p[i]) || cimag(f->p[i]) == 0.0)
+			reals[nreal++] = creal(f->p[i]);
+	}
+	for (size_t s = 0; s < nsec; s++) {
+		double *c = sos->s[s];
+		double z0 = s * 2 < f->nz ? creal(f->z[2 * s]) : 0.0;
+		double z1 = s * 2 + 1 < f->nz ? creal(f->z[2 * s + 1]) : 0.0;
+		int two = s * 2 + 1 < f->nz;
+
+		c[0] = 1.0;
+		c[1] = -(z0 + (two ? z1 : 0.0));
+		c[2] = two ? z0 * z1 : 0.0;
+		c[3] = 1.0;
+		if (s < npo) {
+			c[4] = -2.0 * creal(poles[s]);
+			c[5] =
+			    creal(poles[s]) * creal(poles[s]) + cimag(poles[s]) * cimag(poles[s]);
+		} else {
+			size_t r = 2 * (s - npo);
+			double p0 = r < nreal ? reals[r] : 0.0,
+			       p1 = r + 1 < nreal ? reals[r + 1] : 0.0;
+			c[4] = -(p0 + p1);
+			c[5] = p0 * p1;
+		}
+	}
+	for (int j = 0; j < 3; j++)
+		sos->s[0][j] *= f->k;
+	return 0;
+}
+
+static int check_order(int order)
+{
+	if (order < 1 || order > MAX_ORDER)
+		return strata_error_set(STRATA_EINVAL, "filter order %d outside 1..%d", order,
+		                        MAX_ORDER);
+	return 0;
+}
+
+int dsp_butter_lowpass(int order, double wn, struct dsp_sos *sos)
+{
+	struct zpk f;
+	double wo = warp(wn);
+
+	if (check_order(order) < 0 || !(wn > 0.0 && wn < 1.0))
+		return strata_error_set(STRATA_EINVAL, "lowpass: order %d, Wn %g", order, wn);
+	buttap(order, &f);
+	for (size_t i = 0; i < f.np; i++)
+		f.p[i] *= wo;
+	f.k = pow(wo, order);
+	bilinear(&f);
+	return zpk_to_sos(&f, sos);
+}
+
+int dsp_butter_highpass(int order, double wn, struct dsp_sos *sos)
+{
+	struct zpk f;
+	double wo = warp(wn);
+	double complex prod = 1.0;
+
+	if (check_order(order) < 0 || !(wn > 0.0 && wn < 1.0))
+		return strata_error_set(STRATA_EINVAL, "highpass: order %d, Wn %g", order, wn);
+	buttap(order, &f);
+	for (size_t i = 0; i < f.np; i++) {
+		prod *= -f.p[i];
+		f.p[i] = wo / f.p[i];
+		f.z[i] = 0.0;
+	}
+	f.nz = f.np;
+	f.k = creal(1.0 / prod);
+	bilinear(&f);
+	return zpk_to_sos(&f, sos);
+}
+
+int dsp_butter_bandpass(int order, double wn_low, double wn_high, struct dsp_sos *sos)
+{
+	struct zpk f;
+	double w1 = warp(wn_low), w2 = warp(wn_high);
+	double wo = sqrt(w1 * w2), bw = w2 - w1;
+	size_t n = (size_t)order;
+
+	if (check_order(order) < 0 || !(wn_low > 0.0 && wn_low < wn_high && wn_high < 1.0))
+		return strata_error_set(STRATA_EINVAL, "bandpass: order %d, Wn %g..%g", order,
+		                        wn_low, wn_high);
+	buttap(order, &f);
+	for (size_t i = 0; i < n; i++) {
+		double complex lp = f.p[i] * bw / 2.0, root = csqrt(lp * lp - wo * wo);
+		f.p[i] = lp + root;
+		f.p[n + i] = lp - root;
+		f.z[i] = 0.0;
+	}
+	f.np = 2 * n;
+	f.nz = n;
+	f.k = pow(bw, order);
+	bilinear(&f);
+	/* interleave the zeros (+1 from the analog zeros at 0, -1 added) per section */
+	for (size_t i = 0; i < n; i++) {
+		f.z[2 * i] = 1.0;
+		f.z[2 * i + 1] = -1.0;
+	}
+	return zpk_to_sos(&f, sos);
+}
+
+void dsp_sos_free(struct dsp_sos *sos)
+{
+	free(sos->s);
+	sos->s = NULL;
+	sos->n = 0;
+}
+
+void dsp_sosfilt(const struct dsp_sos *sos, double *x, size_t n)
+{
+	for (size_t s = 0; s < sos->n; s++) {
+		const double *c = sos->s[s];
+		double b0 = c[0] / c[3], b1 = c[1] / c[3], b2 = c[2] / c[3];
+		double a1 = c[4] / c[3], a2 = c[5] / c[3], z0 = 0.0, z1 = 0.0;
+
+		for (size_t i = 0; i < n; i++) {
+			double in = x[i], y = b0 * in + z0;
+			z0 = b1 * in - a1 * y + z1;
+			z1 = b2 * in - a2 * y;
+			x[i] = y;
+		}
+	}
+}
+
+static void reverse(double *x, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		double t = x[i];
+		x[i] = x[n - 1 - i];
+		x[n - 1 - i] = t;
+	}
+}
+
+/* sosfilt, and for zero phase a second pass over the reversed output. */
+static int apply(struct dsp_sos *sos, double *x, size_t n, int zerophase)
+{
+	dsp_sosfilt(sos, x, n);
+	if (zerophase) {
+		reverse(x, n);
+		dsp_sosfilt(sos, x, n);
+		reverse(x, n);
+	}
+	dsp_sos_free(sos);
+	return 0;
+}
+
+int dsp_lowpass(double *x, size_t n, double fs, double freq, int corners, int zerophase)
+{
+	struct dsp_sos sos;
+	double f = freq / (0.5 * fs);
+	int rc;
+
+	if (f > 1.0) /* ObsPy warns and returns the data unchanged above Nyquist */
+		return 0;
+	rc = dsp_butter_lowpass(corners, f, &sos);
+	return rc < 0 ? rc : apply(&sos, x, n, zerophase);
+}
+
+int dsp_highpass(double *x, size_t n, double fs, double freq, int corners, int zerophase)
+{
+	struct dsp_sos sos;
+	double f = freq / (0.5 * fs);
+	int rc;
+
+	if (f > 1.0)
+		return strata_error_set(STRATA_EINVAL, "highpass: corner %g Hz above Nyquist",
+		                        freq);
+	rc = dsp_butter_highpass(corners, f, &sos);
+	return rc < 0 ? rc : apply(&sos, x, n, zerophase);
+}
+
+int dsp_bandpass(double *x, size_t n, double fs, double fmin, double fmax, int corners,
+                 int zerophase)
+{
+	struct dsp_sos sos;
+	double fe = 0.5 * fs, low = fmin / fe, high = fmax / fe;
+	int rc;
+
+	if (high - 1.0 > -1e-6) /* ObsPy: a highpass at fmin instead */
+		return dsp_highpass(x, n, fs, fmin, corners, zerophase);
+	if (low > 1.0)
+		return strata_error_set(STRATA_EINVAL, "bandpass: low corner %g Hz above Nyquist",
+		                        fmin);
+	rc = dsp_butter_bandpass(corners, low, high, &sos);
+	return rc < 0 ? rc : apply(&sos, x, n, zerophase);
+}
+
+/* np.interp(xq, k*df, y) for k = 0..ny-1: linear, clamped at both ends. */
+static double interp(double xq, double df, const double *y, size_t ny)
+{
+	size_t i;
+	double x0;
+
+	if (xq <= 0.0)
+		return y[0];
+	if (xq >= df * (double)(ny - 1))
+		return y[ny - 1];
+	i = (size_t)(xq / df);
+	if (i >= ny - 1)
+		i = ny - 2;
+	while (i > 0 && df * (double)i > xq)
+		i--;
+	while (i + 1 < ny - 1 && df * (double)(i + 1) <= xq)
+		i++;
+	x0 = df * (double)i;
+	return (y[i + 1] - y[i]) / (df * (double)(i + 1) - x0) * (xq - x0) + y[i];
+}
+
+/* Periodic Hann window of length n, ifftshifted, at bin k (k <= n/2). */
+static double shifted_hann(size_t n, size_t k)
+{
+	size_t j = (k + n / 2) % n;
+	return 0.5 - 0.5 * cos(2.0 * M_PI * (double)j / (double)n);
+}
+
+int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double **out,
+                 size_t *n_out)
+{
+	double factor = fs_in / fs_out, delta = 1.0 / fs_in;
+	size_t nb, num, nlb;
+	double *in, *re, *im, *y, df, dlf;
+	fftw_complex *spec, *lspec;
+	fftw_plan plan;
+
+	if (n < 2 || !(fs_in > 0.0 && fs_out > 0.0))
+		return strata_error_set(STRATA_EINVAL, "resample: %zu samples, %g -> %g Hz", n,
+		                        fs_in, fs_out);
+	num = (size_t)((double)n / factor);
+	if (num == 0)
+		num = 1;
+	nb = n / 2 + 1;
+	nlb = num / 2 + 1;
+	in = fftw_malloc(n * sizeof(*in));
+	spec = fftw_malloc(nb * sizeof(*spec));
+	lspec = fftw_malloc(nlb * sizeof(*lspec));
+	re = malloc(2 * nb * sizeof(*re));
+	y = malloc(num * sizeof(*y));
+	if (!in || !spec || !lspec || !re || !y) {
+		fftw_free(in), fftw_free(spec), fftw_free(lspec), free(re), free(y);
+		return strata_error_set(STRATA_ENOMEM, "resample: %zu samples", n);
+	}
+	im = re + nb;
+	memcpy(in, x, n * sizeof(*in));
+	plan = fftw_plan_dft_r2c_1d((int)n, in, spec, FFTW_ESTIMATE);
+	fftw_execute(plan);
+	fftw_destroy_plan(plan);
+	for (size_t k = 0; k < nb; k++) {
+		double w = shifted_hann(n, k);
+		re[k] = creal(spec[k]) * w;
+		im[k] = ((n % 2 == 0 && k == nb - 1) || k == 0 ? 0.0 : cimag(spec[k])) * w;
+	}
+	df = 1.0 / ((double)n * delta);
+	dlf = 1.0 / (double)num * fs_out;
+	for (size_t j = 0; j < nlb; j++) {
+		double f = dlf * (double)j;
+		double imag =
+		    (j == 0 || (num % 2 == 0 && j == nlb - 1)) ? 0.0 : interp(f, df, im, nb);
+		lspec[j] = interp(f, df, re, nb) + I * imag;
+	}
+	plan = fftw_plan_dft_c2r_1d((int)num, lspec, y, FFTW_ESTIMATE);
+	fftw_execute(plan);
+	fftw_destroy_plan(plan);
+	for (size_t i = 0; i < num; i++)
+		y[i] = y[i] / (double)num * ((double)num / (double)n);
+	fftw_free(in), fftw_free(spec), fftw_free(lspec), free(re);
+	*out = y;
+	*n_out = num;
+	return 0;
+}
+
+int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, double **out,
+                        size_t *n_out)
+{
+	size_t padded = 1, keep;
+	double *buf;
+	int rc;
+
+	while (padded < n)
+		padded *= 2;
+	buf = calloc(padded, sizeof(*buf));
+	if (!buf)
+		return strata_error_set(STRATA_ENOMEM, "resample: %zu samples", padded);
+	memcpy(buf, x, n * sizeof(*buf));
+	rc = dsp_resample(buf, padded, fs_in, fs_out, out, n_out);
+	free(buf);
+	keep = (size_t)((double)n / (fs_in / fs_out));
+	if (rc == 0 && keep < *n_out)
+		*n_out = keep;
+	return rc;
+}
+
+/* Largest prime factor of x. */
+static size_t max_prime(size_t x)
+{
+	size_t best = 1;
+
+	for (size_t p = 2; p * p <= x; p++)
+		while (x % p == 0) {
+			best = p;
+			x /= p;
+		}
+	return x > 1 ? x : best;
+}
+
+size_t dsp_npts2nfft(size_t npts)
+{
+	size_t nfft = npts % 2 ? 2 * (npts + 1) : 2 * npts;
+
+	if (nfft > 5000 && max_prime(nfft) >= 500) {
+		for (size_t i = 1; i <= 10; i++)
+			if (max_prime(nfft + 2 * i) < 500)
+				return nfft + 2 * i;
+		size_t p2 = 1;
+		while (p2 < nfft)
+			p2 *= 2;
+		return p2;
+	}
+	return nfft;
+}
+
+/* obspy.signal.invsim.invert_spectrum: water level then 1/H; zero where |H| == 0. */
+static void invert_spectrum(double complex *h, size_t n, double water_level_db)
+{
+	double maxamp = 0.0, swamp;
+
+	for (size_t i = 0; i < n; i++)
+		if (cabs(h[i]) > maxamp)
+			maxamp = cabs(h[i]);
+	swamp = maxamp * pow(10.0, -water_level_db / 20.0);
+	for (size_t i = 0; i < n; i++) {
+		double a = cabs(h[i]);
+		if (a == 0.0) {
+			h[i] = 0.0;
+			continue;
+		}
+		if (a < swamp)
+			h[i] *= swamp / a;
+		h[i] = 1.0 / h[i];
+	}
+}
+
+/* Response at the rfft frequencies linspace(0, fs/2, nb); H(0) = 0. */
+static int response_on_grid(dsp_response_fn eval, void *ctx, double fs, size_t nb,
+                            double complex *h)
+{
+	double *f = malloc(nb * sizeof(*f));
+	int rc;
+
+	if (!f)
+		return strata_error_set(STRATA_ENOMEM, "response: %zu frequencies", nb);
+	for (size_t k = 0; k < nb; k++)
+		f[k] = (double)k * (fs / 2.0) / (double)(nb - 1);
+	h[0] = 0.0;
+	rc = eval(ctx, f + 1, nb - 1, h + 1);
+	free(f);
+	return rc;
+}
+
+int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, void *ctx,
+                        double water_level_db, int taper, double taper_fraction)
+{
+	size_t nfft = dsp_npts2nfft(n), nb = nfft / 2 + 1;
+	double *buf, *w = NULL, mean = 0.0;
+	fftw_complex *spec;
+	double complex *h;
+	fftw_plan plan;
+	int rc;
+
+	if (n < 2)
+		return strata_error_set(STRATA_EINVAL, "remove_response: %zu samples", n);
+	buf = fftw_malloc(nfft * sizeof(*buf));
+	spec = fftw_malloc(nb * sizeof(*spec));
+	h = malloc(nb * sizeof(*h));
+	w = malloc(n * sizeof(*w));
+	if (!buf || !spec || !h || !w) {
+		rc = strata_error_set(STRATA_ENOMEM, "remove_response: nfft %zu", nfft);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		mean += x[i];
+	mean /= (double)n;
+	rc = taper ? dsp_cosine_taper(n, taper_fraction, 0, w) : 0;
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < nfft; i++)
+		buf[i] = i < n ? (x[i] - mean) * (taper ? w[i] : 1.0) : 0.0;
+	rc = response_on_grid(eval, ctx, fs, nb, h);
+	if (rc < 0)
+		goto out;
+	invert_spectrum(h, nb, water_level_db);
+	plan = fftw_plan_dft_r2c_1d((int)nfft, buf, spec, FFTW_ESTIMATE);
+	fftw_execute(plan);
+	fftw_destroy_plan(plan);
+	for (size_t k = 0; k < nb; k++)
+		spec[k] *= h[k];
+	spec[nb - 1] = cabs(spec[nb - 1]); /* ObsPy: data[-1] = abs(data[-1]) + 0j */
+	spec[0] = creal(spec[0]);
+	plan = fftw_plan_dft_c2r_1d((int)nfft, spec, buf, FFTW_ESTIMATE);
+	fftw_execute(plan);
+	fftw_destroy_plan(plan);
+	for (size_t i = 0; i < n; i++)
+		x[i] = buf[i] / (double)nfft;
+out:
+	fftw_free(buf), fftw_free(spec), free(h), free(w);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * dsp.h - ObsPy 1.4 signal processing transcribed to C: trace taper, Butterworth
+ * IIR filters (iirfilter -> zpk2sos -> sosfilt, zero-phase as forward + reversed
+ * pass), Fourier resampling and instrument-response removal. docs/noise-dsp.md
+ * gives each function's exact definition.
+ */
+#ifndef STRATA_NOISE_DSP_H
+#define STRATA_NOISE_DSP_H
+
+#include <complex.h>
+#include <stddef.h>
+
+enum dsp_taper_type { DSP_TAPER_HANN, DSP_TAPER_COSINE };
+enum dsp_taper_side { DSP_SIDE_BOTH, DSP_SIDE_LEFT, DSP_SIDE_RIGHT };
+
+/* obspy.signal.invsim.cosine_taper(npts, p, halfcosine=..) into w[npts]. */
+int dsp_cosine_taper(size_t npts, double p, int halfcosine, double *w);
+
+/*
+ * Trace.taper(max_percentage, type, max_length, side): half-length
+ * min(int(p*N), int(L*fs), N/2); max_percentage or max_length < 0 = not given.
+ */
+int dsp_taper(double *x, size_t n, double fs, double max_percentage, double max_length,
+              enum dsp_taper_type type, enum dsp_taper_side side);
+
+/* Second-order sections (b0 b1 b2 a0 a1 a2 each), as scipy's sos arrays. */
+struct dsp_sos {
+	size_t n;
+	double (*s)[6];
+};
+
+/* scipy iirfilter(N, Wn, btype, ftype='butter', output='sos'), Wn normalised to Nyquist. */
+int dsp_butter_lowpass(int order, double wn, struct dsp_sos *sos);
+int dsp_butter_highpass(int order, double wn, struct dsp_sos *sos);
+int dsp_butter_bandpass(int order, double wn_low, double wn_high, struct dsp_sos *sos);
+void dsp_sos_free(struct dsp_sos *sos);
+
+/* scipy.signal.sosfilt with zero initial state, in place. */
+void dsp_sosfilt(const struct dsp_sos *sos, double *x, size_t n);
+
+/* obspy.signal.filter.lowpass/highpass/bandpass(data, freq(s), df, corners, zerophase). */
+int dsp_lowpass(double *x, size_t n, double fs, double freq, int corners, int zerophase);
+int dsp_highpass(double *x, size_t n, double fs, double freq, int corners, int zerophase);
+int dsp_bandpass(double *x, size_t n, double fs, double fmin, double fmax, int corners,
+                 int zerophase);
+
+/*
+ * Trace.resample(fs_out, window='hann', no_filter=True): *out (malloc'd) gets
+ * int(n / (fs_in / fs_out)) samples.
+ */
+int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double **out,
+                 size_t *n_out);
+
+/* Noiz's resampling: zero-pad to the next power of two, resample, keep int(n*fs_out/fs_in). */
+int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, double **out,
+                        size_t *n_out);
+
+/* obspy.signal.util._npts2nfft(npts) (smart=True). */
+size_t dsp_npts2nfft(size_t npts);
+
+/* Evaluates the response at n frequencies (all > 0) into h; 0 or STRATA_E*. */
+typedef int (*dsp_response_fn)(void *ctx, const double *freqs, size_t n, double complex *h);
+
+/*
+ * Trace.remove_response(water_level, pre_filt=None, zero_mean=True, taper,
+ * taper_fraction) with the response given by eval (in the output units).
+ */
+int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, void *ctx,
+                        double water_level_db, int taper, double taper_fraction);
+
+#endif
