@@ -96,40 +96,51 @@ static void set_valid(uint8_t *v, size_t i)
 	v[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
-/* The end of the run of refs from i on that reads consecutive rows of one
- * source (copied with one memcpy). */
-static size_t seq_end(const rowref *refs, size_t i, size_t n)
-{
-	size_t j = i + 1;
+/* A run of refs reading consecutive rows [row, row + len) of source src
+ * into output rows [at, at + len): copied with one memcpy a column. */
+typedef struct refrun {
+	size_t src, row, at, len;
+} refrun;
 
-	while (j < n && refs[j].src == refs[i].src && refs[j].row == refs[j - 1].row + 1)
-		j++;
-	return j;
+/* The runs of refs[0..n) into *runs (*nruns of them). */
+static int ref_runs(const rowref *refs, size_t n, refrun **runs, size_t *nruns)
+{
+	size_t k = 0;
+
+	if (!(*runs = malloc((n ? n : 1) * sizeof **runs)))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0, j; i < n; i = j) {
+		j = i + 1;
+		while (j < n && refs[j].src == refs[i].src && refs[j].row == refs[j - 1].row + 1)
+			j++;
+		(*runs)[k++] = (refrun){refs[i].src, refs[i].row, i, j - i};
+	}
+	*nruns = k;
+	return 0;
 }
 
-/* Fill string column c of out from the refs' rows of source column col. */
-static int gather_strings(const strata_pq_table *const *srcs, size_t col, const rowref *refs,
-                          size_t n, strata_pq_column *c)
+/* Fill string column c of out from the runs' rows of source column col. */
+static int gather_strings(const strata_pq_table *const *srcs, size_t col, const refrun *runs,
+                          size_t nruns, strata_pq_column *c)
 {
 	size_t total = 0;
 
-	for (size_t i = 0, j; i < n; i = j) {
-		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
-		j = seq_end(refs, i, n);
-		total += (size_t)(s->offsets[refs[j - 1].row + 1] - s->offsets[refs[i].row]);
+	for (size_t r = 0; r < nruns; r++) {
+		const strata_pq_column *s = &srcs[runs[r].src]->cols[col];
+		total += (size_t)(s->offsets[runs[r].row + runs[r].len] - s->offsets[runs[r].row]);
 	}
 	free(c->bytes);
 	if (!(c->bytes = malloc(total ? total : 1)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	c->offsets[0] = 0;
-	for (size_t i = 0, j; i < n; i = j) {
-		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
-		const int64_t *so = s->offsets + refs[i].row;
+	for (size_t r = 0; r < nruns; r++) {
+		const strata_pq_column *s = &srcs[runs[r].src]->cols[col];
+		const int64_t *so = s->offsets + runs[r].row;
+		size_t i = runs[r].at, len = runs[r].len;
 		int64_t base = c->offsets[i];
-		j = seq_end(refs, i, n);
-		if (so[j - i] > so[0])
-			memcpy(c->bytes + base, s->bytes + so[0], (size_t)(so[j - i] - so[0]));
-		for (size_t k = 0; k < j - i; k++)
+		if (so[len] > so[0])
+			memcpy(c->bytes + base, s->bytes + so[0], (size_t)(so[len] - so[0]));
+		for (size_t k = 0; k < len; k++)
 			c->offsets[i + k + 1] = base + (so[k + 1] - so[0]);
 	}
 	return 0;
@@ -164,9 +175,9 @@ static void copy_validity(const strata_pq_column *s, size_t row, size_t len, uin
 			set_valid(dst, at + k);
 }
 
-/* Add column col of srcs[0]'s schema to out, gathering the refs' rows. */
-static int gather_column(const strata_pq_table *const *srcs, size_t col, const rowref *refs,
-                         size_t n, strata_pq_table *out)
+/* Add column col of srcs[0]'s schema to out, gathering the runs' rows. */
+static int gather_column(const strata_pq_table *const *srcs, size_t col, const refrun *runs,
+                         size_t nruns, strata_pq_table *out)
 {
 	const strata_pq_column *proto = &srcs[0]->cols[col];
 	size_t size = proto->type == STRATA_PQ_STRING ? 0 : strata_pq_type_size(proto->type);
@@ -177,33 +188,37 @@ static int gather_column(const strata_pq_table *const *srcs, size_t col, const r
 		return rc;
 	c->unit = proto->unit;
 	c->utc = proto->utc;
-	if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
+	if (!(c->validity = calloc((out->nrows + 7) / 8 + 1, 1)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	for (size_t i = 0, j; i < n; i = j) {
-		const strata_pq_column *s = &srcs[refs[i].src]->cols[col];
-		j = seq_end(refs, i, n);
-		copy_validity(s, refs[i].row, j - i, c->validity, i);
+	for (size_t r = 0; r < nruns; r++) {
+		const strata_pq_column *s = &srcs[runs[r].src]->cols[col];
+		copy_validity(s, runs[r].row, runs[r].len, c->validity, runs[r].at);
 		if (size)
-			memcpy((char *)c->values + i * size,
-			       (const char *)s->values + refs[i].row * size, (j - i) * size);
+			memcpy((char *)c->values + runs[r].at * size,
+			       (const char *)s->values + runs[r].row * size, runs[r].len * size);
 	}
-	return size ? 0 : gather_strings(srcs, col, refs, n, c);
+	return size ? 0 : gather_strings(srcs, col, runs, nruns, c);
 }
 
 /* Every column gets a validity bitmap, so all parts have one schema. */
 int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref *refs, size_t n,
                  strata_pq_table *out)
 {
+	refrun *runs = NULL;
+	size_t nruns = 0;
 	int rc;
 
 	strata_pq_table_init(out, n);
+	if ((rc = ref_runs(refs, n, &runs, &nruns)))
+		return rc; /* out has no columns yet */
 	for (size_t col = 0; col < ncols; col++) {
-		if ((rc = gather_column(srcs, col, refs, n, out))) {
+		if ((rc = gather_column(srcs, col, runs, nruns, out))) {
 			strata_pq_table_free(out);
-			return rc;
+			break;
 		}
 	}
-	return 0;
+	free(runs);
+	return rc;
 }
 
 /* Scale of one unit of u in nanoseconds. */
@@ -286,6 +301,66 @@ static int cast_column(const strata_pq_column *s, const colspec *spec, strata_pq
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	if (s->offsets[n])
 		memcpy(c->bytes, s->bytes, (size_t)s->offsets[n]);
+	return 0;
+}
+
+/* Whether column s can be handed over to spec as it is (no widening, no
+ * unit change). */
+static int same_layout(const strata_pq_column *s, const colspec *spec)
+{
+	return s->type == spec->type && (s->type != STRATA_PQ_TIMESTAMP || s->unit == spec->unit);
+}
+
+/* Add to out the column spec by taking over s's arrays (same_layout): no
+ * copy. s is left without arrays; a column without nulls gets an all-set
+ * validity bitmap, as cast_column gives it. */
+static int move_column(strata_pq_column *s, const colspec *spec, strata_pq_table *out)
+{
+	size_t n = out->nrows;
+	strata_pq_column *c;
+	int rc;
+
+	if ((rc = strata_pq_table_add(out, spec->name, spec->type, NULL, NULL, &c)))
+		return rc;
+	c->unit = spec->unit;
+	c->utc = spec->utc;
+	free(c->values);
+	free(c->offsets);
+	c->values = s->values;
+	c->offsets = s->offsets;
+	c->bytes = s->bytes;
+	c->validity = s->validity;
+	s->values = NULL;
+	s->offsets = NULL;
+	s->bytes = NULL;
+	s->validity = NULL;
+	if (!c->validity) {
+		if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+		set_valid_range(c->validity, 0, n);
+	}
+	return 0;
+}
+
+/* store_cast_table, taking over in's arrays where no conversion is needed
+ * (in is to be freed after, and may have lost some columns' arrays). */
+int store_cast_table_move(strata_pq_table *in, const colspec *cols, size_t ncols,
+                          strata_pq_table *out)
+{
+	int rc;
+
+	strata_pq_table_init(out, in->nrows);
+	for (size_t i = 0; i < ncols; i++) {
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+		long j = store_find_col(in, cols[i].name);
+		strata_pq_column *s = j < 0 ? NULL : &in->cols[j];
+		rc = s && same_layout(s, &cols[i]) ? move_column(s, &cols[i], out)
+		                                   : cast_column(s, &cols[i], out);
+		if (rc) {
+			strata_pq_table_free(out);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -1261,7 +1336,7 @@ static int load_touched(append_ctx *c)
 		if (rc)
 			break;
 		strata_pq_table_init(&c->olds[i], 0);
-		rc = store_cast_table(&raw, c->cols, c->ncols, &c->olds[i]);
+		rc = store_cast_table_move(&raw, c->cols, c->ncols, &c->olds[i]);
 		strata_pq_table_free(&raw);
 		c->srcs[i] = &c->olds[i];
 	}

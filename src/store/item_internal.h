@@ -111,6 +111,10 @@ int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref 
  * missing ones all null. */
 int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
                      strata_pq_table *out);
+/* store_cast_table taking over in's arrays where no conversion is needed
+ * (no copy); in must only be freed after. */
+int store_cast_table_move(strata_pq_table *in, const colspec *cols, size_t ncols,
+                          strata_pq_table *out);
 
 /* The "pandas" key/value metadata pyarrow writes for t (key, and key2 when
  * not NULL, as the index; time zones from cols[0..ncols), UTC for a UTC

@@ -266,7 +266,7 @@ static int read_rg(read_ctx *c, strata_pq_file *f, size_t rg, const long *fcol)
 		return rc;
 	c->st.row_groups_read++;
 	c->st.rows_read += raw.nrows;
-	rc = store_cast_table(&raw, c->cols, c->ncols, &ch.t);
+	rc = store_cast_table_move(&raw, c->cols, c->ncols, &ch.t);
 	strata_pq_table_free(&raw);
 	if (!rc && !(rc = select_rows(c, &ch)) && ch.n)
 		rc = push_chunk(c, &ch);
