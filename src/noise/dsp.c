@@ -73,7 +73,7 @@ int dsp_taper(double *x, size_t n, double fs, double max_percentage, double max_
 		wlen = (size_t)(max_length * fs);
 	if (wlen == 0)
 		return 0; /* the 1-point window multiplies nothing */
-	w = malloc((2 * wlen + 1) * sizeof(*w));
+	w = calloc(2 * wlen + 1, sizeof(*w));
 	if (!w)
 		return strata_error_set(STRATA_ENOMEM, "taper: %zu samples", 2 * wlen + 1);
 	rc = taper_sides(type, wlen, w);
@@ -302,7 +302,7 @@ static int apply(struct dsp_sos *sos, double *x, size_t n, int zerophase)
 
 int dsp_lowpass(double *x, size_t n, double fs, double freq, int corners, int zerophase)
 {
-	struct dsp_sos sos;
+	struct dsp_sos sos = {0, NULL};
 	double f = freq / (0.5 * fs);
 	int rc;
 
@@ -314,7 +314,7 @@ int dsp_lowpass(double *x, size_t n, double fs, double freq, int corners, int ze
 
 int dsp_highpass(double *x, size_t n, double fs, double freq, int corners, int zerophase)
 {
-	struct dsp_sos sos;
+	struct dsp_sos sos = {0, NULL};
 	double f = freq / (0.5 * fs);
 	int rc;
 
@@ -328,7 +328,7 @@ int dsp_highpass(double *x, size_t n, double fs, double freq, int corners, int z
 int dsp_bandpass(double *x, size_t n, double fs, double fmin, double fmax, int corners,
                  int zerophase)
 {
-	struct dsp_sos sos;
+	struct dsp_sos sos = {0, NULL};
 	double fe = 0.5 * fs, low = fmin / fe, high = fmax / fe;
 	int rc;
 
@@ -527,7 +527,7 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	buf = fftw_malloc(nfft * sizeof(*buf));
 	spec = fftw_malloc(nb * sizeof(*spec));
 	h = malloc(nb * sizeof(*h));
-	w = malloc(n * sizeof(*w));
+	w = calloc(n, sizeof(*w));
 	if (!buf || !spec || !h || !w) {
 		rc = strata_error_set(STRATA_ENOMEM, "remove_response: nfft %zu", nfft);
 		goto out;
