@@ -866,13 +866,30 @@ static int decode_fixed(chunk_ctx *c, value_src *v, size_t count, uint8_t *dst, 
 
 /* Mark rows [row, row+n) per levels (NULL: all present) and move the count
  * dense values at dst[0..count) to their rows; null rows are zeroed. */
+/* Set bits [at, at + n) of validity: whole bytes where it can. */
+static void validity_fill(uint8_t *validity, size_t at, size_t n)
+{
+	size_t end = at + n;
+
+	for (; at < end && at % 8; at++)
+		validity[at / 8] |= (uint8_t)(1u << (at % 8));
+	if (end - at >= 8) {
+		memset(validity + at / 8, 0xff, (end - at) / 8);
+		at += (end - at) / 8 * 8;
+	}
+	for (; at < end; at++)
+		validity[at / 8] |= (uint8_t)(1u << (at % 8));
+}
+
 static void spread_fixed(chunk_ctx *c, const uint32_t *levels, size_t n, size_t count, uint8_t *dst,
                          size_t size)
 {
 	uint8_t *validity = c->out->validity;
 	size_t row = c->row;
 
-	if (validity)
+	if (validity && !levels)
+		validity_fill(validity, row, n);
+	else if (validity)
 		for (size_t i = 0; i < n; i++)
 			if (!levels || levels[i])
 				validity[(row + i) / 8] |= (uint8_t)(1u << ((row + i) % 8));
@@ -984,9 +1001,11 @@ static int string_rows(chunk_ctx *c, const uint32_t *levels, size_t n, size_t co
 {
 	int rc = strings_begin(c, v, count);
 
+	if (!levels && c->out->validity)
+		validity_fill(c->out->validity, c->row, n);
 	for (size_t i = 0; rc == 0 && i < n; i++, c->row++) {
 		if (!levels || levels[i]) {
-			if (c->out->validity)
+			if (levels && c->out->validity)
 				c->out->validity[c->row / 8] |= (uint8_t)(1u << (c->row % 8));
 			rc = v->enc == ST_PQ_ENC_DELTA_BYTE_ARRAY ? take_delta_string(c, v)
 			                                          : take_string(c, v);
@@ -1010,6 +1029,8 @@ static int page_rows(chunk_ctx *c, const uint32_t *levels, size_t n, value_src *
 				             levels[i]);
 			count += levels[i];
 		}
+		if (count == n)
+			levels = NULL; /* all present: no per-row level work below */
 	} else {
 		count = n;
 	}
