@@ -129,54 +129,82 @@ static double warp(double wn)
 	return 4.0 * tan(M_PI * wn / 2.0);
 }
 
-/* Is z the member of a conjugate pair kept as the section's pole (Im >= 0)? */
-static int upper(double complex z)
+/* A factor 1 + c1 z^-1 + c2 z^-2 of a section, built from one root or a pair. */
+struct quad {
+	double c1, c2;
+	double complex root; /* a representative root, for pairing */
+};
+
+/*
+ * Factor roots into quads: each complex root with its conjugate (only the
+ * Im > 0 member is looked at), real roots two by two in order, an odd one
+ * left alone.
+ */
+static size_t to_quads(const double complex *r, size_t n, struct quad *q)
 {
-	return cimag(z) > 0.0;
+	size_t nq = 0, nreal = 0;
+	double reals[2 * MAX_ORDER];
+
+	for (size_t i = 0; i < n; i++) {
+		if (cimag(r[i]) > 0.0) {
+			q[nq].c1 = -2.0 * creal(r[i]);
+			q[nq].c2 = creal(r[i]) * creal(r[i]) + cimag(r[i]) * cimag(r[i]);
+			q[nq++].root = r[i];
+		} else if (cimag(r[i]) == 0.0) {
+			reals[nreal++] = creal(r[i]);
+		}
+	}
+	for (size_t i = 0; i < nreal; i += 2) {
+		double b = i + 1 < nreal ? reals[i + 1] : 0.0;
+		q[nq].c1 = -(reals[i] + b);
+		q[nq].c2 = reals[i] * b;
+		q[nq++].root = reals[i];
+	}
+	return nq;
 }
 
 /*
- * Pair poles into sections: each complex pole with its conjugate, real poles
- * two by two; zeros (all real here) two per section in order. The whole gain
- * goes into the first section, as scipy's zpk2sos does.
+ * Second-order sections as scipy's zpk2sos orders them: the pole pair closest
+ * to the unit circle goes last, with the nearest remaining zero pair; the
+ * whole gain goes into the first section.
  */
 static int zpk_to_sos(const struct zpk *f, struct dsp_sos *sos)
 {
-	double complex poles[2 * MAX_ORDER];
-	size_t npo = 0, nreal = 0, nsec = (f->np + 1) / 2;
-	double reals[2 * MAX_ORDER];
+	struct quad zq[2 * MAX_ORDER], pq[2 * MAX_ORDER];
+	size_t nzq = to_quads(f->z, f->nz, zq), npq = to_quads(f->p, f->np, pq);
+	size_t nsec = nzq > npq ? nzq : npq;
+	int zused[2 * MAX_ORDER] = {0}, pused[2 * MAX_ORDER] = {0};
 
+	for (size_t i = nzq; i < nsec; i++)
+		zq[i] = (struct quad){0.0, 0.0, 0.0};
+	for (size_t i = npq; i < nsec; i++)
+		pq[i] = (struct quad){0.0, 0.0, 0.0};
 	sos->s = calloc(nsec, sizeof(*sos->s));
 	if (!sos->s)
 		return strata_error_set(STRATA_ENOMEM, "sos: %zu sections", nsec);
 	sos->n = nsec;
-	for (size_t i = 0; i < f->np; i++) {
-		if (upper(f->p[i]))
-			poles[npo++] = f->p[i];
-		else if (fabs(cimag(f->p[i])) < 1e-14 * cabs(f->p[i]) || cimag(f->p[i]) == 0.0)
-			reals[nreal++] = creal(f->p[i]);
-	}
-	for (size_t s = 0; s < nsec; s++) {
-		double *c = sos->s[s];
-		double z0 = s * 2 < f->nz ? creal(f->z[2 * s]) : 0.0;
-		double z1 = s * 2 + 1 < f->nz ? creal(f->z[2 * s + 1]) : 0.0;
-		int two = s * 2 + 1 < f->nz;
+	for (size_t s = nsec; s-- > 0;) {
+		size_t bp = 0, bz = 0;
+		double best = INFINITY;
 
-		c[0] = 1.0;
-		c[1] = -(z0 + (two ? z1 : 0.0));
-		c[2] = two ? z0 * z1 : 0.0;
-		c[3] = 1.0;
-		if (s < npo) {
-			c[4] = -2.0 * creal(poles[s]);
-			c[5] =
-			    creal(poles[s]) * creal(poles[s]) + cimag(poles[s]) * cimag(poles[s]);
-		} else {
-			size_t r = 2 * (s - npo);
-			double p0 = r < nreal ? reals[r] : 0.0,
-			       p1 = r + 1 < nreal ? reals[r + 1] : 0.0;
-			c[4] = -(p0 + p1);
-			c[5] = p0 * p1;
-		}
+		for (size_t i = 0; i < nsec; i++) /* the unused pole closest to |z| = 1 */
+			if (!pused[i] && fabs(1.0 - cabs(pq[i].root)) < best) {
+				best = fabs(1.0 - cabs(pq[i].root));
+				bp = i;
+			}
+		best = INFINITY;
+		for (size_t i = 0; i < nsec; i++) /* the unused zero nearest to it */
+			if (!zused[i] && cabs(zq[i].root - pq[bp].root) < best) {
+				best = cabs(zq[i].root - pq[bp].root);
+				bz = i;
+			}
+		pused[bp] = zused[bz] = 1;
+		sos->s[s][0] = 1.0;
+		sos->s[s][1] = zq[bz].c1;
+		sos->s[s][2] = zq[bz].c2;
+		sos->s[s][3] = 1.0;
+		sos->s[s][4] = pq[bp].c1;
+		sos->s[s][5] = pq[bp].c2;
 	}
 	for (int j = 0; j < 3; j++)
 		sos->s[0][j] *= f->k;
@@ -559,4 +587,89 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 out:
 	fftw_free(buf), fftw_free(spec), free(h), free(w);
 	return rc;
+}
+
+int dsp_cheb2ord(double wp, double ws, double gpass, double gstop, int *order, double *wn)
+{
+	double passb, stopb, nat, gs, gp, v, new_freq;
+
+	if (!(wp > 0.0 && wp < ws && ws <= 1.0) || !(gpass > 0.0 && gstop > gpass))
+		return strata_error_set(STRATA_EINVAL, "cheb2ord: wp %g, ws %g", wp, ws);
+	passb = tan(M_PI * wp / 2.0);
+	stopb = tan(M_PI * ws / 2.0);
+	nat = fabs(stopb / passb);
+	gs = pow(10.0, 0.1 * fabs(gstop));
+	gp = pow(10.0, 0.1 * fabs(gpass));
+	v = acosh(sqrt((gs - 1.0) / (gp - 1.0)));
+	*order = (int)ceil(v / acosh(nat));
+	new_freq = 1.0 / cosh(1.0 / *order * v);
+	*wn = (2.0 / M_PI) * atan(passb / new_freq);
+	return 0;
+}
+
+/* scipy cheb2ap: the analog Chebyshev-II prototype with rs dB stop band. */
+static void cheb2ap(int order, double rs, struct zpk *f)
+{
+	double de = 1.0 / sqrt(pow(10.0, 0.1 * rs) - 1.0), mu = asinh(1.0 / de) / order;
+	double complex pz = 1.0, pp = 1.0;
+
+	f->nz = 0;
+	for (int m = -order + 1; m < order; m += 2)
+		if (m != 0) /* odd orders: no zero at infinity's mirror */
+			f->z[f->nz++] = -conj(I / sin(m * M_PI / (2.0 * order)));
+	f->np = (size_t)order;
+	for (int i = 0; i < order; i++) {
+		double complex p = -cexp(I * M_PI * (-order + 1 + 2 * i) / (2.0 * order));
+		p = sinh(mu) * creal(p) + I * cosh(mu) * cimag(p);
+		f->p[i] = 1.0 / p;
+	}
+	for (size_t i = 0; i < f->np; i++)
+		pp *= -f->p[i];
+	for (size_t i = 0; i < f->nz; i++)
+		pz *= -f->z[i];
+	f->k = creal(pp / pz);
+}
+
+int dsp_cheby2_lowpass(int order, double rs, double wn, struct dsp_sos *sos)
+{
+	struct zpk f;
+	double wo = warp(wn);
+
+	if (check_order(order) < 0 || !(wn > 0.0 && wn < 1.0) || !(rs > 0.0))
+		return strata_error_set(STRATA_EINVAL, "cheby2: order %d, rs %g, Wn %g", order, rs,
+		                        wn);
+	cheb2ap(order, rs, &f);
+	for (size_t i = 0; i < f.nz; i++)
+		f.z[i] *= wo;
+	for (size_t i = 0; i < f.np; i++)
+		f.p[i] *= wo;
+	f.k *= pow(wo, (double)(f.np - f.nz));
+	bilinear(&f);
+	return zpk_to_sos(&f, sos);
+}
+
+int dsp_lowpass_cheby_2(double *x, size_t n, double fs, double freq, int maxorder, double *passband)
+{
+	double nyquist = fs * 0.5, ws = freq / nyquist, wp, wn = 0.0;
+	struct dsp_sos sos = {0, NULL};
+	int order = maxorder + 1, rc;
+
+	if (!(ws > 0.0) || maxorder < 1 || maxorder > MAX_ORDER)
+		return strata_error_set(STRATA_EINVAL, "lowpass_cheby_2: %g Hz, maxorder %d", freq,
+		                        maxorder);
+	wp = ws;
+	if (ws > 1.0) /* ObsPy warns and uses Nyquist as the stop band */
+		ws = 1.0;
+	while (order > maxorder) {
+		wp *= 0.99;
+		rc = dsp_cheb2ord(wp, ws, 1.0, 96.0, &order, &wn);
+		if (rc < 0)
+			return rc;
+	}
+	rc = dsp_cheby2_lowpass(order, 96.0, wn, &sos);
+	if (rc < 0)
+		return rc;
+	if (passband)
+		*passband = wp * nyquist;
+	return apply(&sos, x, n, 0);
 }

@@ -35,6 +35,20 @@ int dsp_butter_highpass(int order, double wn, struct dsp_sos *sos);
 int dsp_butter_bandpass(int order, double wn_low, double wn_high, struct dsp_sos *sos);
 void dsp_sos_free(struct dsp_sos *sos);
 
+/* scipy cheb2ord(wp, ws, gpass, gstop) for a digital low-pass (wp < ws). */
+int dsp_cheb2ord(double wp, double ws, double gpass, double gstop, int *order, double *wn);
+
+/* scipy cheby2(order, rs, wn, btype='low', output='sos'), wn normalised to Nyquist. */
+int dsp_cheby2_lowpass(int order, double rs, double wn, struct dsp_sos *sos);
+
+/*
+ * obspy.signal.filter.lowpass_cheby_2(data, freq, df, maxorder): rp 1 dB,
+ * rs 96 dB, the pass band lowered by 1 % until cheb2ord's order <= maxorder;
+ * causal. *passband (may be NULL) gets the final pass-band edge in Hz.
+ */
+int dsp_lowpass_cheby_2(double *x, size_t n, double fs, double freq, int maxorder,
+                        double *passband);
+
 /* scipy.signal.sosfilt with zero initial state, in place. */
 void dsp_sosfilt(const struct dsp_sos *sos, double *x, size_t n);
 

@@ -6,6 +6,7 @@ Fourier resampling and remove_response transcribed with numpy/scipy only
 Usage (raw little-endian float64 files):
   dsp_reference.py taper IN OUT FS MAX_PERCENTAGE MAX_LENGTH hann|cosine both|left|right
   dsp_reference.py filter IN OUT lowpass|highpass|bandpass FS F1 F2 CORNERS ZEROPHASE
+  dsp_reference.py cheby2 IN OUT FS FREQ MAXORDER
   dsp_reference.py resample IN OUT FS_IN FS_OUT PADDED
   dsp_reference.py remove IN OUT FS WATER_LEVEL TAPER_FRACTION RESPONSE
      RESPONSE: complex128 response at rfftfreq(nfft) bins 1..nfft/2 (bin 0 unused)
@@ -16,7 +17,7 @@ import sys
 try:
     import numpy as np
     from scipy.fftpack import irfft, rfft
-    from scipy.signal import get_window, iirfilter, sosfilt, zpk2sos
+    from scipy.signal import cheb2ord, cheby2, get_window, iirfilter, sosfilt, zpk2sos
     from scipy.signal.windows import hann
 except ImportError:
     sys.exit(77)
@@ -99,6 +100,23 @@ def filt(x, kind, fs, f1, f2, corners, zerophase):
     else:
         z, p, k = iirfilter(corners, f1 / fe, btype="highpass", ftype="butter", output="zpk")
     return run_sos(zpk2sos(z, p, k), x, zerophase)
+
+
+def lowpass_cheby_2(x, freq, df, maxorder=12):
+    """obspy.signal.filter.lowpass_cheby_2 (ba=False, freq_passband=False)."""
+    nyquist = df * 0.5
+    rp, rs, order = 1, 96, 1e99
+    ws = freq / nyquist
+    wp = ws
+    if ws > 1:
+        ws = 1.0
+    while True:
+        if order <= maxorder:
+            break
+        wp = wp * 0.99
+        order, wn = cheb2ord(wp, ws, rp, rs, analog=0)
+    z, p, k = cheby2(order, rs, wn, btype="low", analog=0, output="zpk")
+    return sosfilt(zpk2sos(z, p, k), x)
 
 
 def resample(x, fs_in, fs_out):
@@ -190,6 +208,8 @@ def main(a):
         y = taper(x, float(a[4]), opt(a[5]), opt(a[6]), a[7], a[8])
     elif op == "filter":
         y = filt(x, a[4], float(a[5]), float(a[6]), float(a[7]), int(a[8]), a[9] == "1")
+    elif op == "cheby2":
+        y = lowpass_cheby_2(x, float(a[5]), float(a[4]), int(a[6]))
     elif op == "resample":
         fs_in, fs_out = float(a[4]), float(a[5])
         n = len(x)

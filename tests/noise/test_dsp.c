@@ -166,6 +166,35 @@ static void test_filters(void **state)
 	check_filter("highpass", 20000, 40.0, 2.0, 0, 2, 0);
 }
 
+static void check_cheby2(size_t n, double fs, double freq, int maxorder)
+{
+	double *x = synthetic(n, fs, 5 + n), *ref, passband;
+	char args[128], what[128];
+	size_t n_ref;
+
+	snprintf(args, sizeof(args), "%.17g %.17g %d", fs, freq, maxorder);
+	ref = reference("cheby2", x, n, args, &n_ref);
+	assert_ok(dsp_lowpass_cheby_2(x, n, fs, freq, maxorder, &passband));
+	assert_true(passband < freq);
+	snprintf(what, sizeof(what), "lowpass_cheby_2 %s", args);
+	expect_match(what, x, n, ref, n_ref);
+	free(x);
+}
+
+static void test_cheby2(void **state)
+{
+	int order;
+	double wn;
+
+	(void)state;
+	assert_ok(dsp_cheb2ord(0.5 * 0.99, 0.5, 1.0, 96.0, &order, &wn));
+	assert_true(order > 12);
+	check_cheby2(20000, 40.0, 12.0, 12);   /* Trace.resample's automatic anti-alias filter */
+	check_cheby2(20000, 40.0, 5.0, 12);    /* decimation by 4 */
+	check_cheby2(20000, 100.0, 3.125, 12); /* decimation by 16 */
+	check_cheby2(5000, 40.0, 10.0, 7);     /* odd order */
+}
+
 static void check_resample(size_t n, double fs_in, double fs_out, int padded)
 {
 	double *x = synthetic(n, fs_in, 3 + n), *ref, *y;
@@ -325,9 +354,10 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_taper),    cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_resample), cmocka_unit_test(test_remove_response),
-	    cmocka_unit_test(test_real_day), cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_taper),           cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_cheby2),          cmocka_unit_test(test_resample),
+	    cmocka_unit_test(test_remove_response), cmocka_unit_test(test_real_day),
+	    cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
 }
