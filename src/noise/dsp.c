@@ -175,6 +175,8 @@ static int zpk_to_sos(const struct zpk *f, struct dsp_sos *sos)
 	size_t nsec = nzq > npq ? nzq : npq;
 	int zused[2 * MAX_ORDER] = {0}, pused[2 * MAX_ORDER] = {0};
 
+	if (nsec == 0)
+		return strata_error_set(STRATA_EINVAL, "sos: a filter without poles or zeros");
 	for (size_t i = nzq; i < nsec; i++)
 		zq[i] = (struct quad){0.0, 0.0, 0.0};
 	for (size_t i = npq; i < nsec; i++)
