@@ -63,9 +63,15 @@ void strata_pq_table_free(strata_pq_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-int strata_pq_is_valid(const strata_pq_column *c, size_t i)
+/* strata_pq_is_valid, inlined in this file's per-row loops. */
+static inline int valid_at(const strata_pq_column *c, size_t i)
 {
 	return !c->validity || (c->validity[i / 8] >> (i % 8) & 1);
+}
+
+int strata_pq_is_valid(const strata_pq_column *c, size_t i)
+{
+	return valid_at(c, i);
 }
 
 /* Append an empty column named name; *out points at it. */
@@ -275,13 +281,21 @@ static int write_page(chunk_enc *w, st_pq_page_header *h, st_pq_chunk_meta *cm, 
 static size_t validity_run_end(const strata_pq_column *c, size_t i, size_t r1)
 {
 	const uint8_t *vb = c->validity;
-	int v = strata_pq_is_valid(c, i);
+	int v = valid_at(c, i);
 	uint8_t same = v ? 0xff : 0x00;
 	size_t j = i + 1;
 
 	if (!vb)
 		return r1;
 	while (j < r1) {
+		if (j % 8 == 0 && j + 64 <= r1) { /* 64 rows at once */
+			uint64_t word;
+			memcpy(&word, vb + j / 8, 8);
+			if (word == (v ? UINT64_MAX : 0)) {
+				j += 64;
+				continue;
+			}
+		}
 		if (j % 8 == 0 && j + 8 <= r1 && vb[j / 8] == same) {
 			j += 8;
 			continue;
@@ -300,7 +314,7 @@ static int put_def_levels(strata_buf *b, const strata_pq_column *c, size_t r0, s
 	int rc = put_le(b, 0, 4);
 
 	for (size_t i = r0; rc == 0 && i < r1;) {
-		int v = strata_pq_is_valid(c, i);
+		int v = valid_at(c, i);
 		size_t j = validity_run_end(c, i, r1);
 		rc = st_varint_put(b, (uint64_t)(j - i) << 1);
 		if (rc == 0)
@@ -357,7 +371,7 @@ static int put_plain_fixed(strata_buf *b, const strata_pq_column *c, size_t r0, 
 		return strata_buf_append(b, v + r0 * size, (r1 - r0) * size);
 	for (size_t i = r0; rc == 0 && i < r1;) {
 		size_t j = validity_run_end(c, i, r1);
-		if (strata_pq_is_valid(c, i))
+		if (valid_at(c, i))
 			rc = strata_buf_append(b, v + i * size, (j - i) * size);
 		i = j;
 	}
@@ -374,7 +388,7 @@ static int put_plain(strata_buf *b, const strata_pq_column *c, size_t r0, size_t
 	if (c->type != STRATA_PQ_BOOL && c->type != STRATA_PQ_STRING)
 		return put_plain_fixed(b, c, r0, r1);
 	for (size_t i = r0; rc == 0 && i < r1; i++) {
-		if (!strata_pq_is_valid(c, i))
+		if (!valid_at(c, i))
 			continue;
 		if (c->type == STRATA_PQ_BOOL) {
 			acc |= (uint8_t)((((uint8_t *)c->values)[i] != 0) << nbits);
@@ -464,7 +478,7 @@ static int dict_build(pq_dict *d, const strata_pq_column *c, size_t r0, size_t r
 	if (!d->slots || !d->rows || !d->idx)
 		return strata_error_set(STRATA_ENOMEM, "parquet writer: out of memory");
 	for (size_t i = r0; i < r1; i++) {
-		if (!strata_pq_is_valid(c, i))
+		if (!valid_at(c, i))
 			continue;
 		int64_t e = dict_add(d, c, i, max);
 		if (e < 0)
@@ -594,14 +608,14 @@ static int chunk_stats(chunk_enc *w, const strata_pq_column *c, size_t r0, size_
 	size_t lo = SIZE_MAX, hi = SIZE_MAX, min_at, max_at;
 	int64_t nulls = 0;
 	int rc;
-	int dense = r1 > r0 && validity_run_end(c, r0, r1) == r1 && strata_pq_is_valid(c, r0) &&
+	int dense = r1 > r0 && validity_run_end(c, r0, r1) == r1 && valid_at(c, r0) &&
 	            (c->type == STRATA_PQ_DOUBLE || c->type == STRATA_PQ_INT64 ||
 	             c->type == STRATA_PQ_TIMESTAMP);
 
 	if (dense)
 		minmax_dense(c, r0, r1, &lo, &hi);
 	for (size_t i = dense ? r1 : r0; i < r1; i++) {
-		if (!strata_pq_is_valid(c, i)) {
+		if (!valid_at(c, i)) {
 			nulls++;
 			continue;
 		}
