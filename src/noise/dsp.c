@@ -6,6 +6,7 @@
 
 #include <complex.h> /* before fftw3.h: fftw_complex is double complex */
 #include <fftw3.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,7 +409,7 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 	fftw_complex *spec, *lspec;
 	fftw_plan plan;
 
-	if (n < 2 || !(fs_in > 0.0 && fs_out > 0.0))
+	if (n < 2 || n > INT_MAX / 4 || !(fs_in > 0.0 && fs_out > 0.0 && fs_out / fs_in < 64.0))
 		return strata_error_set(STRATA_EINVAL, "resample: %zu samples, %g -> %g Hz", n,
 		                        fs_in, fs_out);
 	num = (size_t)((double)n / factor);
@@ -461,6 +462,8 @@ int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, 
 	double *buf;
 	int rc;
 
+	if (n > INT_MAX / 8)
+		return strata_error_set(STRATA_EINVAL, "resample: %zu samples", n);
 	while (padded < n)
 		padded *= 2;
 	buf = calloc(padded, sizeof(*buf));
@@ -552,7 +555,7 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	fftw_plan plan;
 	int rc;
 
-	if (n < 2)
+	if (n < 2 || nfft > INT_MAX)
 		return strata_error_set(STRATA_EINVAL, "remove_response: %zu samples", n);
 	buf = fftw_malloc(nfft * sizeof(*buf));
 	spec = fftw_malloc(nb * sizeof(*spec));
