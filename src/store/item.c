@@ -810,7 +810,66 @@ static size_t part_rows_of(const strata_store_options *opts)
 	return opts && opts->part_rows ? opts->part_rows : STRATA_STORE_PART_ROWS;
 }
 
-/* Gather refs in chunks of part_rows and write each as a part. */
+/* Whether refs[0..n) are consecutive rows of one source whose columns have
+ * no validity bitmap: then view_rows can stand for store_gather. */
+static int viewable(const strata_pq_table *const *srcs, const rowref *refs, size_t n)
+{
+	const strata_pq_table *t = srcs[refs[0].src];
+
+	for (size_t i = 1; i < n; i++)
+		if (refs[i].src != refs[0].src || refs[i].row != refs[0].row + i)
+			return 0;
+	for (size_t j = 0; j < t->ncols; j++)
+		if (t->cols[j].validity)
+			return 0;
+	return 1;
+}
+
+/* Columns of out point into rows [row, row + n) of src's arrays (no copy);
+ * each gets an all-set validity bitmap (as store_gather gives it) and a
+ * string column its own offsets from 0. Free out with view_free. */
+static int view_rows(const strata_pq_table *src, size_t row, size_t n, strata_pq_table *out)
+{
+	int rc = 0;
+
+	strata_pq_table_init(out, n);
+	for (size_t j = 0; !rc && j < src->ncols; j++) {
+		const strata_pq_column *s = &src->cols[j];
+		strata_pq_column *c;
+		if ((rc = strata_pq_table_add(out, s->name, s->type, NULL, NULL, &c)))
+			break;
+		c->unit = s->unit;
+		c->utc = s->utc;
+		if (s->type == STRATA_PQ_STRING) {
+			for (size_t i = 0; i <= n; i++)
+				c->offsets[i] = s->offsets[row + i] - s->offsets[row];
+			c->bytes = s->bytes ? s->bytes + s->offsets[row] : NULL;
+		} else {
+			free(c->values);
+			c->values = (char *)s->values + row * strata_pq_type_size(s->type);
+		}
+		if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
+			rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+		else
+			set_valid_range(c->validity, 0, n);
+	}
+	return rc;
+}
+
+/* Free a table made by view_rows (the viewed arrays stay). */
+static void view_free(strata_pq_table *t)
+{
+	for (size_t j = 0; j < t->ncols; j++) {
+		if (t->cols[j].type == STRATA_PQ_STRING)
+			t->cols[j].bytes = NULL;
+		else
+			t->cols[j].values = NULL;
+	}
+	strata_pq_table_free(t);
+}
+
+/* Gather refs in chunks of part_rows and write each as a part; a chunk of
+ * consecutive rows of one source is written from a view, not a copy. */
 static int vbuild_write_refs(vbuild *b, const strata_pq_table *const *srcs, const rowref *refs,
                              size_t n, size_t part_rows)
 {
@@ -819,6 +878,12 @@ static int vbuild_write_refs(vbuild *b, const strata_pq_table *const *srcs, cons
 
 	for (size_t off = 0; !rc && off < n; off += part_rows) {
 		size_t len = n - off < part_rows ? n - off : part_rows;
+		if (viewable(srcs, refs + off, len)) {
+			if (!(rc = view_rows(srcs[refs[off].src], refs[off].row, len, &t)))
+				rc = store_vbuild_write(b, &t);
+			view_free(&t);
+			continue;
+		}
 		if ((rc = store_gather(srcs, srcs[0]->ncols, refs + off, len, &t)))
 			return rc;
 		rc = store_vbuild_write(b, &t);
