@@ -455,8 +455,8 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 	return 0;
 }
 
-int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, double **out,
-                        size_t *n_out)
+int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, int antialias,
+                        double **out, size_t *n_out)
 {
 	size_t padded = 1, keep;
 	double *buf;
@@ -470,7 +470,16 @@ int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, 
 	if (!buf)
 		return strata_error_set(STRATA_ENOMEM, "resample: %zu samples", padded);
 	memcpy(buf, x, n * sizeof(*buf));
-	rc = dsp_resample(buf, padded, fs_in, fs_out, out, n_out);
+	rc = 0;
+	if (antialias && fs_in / fs_out > 16.0)
+		rc = strata_error_set(STRATA_EINVAL,
+		                      "resample: factor %g above 16 with the anti-alias filter",
+		                      fs_in / fs_out);
+	else if (antialias)
+		rc = dsp_lowpass_cheby_2(buf, padded, fs_in, fs_in * 0.5 / (fs_in / fs_out), 12,
+		                         NULL);
+	if (rc == 0)
+		rc = dsp_resample(buf, padded, fs_in, fs_out, out, n_out);
 	free(buf);
 	keep = (size_t)((double)n / (fs_in / fs_out));
 	if (rc == 0 && keep < *n_out)

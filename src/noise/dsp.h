@@ -65,9 +65,13 @@ int dsp_bandpass(double *x, size_t n, double fs, double fmin, double fmax, int c
 int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double **out,
                  size_t *n_out);
 
-/* Noiz's resampling: zero-pad to the next power of two, resample, keep int(n*fs_out/fs_in). */
-int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, double **out,
-                        size_t *n_out);
+/*
+ * Noiz's resampling: zero-pad to the next power of two, then with antialias
+ * Trace.resample's no_filter=False step (lowpass_cheby_2 at fs_in/2/factor,
+ * maxorder 12; factors above 16 refused), resample, keep int(n*fs_out/fs_in).
+ */
+int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, int antialias,
+                        double **out, size_t *n_out);
 
 /* obspy.signal.util._npts2nfft(npts) (smart=True). */
 size_t dsp_npts2nfft(size_t npts);

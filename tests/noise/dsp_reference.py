@@ -7,7 +7,7 @@ Usage (raw little-endian float64 files):
   dsp_reference.py taper IN OUT FS MAX_PERCENTAGE MAX_LENGTH hann|cosine both|left|right
   dsp_reference.py filter IN OUT lowpass|highpass|bandpass FS F1 F2 CORNERS ZEROPHASE
   dsp_reference.py cheby2 IN OUT FS FREQ MAXORDER
-  dsp_reference.py resample IN OUT FS_IN FS_OUT PADDED
+  dsp_reference.py resample IN OUT FS_IN FS_OUT MODE  (0 plain, 1 padded, 2 padded + anti-alias)
   dsp_reference.py remove IN OUT FS WATER_LEVEL TAPER_FRACTION RESPONSE
      RESPONSE: complex128 response at rfftfreq(nfft) bins 1..nfft/2 (bin 0 unused)
 A negative MAX_PERCENTAGE / MAX_LENGTH means "not given". Exit 77 without numpy/scipy.
@@ -213,11 +213,13 @@ def main(a):
     elif op == "resample":
         fs_in, fs_out = float(a[4]), float(a[5])
         n = len(x)
-        if a[6] == "1":  # Noiz: zero-pad to the next power of two, cut back afterwards
+        if a[6] in ("1", "2"):  # Noiz: zero-pad to the next power of two, cut back afterwards
             padded = 1 << (n - 1).bit_length()
             x = np.concatenate((x, np.zeros(padded - n)))
+        if a[6] == "2":  # Trace.resample(no_filter=False)
+            x = lowpass_cheby_2(x, fs_in * 0.5 / (fs_in / fs_out), fs_in, 12)
         y = resample(x, fs_in, fs_out)
-        if a[6] == "1":
+        if a[6] in ("1", "2"):
             y = y[:int(n / (fs_in / fs_out))]
     elif op == "remove":
         resp = np.fromfile(a[7], dtype="<c16")

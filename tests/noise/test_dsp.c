@@ -204,7 +204,7 @@ static void check_resample(size_t n, double fs_in, double fs_out, int padded)
 	snprintf(args, sizeof(args), "%.17g %.17g %d", fs_in, fs_out, padded);
 	ref = reference("resample", x, n, args, &n_ref);
 	if (padded)
-		assert_ok(dsp_resample_padded(x, n, fs_in, fs_out, &y, &n_out));
+		assert_ok(dsp_resample_padded(x, n, fs_in, fs_out, padded == 2, &y, &n_out));
 	else
 		assert_ok(dsp_resample(x, n, fs_in, fs_out, &y, &n_out));
 	snprintf(what, sizeof(what), "resample %s (n=%zu)", args, n);
@@ -217,6 +217,7 @@ static void test_resample(void **state)
 {
 	(void)state;
 	check_resample(72000, 40.0, 24.0, 1); /* Noiz: 131072 padded -> 78643 -> 43200 */
+	check_resample(72000, 40.0, 24.0, 2); /* the same with the Chebyshev-II anti-alias step */
 	check_resample(72000, 40.0, 24.0, 0);
 	check_resample(10001, 40.0, 24.0, 0); /* odd input */
 	check_resample(10000, 100.0, 30.0, 0);
@@ -309,9 +310,14 @@ static void test_real_day(void **state)
 	assert_true(n >= 72000);
 	n = 72000;
 	ref = reference("resample", x, n, "40 24 1", &n_ref);
-	assert_ok(dsp_resample_padded(x, n, 40.0, 24.0, &y, &n_out));
+	assert_ok(dsp_resample_padded(x, n, 40.0, 24.0, 0, &y, &n_out));
 	assert_int_equal(n_out, 43200);
 	expect_match("real day: resample 40->24 padded", y, n_out, ref, n_ref);
+	free(y);
+	ref = reference("resample", x, n, "40 24 2", &n_ref);
+	assert_ok(dsp_resample_padded(x, n, 40.0, 24.0, 1, &y, &n_out));
+	assert_int_equal(n_out, 43200);
+	expect_match("real day: padded, anti-alias, resample", y, n_out, ref, n_ref);
 	ref = reference("taper", y, n_out, "24 0.05 5 hann both", &n_ref);
 	assert_ok(dsp_taper(y, n_out, 24.0, 0.05, 5.0, DSP_TAPER_HANN, DSP_SIDE_BOTH));
 	expect_match("real day: taper 120 samples", y, n_out, ref, n_ref);
@@ -348,6 +354,7 @@ static void test_bad_input(void **state)
 	assert_int_equal(dsp_bandpass(x, 4, 10.0, 6.0, 9.0, 4, 0),
 	                 STRATA_EINVAL); /* highpass at 6 Hz > Nyquist */
 	assert_int_equal(dsp_resample(x, 1, 10.0, 5.0, &y, &n), STRATA_EINVAL);
+	assert_int_equal(dsp_resample_padded(x, 4, 100.0, 5.0, 1, &y, &n), STRATA_EINVAL);
 	assert_int_equal(dsp_cosine_taper(4, 1.5, 1, x), STRATA_EINVAL);
 }
 
