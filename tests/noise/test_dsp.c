@@ -290,8 +290,8 @@ static void test_remove_response(void **state)
 	free(x);
 }
 
-/* The real CI.CCA BHN day: first 72000 samples through Noiz's chain pieces. */
-static void test_real_day(void **state)
+/* A real BHN day: its first 72000 samples through the pieces of Noiz's chain. */
+static void real_day(const char *ms_rel, const char *xml_rel)
 {
 	char ms[4096], xml[4096];
 	noise_mseed_index idx;
@@ -300,9 +300,8 @@ static void test_real_day(void **state)
 	size_t n, n_out, n_ref;
 	struct sx_ctx ctx = {NULL};
 
-	(void)state;
-	STRATA_REQUIRE_TESTDATA("seismic/noisepy/CICCA__BHN___2022002.ms", ms);
-	STRATA_REQUIRE_TESTDATA("seismic/noisepy/CI_CCA.xml", xml);
+	STRATA_REQUIRE_TESTDATA(ms_rel, ms);
+	STRATA_REQUIRE_TESTDATA(xml_rel, xml);
 	assert_ok(noise_mseed_index_file(ms, &idx));
 	assert_true(idx.nsegments >= 1);
 	assert_ok(noise_mseed_read_samples(ms, &idx.segments[0], &x, &n));
@@ -332,7 +331,7 @@ static void test_real_day(void **state)
 			ctx.r = &ch->response;
 	}
 	assert_non_null(ctx.r);
-	check_remove("real day: remove_response (CI_CCA.xml)", y, n_out, 24.0, sx_response_fn, &ctx,
+	check_remove("real day: remove_response (StationXML)", y, n_out, 24.0, sx_response_fn, &ctx,
 	             0.001);
 	ref = reference("filter", y, n_out, "bandpass 24 0.01 10 4 1", &n_ref);
 	assert_ok(dsp_bandpass(y, n_out, 24.0, 0.01, 10.0, 4, 1));
@@ -340,6 +339,20 @@ static void test_real_day(void **state)
 	sx_inventory_free(&inv);
 	free(x);
 	free(y);
+}
+
+static void test_real_day(void **state)
+{
+	double *x = synthetic(131072, 40.0, 1), *y;
+	size_t n;
+
+	(void)state;
+	assert_ok(dsp_resample(x, 131072, 40.0, 24.0, &y, &n));
+	assert_int_equal(n, 78643); /* the 72000 -> 131072 -> 78643 -> cut */
+	free(x);
+	free(y);
+	real_day("seismic/noisepy/CICCA__BHN___2022002.ms", "seismic/noisepy/CI_CCA.xml");
+	real_day("seismic/noisepy/CIHEC__BHN___2022002.ms", "seismic/noisepy/CI_HEC.xml");
 }
 
 static void test_bad_input(void **state)
