@@ -144,38 +144,82 @@ int store_file_crc(const char *path, uint32_t *crc, int64_t *size)
 
 /* ---- statistics ------------------------------------------------------------ */
 
+/* Whether row i is present (validity NULL: all are), inlined in the
+ * per-row loops below. */
+static inline int row_valid(const uint8_t *vb, size_t i)
+{
+	return !vb || (vb[i / 8] >> (i % 8) & 1);
+}
+
+/* Value i of an integer-like column of element size sz (uint32 zero-extended). */
+static inline int64_t int_value(const strata_pq_column *c, size_t sz, size_t i)
+{
+	if (sz == 8)
+		return ((const int64_t *)c->values)[i];
+	if (sz == 4)
+		return c->type == STRATA_PQ_UINT32 ? (int64_t)((const uint32_t *)c->values)[i]
+		                                   : ((const int32_t *)c->values)[i];
+	return ((const uint8_t *)c->values)[i];
+}
+
+/* Min and max of the present, non-NaN values of a float or double column;
+ * *have 0 when there is none. Returns the null count. */
+static int64_t float_bounds(const strata_pq_column *c, size_t n, double *dmin, double *dmax,
+                            int *have)
+{
+	int64_t nulls = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!row_valid(c->validity, i)) {
+			nulls++;
+			continue;
+		}
+		double v = c->type == STRATA_PQ_FLOAT ? ((const float *)c->values)[i]
+		                                      : ((const double *)c->values)[i];
+		if (isnan(v))
+			continue;
+		if (!*have || v < *dmin)
+			*dmin = v;
+		if (!*have || v > *dmax)
+			*dmax = v;
+		*have = 1;
+	}
+	return nulls;
+}
+
+/* Min and max of the present values of an integer-like column. Returns the
+ * null count. */
+static int64_t int_bounds(const strata_pq_column *c, size_t n, int64_t *imin, int64_t *imax,
+                          int *have)
+{
+	size_t sz = strata_pq_type_size(c->type);
+	int64_t nulls = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!row_valid(c->validity, i)) {
+			nulls++;
+			continue;
+		}
+		int64_t v = int_value(c, sz, i);
+		if (!*have || v < *imin)
+			*imin = v;
+		if (!*have || v > *imax)
+			*imax = v;
+		*have = 1;
+	}
+	return nulls;
+}
+
 /* [min, max, nulls] of a numeric (or bool, timestamp) column. */
 static json_t *numeric_stats(const strata_pq_column *c, size_t n)
 {
 	int have = 0;
-	int64_t imin = 0, imax = 0, nulls = 0;
+	int64_t imin = 0, imax = 0, nulls;
 	double dmin = 0, dmax = 0;
 	int dbl = c->type == STRATA_PQ_FLOAT || c->type == STRATA_PQ_DOUBLE;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!strata_pq_is_valid(c, i)) {
-			nulls++;
-			continue;
-		}
-		if (dbl) {
-			double v = c->type == STRATA_PQ_FLOAT ? ((const float *)c->values)[i]
-			                                      : ((const double *)c->values)[i];
-			if (isnan(v))
-				continue;
-			dmin = have && dmin <= v ? dmin : v;
-			dmax = have && dmax >= v ? dmax : v;
-		} else {
-			size_t sz = strata_pq_type_size(c->type);
-			int64_t v = sz == 8   ? ((const int64_t *)c->values)[i]
-			            : sz == 4 ? ((const int32_t *)c->values)[i]
-			                      : ((const uint8_t *)c->values)[i];
-			if (c->type == STRATA_PQ_UINT32)
-				v = (uint32_t)v;
-			imin = have && imin <= v ? imin : v;
-			imax = have && imax >= v ? imax : v;
-		}
-		have = 1;
-	}
+	nulls =
+	    dbl ? float_bounds(c, n, &dmin, &dmax, &have) : int_bounds(c, n, &imin, &imax, &have);
 	/* uint64 above INT64_MAX would compare wrongly as int64, and JSON has no
 	 * infinities: no bounds then. */
 	if (!have || c->type == STRATA_PQ_UINT64 || (dbl && (!isfinite(dmin) || !isfinite(dmax))))
@@ -204,7 +248,7 @@ static json_t *string_stats(const strata_pq_column *c, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *s = c->bytes + c->offsets[i];
 		size_t len = (size_t)(c->offsets[i + 1] - c->offsets[i]);
-		if (!strata_pq_is_valid(c, i)) {
+		if (!row_valid(c->validity, i)) {
 			nulls++;
 			continue;
 		}
