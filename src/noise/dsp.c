@@ -8,12 +8,44 @@
 #include <fftw3.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strata/error.h"
 
 #define MAX_ORDER 64
+
+/* FFTW's planner is not thread-safe: plans are made and destroyed under this lock. */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Plan, run and destroy a real-to-complex transform of length n. */
+static void fft_r2c(size_t n, double *in, double complex *out)
+{
+	fftw_plan plan;
+
+	pthread_mutex_lock(&plan_lock);
+	plan = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+	pthread_mutex_unlock(&plan_lock);
+	fftw_execute(plan);
+	pthread_mutex_lock(&plan_lock);
+	fftw_destroy_plan(plan);
+	pthread_mutex_unlock(&plan_lock);
+}
+
+/* The inverse, unnormalised (FFTW's c2r; in is overwritten). */
+static void fft_c2r(size_t n, double complex *in, double *out)
+{
+	fftw_plan plan;
+
+	pthread_mutex_lock(&plan_lock);
+	plan = fftw_plan_dft_c2r_1d((int)n, in, out, FFTW_ESTIMATE);
+	pthread_mutex_unlock(&plan_lock);
+	fftw_execute(plan);
+	pthread_mutex_lock(&plan_lock);
+	fftw_destroy_plan(plan);
+	pthread_mutex_unlock(&plan_lock);
+}
 
 int dsp_cosine_taper(size_t npts, double p, int halfcosine, double *w)
 {
@@ -407,7 +439,6 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 	size_t nb, num, nlb;
 	double *in, *re, *im, *y, df, dlf;
 	fftw_complex *spec, *lspec;
-	fftw_plan plan;
 
 	if (n < 2 || n > INT_MAX / 4 || !(fs_in > 0.0 && fs_out > 0.0 && fs_out / fs_in < 64.0))
 		return strata_error_set(STRATA_EINVAL, "resample: %zu samples, %g -> %g Hz", n,
@@ -428,9 +459,7 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 	}
 	im = re + nb;
 	memcpy(in, x, n * sizeof(*in));
-	plan = fftw_plan_dft_r2c_1d((int)n, in, spec, FFTW_ESTIMATE);
-	fftw_execute(plan);
-	fftw_destroy_plan(plan);
+	fft_r2c(n, in, spec);
 	for (size_t k = 0; k < nb; k++) {
 		double w = shifted_hann(n, k);
 		re[k] = creal(spec[k]) * w;
@@ -444,9 +473,7 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 		    (j == 0 || (num % 2 == 0 && j == nlb - 1)) ? 0.0 : interp(f, df, im, nb);
 		lspec[j] = interp(f, df, re, nb) + I * imag;
 	}
-	plan = fftw_plan_dft_c2r_1d((int)num, lspec, y, FFTW_ESTIMATE);
-	fftw_execute(plan);
-	fftw_destroy_plan(plan);
+	fft_c2r(num, lspec, y);
 	for (size_t i = 0; i < num; i++)
 		y[i] = y[i] / (double)num * ((double)num / (double)n);
 	fftw_free(in), fftw_free(spec), fftw_free(lspec), free(re);
@@ -561,7 +588,6 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	double *buf, *w = NULL, mean = 0.0;
 	fftw_complex *spec;
 	double complex *h;
-	fftw_plan plan;
 	int rc;
 
 	if (n < 2 || nfft > INT_MAX)
@@ -586,16 +612,12 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	if (rc < 0)
 		goto out;
 	invert_spectrum(h, nb, water_level_db);
-	plan = fftw_plan_dft_r2c_1d((int)nfft, buf, spec, FFTW_ESTIMATE);
-	fftw_execute(plan);
-	fftw_destroy_plan(plan);
+	fft_r2c(nfft, buf, spec);
 	for (size_t k = 0; k < nb; k++)
 		spec[k] *= h[k];
 	spec[nb - 1] = cabs(spec[nb - 1]); /* ObsPy: data[-1] = abs(data[-1]) + 0j */
 	spec[0] = creal(spec[0]);
-	plan = fftw_plan_dft_c2r_1d((int)nfft, spec, buf, FFTW_ESTIMATE);
-	fftw_execute(plan);
-	fftw_destroy_plan(plan);
+	fft_c2r(nfft, spec, buf);
 	for (size_t i = 0; i < n; i++)
 		x[i] = buf[i] / (double)nfft;
 out:

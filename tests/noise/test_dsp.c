@@ -8,6 +8,7 @@
 
 #include <complex.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,49 @@ static void test_real_day(void **state)
 	real_day("seismic/noisepy/CIHEC__BHN___2022002.ms", "seismic/noisepy/CI_HEC.xml");
 }
 
+struct job {
+	const double *x;
+	double *y;
+	size_t n;
+	int rc;
+};
+
+static void *resample_job(void *arg)
+{
+	struct job *j = arg;
+	double *y = NULL;
+	j->rc = dsp_resample(j->x, 10001, 40.0, 24.0, &y, &j->n);
+	if (j->rc == 0)
+		j->rc = dsp_remove_response(y, j->n, 24.0, paz_response, NULL, 60.0, 1, 0.05);
+	j->y = y;
+	return NULL;
+}
+
+/* Concurrent calls (FFTW planning is serialised) give the serial result bit for bit. */
+static void test_threads(void **state)
+{
+	double *x = synthetic(10001, 40.0, 9);
+	struct job serial = {x, NULL, 0, 0}, jobs[4];
+	pthread_t th[4];
+
+	(void)state;
+	resample_job(&serial);
+	assert_ok(serial.rc);
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct job){x, NULL, 0, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, resample_job, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_ok(jobs[i].rc);
+		assert_int_equal(jobs[i].n, serial.n);
+		assert_memory_equal(jobs[i].y, serial.y, serial.n * sizeof(double));
+		free(jobs[i].y);
+	}
+	free(serial.y);
+	free(x);
+}
+
 static void test_bad_input(void **state)
 {
 	struct dsp_sos sos;
@@ -377,7 +421,7 @@ int main(void)
 	    cmocka_unit_test(test_taper),           cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_cheby2),          cmocka_unit_test(test_resample),
 	    cmocka_unit_test(test_remove_response), cmocka_unit_test(test_real_day),
-	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_threads),         cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
 }
