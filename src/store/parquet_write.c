@@ -895,37 +895,87 @@ static int flush_row_group(pq_writer *w, const rg_job *j, size_t ncols, strata_b
 	return rc;
 }
 
-/* Write the row groups: each one's chunks are encoded and compressed on the
- * shared pool when it is big enough, then written in order. */
+/* Row groups encoded together on the pool (more chunks than workers keeps
+ * both busy; one barrier per batch instead of per row group). */
+enum { RG_BATCH = 4 };
+
+/* Row groups [g0, g0 + n) of t being encoded: chunk k is row group
+ * g0 + k / ncols, column k % ncols, with encoder enc[k]. */
+typedef struct batch_job {
+	const strata_pq_table *t;
+	st_pq_file_meta *m;
+	chunk_enc *enc;
+	size_t g0, per;
+} batch_job;
+
+/* The row group job of row group g0 + b of the batch. */
+static rg_job batch_rg(const batch_job *bj, size_t b)
+{
+	size_t g = bj->g0 + b, r0 = g * bj->per;
+	rg_job j = {bj->t, &bj->m->rgs[g], bj->enc + b * bj->t->ncols, r0, 0};
+
+	j.r1 = r0 + bj->per < bj->t->nrows ? r0 + bj->per : bj->t->nrows;
+	return j;
+}
+
+/* Encode chunk k of the batch (a worker function). */
+static int encode_batch_chunk(size_t k, void *ctx)
+{
+	const batch_job *bj = ctx;
+	rg_job j = batch_rg(bj, k / bj->t->ncols);
+
+	return encode_column(k % bj->t->ncols, &j);
+}
+
+/* Encode the n row groups of the batch, on the pool when big enough. */
+static int encode_batch(const batch_job *bj, size_t n)
+{
+	size_t chunks = n * bj->t->ncols, rows = 0;
+	strata_workers *pool = NULL;
+	int rc = 0;
+
+	for (size_t b = 0; b < n; b++) {
+		rg_job j = batch_rg(bj, b);
+		j.rg->num_rows = (int64_t)(j.r1 - j.r0);
+		rows += j.r1 - j.r0;
+	}
+	if (chunks > 1 && rows * bj->t->ncols >= ST_PQ_PARALLEL_MIN_VALUES)
+		pool = st_pq_pool_acquire();
+	if (pool) {
+		rc = strata_workers_for(pool, chunks, encode_batch_chunk, (void *)bj);
+		st_pq_pool_release();
+	} else {
+		for (size_t k = 0; rc == 0 && k < chunks; k++)
+			rc = encode_batch_chunk(k, (void *)bj);
+	}
+	return rc;
+}
+
+/* Write the row groups: their chunks are encoded and compressed on the
+ * shared pool a batch of row groups at a time, then written in order. */
 static int write_row_groups(pq_writer *w, const strata_pq_table *t, st_pq_file_meta *m,
                             strata_buf *statsmem, size_t **stat_at)
 {
 	size_t per = w->opt->row_group_rows ? w->opt->row_group_rows : (size_t)1 << 17;
-	chunk_enc *enc = calloc(t->ncols + 1, sizeof *enc);
+	size_t nenc = RG_BATCH * t->ncols;
+	chunk_enc *enc = calloc(nenc + 1, sizeof *enc);
+	batch_job bj = {t, m, enc, 0, per};
 	int rc = 0;
 
 	if (!enc)
 		return strata_error_set(STRATA_ENOMEM, "parquet writer: out of memory");
-	for (size_t i = 0; i < t->ncols; i++)
+	for (size_t i = 0; i < nenc; i++)
 		enc[i].w = w;
-	for (size_t g = 0; rc == 0 && g < m->nrgs; g++) {
-		rg_job j = {t, &m->rgs[g], enc, g * per, 0};
-		strata_workers *pool = NULL;
-		j.r1 = j.r0 + per < t->nrows ? j.r0 + per : t->nrows;
-		j.rg->num_rows = (int64_t)(j.r1 - j.r0);
-		if (t->ncols > 1 && (j.r1 - j.r0) * t->ncols >= ST_PQ_PARALLEL_MIN_VALUES)
-			pool = st_pq_pool_acquire();
-		if (pool) {
-			rc = strata_workers_for(pool, t->ncols, encode_column, &j);
-			st_pq_pool_release();
-		} else {
-			for (size_t i = 0; rc == 0 && i < t->ncols; i++)
-				rc = encode_column(i, &j);
+	for (bj.g0 = 0; rc == 0 && bj.g0 < m->nrgs; bj.g0 += RG_BATCH) {
+		size_t n = m->nrgs - bj.g0 < RG_BATCH ? m->nrgs - bj.g0 : RG_BATCH;
+		rc = encode_batch(&bj, n);
+		for (size_t b = 0; rc == 0 && b < n; b++) {
+			rg_job j = batch_rg(&bj, b);
+			rc = flush_row_group(w, &j, t->ncols, statsmem,
+			                     *stat_at + (bj.g0 + b) * t->ncols);
 		}
-		if (rc == 0)
-			rc = flush_row_group(w, &j, t->ncols, statsmem, *stat_at + g * t->ncols);
 	}
-	for (size_t i = 0; i < t->ncols; i++) {
+	for (size_t i = 0; i < nenc; i++) {
 		strata_buf_free(&enc[i].body);
 		strata_buf_free(&enc[i].packed);
 		strata_buf_free(&enc[i].header);
