@@ -246,9 +246,9 @@ static int select_rows(const read_ctx *c, chunk *ch)
 	return 0;
 }
 
-/* Decode row group rg of f (work columns present in the file) and keep its
- * selected rows. */
-static int read_rg(read_ctx *c, strata_pq_file *f, size_t rg, const long *fcol)
+/* Decode row groups rgs[0..nrg) of f (work columns present in the file)
+ * into one chunk and keep its selected rows. */
+static int read_rgs(read_ctx *c, strata_pq_file *f, const size_t *rgs, size_t nrg, const long *fcol)
 {
 	size_t *idx = calloc(c->ncols, sizeof *idx), n = 0;
 	strata_pq_table raw;
@@ -260,11 +260,11 @@ static int read_rg(read_ctx *c, strata_pq_file *f, size_t rg, const long *fcol)
 	for (size_t i = 0; i < c->ncols; i++)
 		if (fcol[i] >= 0)
 			idx[n++] = (size_t)fcol[i];
-	rc = strata_parquet_read(f, idx, n, &rg, 1, &raw);
+	rc = strata_parquet_read(f, idx, n, rgs, nrg, &raw);
 	free(idx);
 	if (rc)
 		return rc;
-	c->st.row_groups_read++;
+	c->st.row_groups_read += nrg;
 	c->st.rows_read += raw.nrows;
 	rc = store_cast_table_move(&raw, c->cols, c->ncols, &ch.t);
 	strata_pq_table_free(&raw);
@@ -314,7 +314,28 @@ static int map_columns(const read_ctx *c, strata_pq_file *f, long **fcol)
 	return 0;
 }
 
-/* Open part p and read its wanted row groups. */
+/* Read all wanted row groups of f in one decode (one chunk, one pass of
+ * the pool over the columns): for reads without a head or tail. */
+static int read_wanted_together(read_ctx *c, strata_pq_file *f, size_t nrg, const long *fcol)
+{
+	size_t *rgs = malloc((nrg ? nrg : 1) * sizeof *rgs), n = 0;
+	int rc = 0;
+
+	if (!rgs)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nrg; i++) {
+		rg_ctx g = {c, f, i, fcol};
+		if (rg_wanted(c, &g))
+			rgs[n++] = i;
+	}
+	if (n)
+		rc = read_rgs(c, f, rgs, n, fcol);
+	free(rgs);
+	return rc;
+}
+
+/* Open part p and read its wanted row groups: one at a time (stopping once
+ * a head or tail has its rows) or, without a limit, all together. */
 static int read_part(read_ctx *c, const part *p)
 {
 	char path[STORE_PATH_MAX];
@@ -330,10 +351,12 @@ static int read_part(read_ctx *c, const part *p)
 	nrg = strata_parquet_num_row_groups(f);
 	c->st.row_groups_total += nrg;
 	rc = map_columns(c, f, &fcol);
-	for (size_t i = 0; !rc && i < nrg && !done(c); i++) {
+	if (!rc && c->limit == SIZE_MAX)
+		rc = read_wanted_together(c, f, nrg, fcol);
+	for (size_t i = 0; !rc && c->limit != SIZE_MAX && i < nrg && !done(c); i++) {
 		rg_ctx g = {c, f, c->reverse ? nrg - 1 - i : i, fcol};
 		if (rg_wanted(c, &g))
-			rc = read_rg(c, f, g.rg, fcol);
+			rc = read_rgs(c, f, &g.rg, 1, fcol);
 	}
 	free(fcol);
 	strata_parquet_close(f);
