@@ -1392,7 +1392,7 @@ static int load_touched(append_ctx *c)
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < n; i++) {
 		strata_pq_file *f;
-		strata_pq_table raw;
+		strata_pq_table raw = {0};
 		snprintf(path, sizeof path, "%s/%s", c->vdir, c->m.parts[c->a + i].file);
 		if ((rc = strata_parquet_open(path, &f)))
 			break;

@@ -251,7 +251,7 @@ static int select_rows(const read_ctx *c, chunk *ch)
 static int read_rgs(read_ctx *c, strata_pq_file *f, const size_t *rgs, size_t nrg, const long *fcol)
 {
 	size_t *idx = calloc(c->ncols, sizeof *idx), n = 0;
-	strata_pq_table raw;
+	strata_pq_table raw = {0};
 	chunk ch = {0};
 	int rc;
 
