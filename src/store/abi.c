@@ -667,26 +667,6 @@ void strata_abi_names_free(char **names)
 	store_names_free(names);
 }
 
-/* Create dir and its metadata file (meta_json) when missing. */
-static int create_dir(const char *dir, const char *meta_json)
-{
-	char path[STORE_PATH_MAX];
-	struct stat st;
-	json_t *meta;
-	int rc;
-
-	if ((rc = strata_mkdir_p(dir, 0755)))
-		return rc;
-	if (snprintf(path, sizeof path, "%s/" STORE_METADATA_FILE, dir) >= (int)sizeof path)
-		return strata_error_set(STRATA_ELIMIT, "path too long: %s", dir);
-	if (stat(path, &st) == 0)
-		return 0;
-	meta = json_loads(meta_json, 0, NULL);
-	rc = store_metadata_write(dir, meta, strata_time_now());
-	json_decref(meta);
-	return rc;
-}
-
 int strata_abi_create(const char *root, const char *store, const char *collection)
 {
 	char buf[STORE_PATH_MAX], dir[STORE_PATH_MAX];
@@ -697,11 +677,11 @@ int strata_abi_create(const char *root, const char *store, const char *collectio
 		return strata_error_set(STRATA_EINVAL, "no store named");
 	if ((rc = resolve_root(root, buf, sizeof buf, &root)) ||
 	    (rc = container_dir(root, store, NULL, dir)) ||
-	    (rc = create_dir(dir, "{\"engine\": \"pyarrow\"}")) || !collection)
+	    (rc = store_ensure_dir(dir, "{\"engine\": \"pyarrow\"}")) || !collection)
 		return rc;
 	if ((rc = container_dir(root, store, collection, dir)))
 		return rc;
-	return create_dir(dir, "{}");
+	return store_ensure_dir(dir, "{}");
 }
 
 /* Remove root/store[/collection] when it exists. */

@@ -965,8 +965,7 @@ int store_vbuild_commit(vbuild *b, const json_t *meta, unsigned old)
 
 /* ---- locking and folders ------------------------------------------------ */
 
-/* Create dir and its pystore_metadata.json (meta, or {}) when missing. */
-static int ensure_dir(const char *dir, const char *meta_json)
+int store_ensure_dir(const char *dir, const char *meta_json)
 {
 	char path[PATH_SZ];
 	struct stat st;
@@ -975,7 +974,8 @@ static int ensure_dir(const char *dir, const char *meta_json)
 
 	if ((rc = strata_mkdir_p(dir, 0755)))
 		return rc;
-	snprintf(path, sizeof path, "%s/%s", dir, STORE_METADATA_FILE);
+	if (snprintf(path, sizeof path, "%s/%s", dir, STORE_METADATA_FILE) >= (int)sizeof path)
+		return strata_error_set(STRATA_ELIMIT, "path too long: %s", dir);
 	if (stat(path, &st) == 0)
 		return 0;
 	meta = json_loads(meta_json, 0, NULL);
@@ -1011,8 +1011,8 @@ int store_lock_item(const item_paths *p, int create, const strata_store_options 
 	struct stat st;
 	int rc;
 
-	if (create && ((rc = ensure_dir(p->store, "{\"engine\": \"pyarrow\"}")) ||
-	               (rc = ensure_dir(p->coldir, "{}"))))
+	if (create && ((rc = store_ensure_dir(p->store, "{\"engine\": \"pyarrow\"}")) ||
+	               (rc = store_ensure_dir(p->coldir, "{}"))))
 		return rc;
 	if (!create && stat(p->coldir, &st) != 0)
 		return strata_error_set(STRATA_ENOTFOUND, "item %s: no collection %s", p->name,

@@ -109,6 +109,10 @@ int store_gather(const strata_pq_table *const *srcs, size_t ncols, const rowref 
                  strata_pq_table *out);
 /* Copy in into out with schema cols: columns found by name and widened,
  * missing ones all null. */
+/* Create dir (mkdir -p) and its pystore_metadata.json from meta_json when
+ * missing (a store's or a collection's folder). */
+int store_ensure_dir(const char *dir, const char *meta_json);
+
 int store_cast_table(const strata_pq_table *in, const colspec *cols, size_t ncols,
                      strata_pq_table *out);
 /* store_cast_table taking over in's arrays where no conversion is needed
