@@ -43,7 +43,7 @@ static int load_part(const char *vdir, const manifest *m, const part *p, strata_
 {
 	char path[STORE_PATH_MAX];
 	strata_pq_file *f;
-	strata_pq_table raw;
+	strata_pq_table raw = {0};
 	int rc;
 
 	strata_pq_table_init(t, 0);

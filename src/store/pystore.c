@@ -203,7 +203,7 @@ static int key_from(const char *path, strata_pq_file *f, manifest *m)
 /* Fill part p from the rows of file path: count, key range (ns), stats. */
 static int describe_part(const char *path, const manifest *m, part *p)
 {
-	strata_pq_table raw, t;
+	strata_pq_table raw = {0}, t;
 	strata_pq_file *f;
 	struct stat st;
 	long kc;
