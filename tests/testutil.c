@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int strata_test_data_path(const char *relative, char *out, size_t outlen)
@@ -122,4 +123,53 @@ const char *strata_test_pg_url(void)
 	}
 	PQfinish(conn);
 	return url;
+}
+
+/* Run one statement on a fresh connection to url. */
+static void admin_exec(const char *url, const char *sql)
+{
+	strata_db *db;
+	assert_ok(strata_db_open(url, &db));
+	assert_ok(strata_db_exec(db, sql));
+	strata_db_close(db);
+}
+
+void strata_test_db_create(strata_test_db *t, const char *sqlite_file, const char *schema_prefix)
+{
+	static unsigned counter;
+	const char *base;
+	struct timespec ts;
+	char sql[128];
+
+	t->skip = 0;
+	strata_test_tmpdir(t->dir, sizeof t->dir);
+	if (t->backend == STRATA_DB_SQLITE) {
+		snprintf(t->url, sizeof t->url, "sqlite:%s/%s", t->dir, sqlite_file);
+		return;
+	}
+	if (!(base = strata_test_pg_url())) {
+		if (strata_test_in_ci())
+			fail_msg("CI: PostgreSQL is required (STRATA_TEST_PG_URL)");
+		t->skip = 1;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(t->schema, sizeof t->schema, "%s_%d_%u_%ld", schema_prefix, (int)getpid(),
+	         ++counter, ts.tv_nsec % 100000);
+	snprintf(t->base, sizeof t->base, "%s", base);
+	snprintf(t->url, sizeof t->url, "%s%coptions=-c%%20search_path%%3D%s", base,
+	         strchr(base, '?') ? '&' : '?', t->schema);
+	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", t->schema);
+	admin_exec(base, sql);
+}
+
+void strata_test_db_drop(strata_test_db *t)
+{
+	char sql[128];
+
+	strata_test_rmtree(t->dir);
+	if (t->backend == STRATA_DB_POSTGRES && !t->skip) {
+		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", t->schema);
+		admin_exec(t->base, sql);
+	}
 }

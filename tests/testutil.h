@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "strata/db.h"
 #include "strata/error.h"
 
 /*
@@ -54,6 +55,29 @@ const char *strata_test_pg_url(void);
 
 /* Whether we are running under CI ($CI set to true or 1). */
 int strata_test_in_ci(void);
+
+/*
+ * A database of one test, on either backend: SQLite, a file in a fresh temp
+ * directory; PostgreSQL, a fresh schema on strata_test_pg_url()'s server, put
+ * first on search_path through the URL's "options" so that every connection
+ * of the test uses it. Set backend, then call strata_test_db_create from a
+ * cmocka setup and strata_test_db_drop from its teardown.
+ */
+typedef struct strata_test_db {
+	strata_db_backend backend;
+	int skip;        /* PostgreSQL unavailable outside CI: skip the test */
+	char url[1200];  /* this test's database */
+	char base[1024]; /* PostgreSQL: the server URL, without the schema option */
+	char dir[256];   /* a temp directory for this test */
+	char schema[64]; /* PostgreSQL: this test's schema */
+} strata_test_db;
+
+/* Make t's temp directory and database: sqlite_file names the SQLite file in
+ * it, schema_prefix starts the PostgreSQL schema's name. Sets t->skip when
+ * PostgreSQL is unavailable outside CI (fails in CI). */
+void strata_test_db_create(strata_test_db *t, const char *sqlite_file, const char *schema_prefix);
+/* Remove the temp directory and drop the PostgreSQL schema. */
+void strata_test_db_drop(strata_test_db *t);
 
 /* Assert an int return is 0, printing the strata error message if not. */
 #define assert_ok(expr)                                                                            \

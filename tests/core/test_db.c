@@ -24,45 +24,14 @@
 #include <unistd.h>
 
 typedef struct fixture {
-	strata_db_backend backend;
-	int skip;        /* PostgreSQL unreachable outside CI */
-	char url[1024];  /* this test's database */
-	char base[1024]; /* PostgreSQL: the server URL without the schema option */
-	char dir[256];   /* a temp directory for this test */
-	char schema[64]; /* PostgreSQL: this test's schema */
-	strata_db *db;   /* opened by setup */
+	strata_test_db t;
+	strata_db *db; /* opened by setup */
 } fixture;
 
-static fixture sqlite_fixture = {.backend = STRATA_DB_SQLITE};
-static fixture postgres_fixture = {.backend = STRATA_DB_POSTGRES};
+static fixture sqlite_fixture = {.t.backend = STRATA_DB_SQLITE};
+static fixture postgres_fixture = {.t.backend = STRATA_DB_POSTGRES};
 
 /* --- fixtures ------------------------------------------------------------ */
-
-/* Run one statement on a fresh connection to url. */
-static void admin_exec(const char *url, const char *sql)
-{
-	strata_db *db;
-	assert_ok(strata_db_open(url, &db));
-	assert_ok(strata_db_exec(db, sql));
-	strata_db_close(db);
-}
-
-/* Create this test's schema and a URL whose connections use it. */
-static void make_schema(fixture *fx, const char *base)
-{
-	static unsigned counter;
-	struct timespec ts;
-	char sql[128];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(fx->schema, sizeof fx->schema, "t_%d_%u_%ld", (int)getpid(), ++counter,
-	         ts.tv_nsec % 100000);
-	snprintf(fx->base, sizeof fx->base, "%s", base);
-	snprintf(fx->url, sizeof fx->url, "%s%coptions=-c%%20search_path%%3D%s", base,
-	         strchr(base, '?') ? '&' : '?', fx->schema);
-	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", fx->schema);
-	admin_exec(base, sql);
-}
 
 static int group_sqlite(void **state)
 {
@@ -79,39 +48,22 @@ static int group_postgres(void **state)
 static int setup(void **state)
 {
 	fixture *fx = *state;
-	const char *base;
 
 	fx->db = NULL;
-	fx->skip = 0;
 	strata_error_clear();
-	strata_test_tmpdir(fx->dir, sizeof fx->dir);
-	if (fx->backend == STRATA_DB_SQLITE) {
-		snprintf(fx->url, sizeof fx->url, "sqlite:%s/catalog.db", fx->dir);
-	} else {
-		if (!(base = strata_test_pg_url())) {
-			if (strata_test_in_ci())
-				fail_msg("CI: PostgreSQL is required (STRATA_TEST_PG_URL)");
-			fx->skip = 1;
-			return 0;
-		}
-		make_schema(fx, base);
-	}
-	assert_ok(strata_db_open(fx->url, &fx->db));
+	strata_test_db_create(&fx->t, "catalog.db", "t");
+	if (!fx->t.skip)
+		assert_ok(strata_db_open(fx->t.url, &fx->db));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	fixture *fx = *state;
-	char sql[128];
 
 	strata_db_close(fx->db);
 	fx->db = NULL;
-	strata_test_rmtree(fx->dir);
-	if (fx->backend == STRATA_DB_POSTGRES && !fx->skip) {
-		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", fx->schema);
-		admin_exec(fx->base, sql);
-	}
+	strata_test_db_drop(&fx->t);
 	return 0;
 }
 
@@ -119,14 +71,14 @@ static int teardown(void **state)
 static fixture *fx_of(void **state)
 {
 	fixture *fx = *state;
-	if (fx->skip)
+	if (fx->t.skip)
 		skip();
 	return fx;
 }
 
 static int is_pg(const fixture *fx)
 {
-	return fx->backend == STRATA_DB_POSTGRES;
+	return fx->t.backend == STRATA_DB_POSTGRES;
 }
 
 /* --- helpers ------------------------------------------------------------- */
@@ -174,10 +126,10 @@ static void test_open_close(void **state)
 	strata_db *other;
 	strata_db_stmt *st;
 
-	assert_int_equal(strata_db_backend_of(fx->db), fx->backend);
+	assert_int_equal(strata_db_backend_of(fx->db), fx->t.backend);
 	assert_non_null(strata_db_display_name(fx->db));
 	assert_int_equal(query_int(fx->db, "SELECT 1 + 1"), 2);
-	assert_ok(strata_db_open(fx->url, &other));
+	assert_ok(strata_db_open(fx->t.url, &other));
 	assert_int_equal(query_int(other, "SELECT 40 + 2"), 42);
 	strata_db_close(other);
 	strata_db_close(NULL);
@@ -214,7 +166,7 @@ static void test_bad_url(void **state)
 	assert_message_has("mysql://u:***@h/db");
 	assert_message_lacks("hunter2secret");
 	if (!is_pg(fx)) {
-		snprintf(url, sizeof url, "sqlite:%s/missing/sub/c.db", fx->dir);
+		snprintf(url, sizeof url, "sqlite:%s/missing/sub/c.db", fx->t.dir);
 		assert_int_equal(strata_db_open(url, &db), STRATA_ENOTFOUND);
 		assert_message_has("/missing/sub");
 		assert_message_has("does not exist");
@@ -264,10 +216,10 @@ static void test_display_name_redacts(void **state)
 	expect_redacted("/tmp/catalog.db", "/tmp/catalog.db");
 	expect_redacted("sqlite:/tmp/a:b@c.db", "sqlite:/tmp/a:b@c.db");
 	if (!is_pg(fx)) {
-		assert_string_equal(strata_db_display_name(fx->db), fx->url);
+		assert_string_equal(strata_db_display_name(fx->db), fx->t.url);
 		return;
 	}
-	url_password(fx->url, pw, sizeof pw);
+	url_password(fx->t.url, pw, sizeof pw);
 	assert_non_null(strstr(strata_db_display_name(fx->db), "***"));
 	if (pw[0])
 		assert_null(strstr(strata_db_display_name(fx->db), pw));
@@ -283,12 +235,12 @@ static void test_wrong_password(void **state)
 
 	if (!is_pg(fx))
 		skip();
-	auth = strstr(fx->base, "://") + 3;
+	auth = strstr(fx->t.base, "://") + 3;
 	at = strchr(auth, '@');
 	assert_non_null(at);
 	colon = memchr(auth, ':', (size_t)(at - auth));
-	snprintf(url, sizeof url, "%.*s:wrong-PW-83kq%s", (int)((colon ? colon : at) - fx->base),
-	         fx->base, at);
+	snprintf(url, sizeof url, "%.*s:wrong-PW-83kq%s", (int)((colon ? colon : at) - fx->t.base),
+	         fx->t.base, at);
 	assert_int_equal(strata_db_open(url, &db), STRATA_EAUTH);
 	assert_null(db);
 	assert_message_has("password authentication failed");
@@ -682,7 +634,7 @@ static void test_transaction_commit(void **state)
 	strata_db *other;
 
 	exec_ok(fx->db, "CREATE TABLE t (id BIGINT PRIMARY KEY)");
-	assert_ok(strata_db_open(fx->url, &other));
+	assert_ok(strata_db_open(fx->t.url, &other));
 	assert_ok(strata_db_begin(fx->db));
 	exec_ok(fx->db, "INSERT INTO t (id) VALUES (1)");
 	assert_int_equal(strata_db_begin(fx->db), STRATA_EINVAL); /* no nesting */
@@ -787,7 +739,7 @@ static void test_lock_conflict_is_busy(void **state)
 
 	exec_ok(fx->db, "CREATE TABLE t (id BIGINT PRIMARY KEY, v BIGINT);"
 	                "INSERT INTO t (id, v) VALUES (1, 0)");
-	assert_ok(strata_db_open(fx->url, &other));
+	assert_ok(strata_db_open(fx->t.url, &other));
 	assert_ok(strata_db_begin(fx->db));
 	exec_ok(fx->db, "UPDATE t SET v = 1 WHERE id = 1");
 	if (is_pg(fx)) {
@@ -869,9 +821,9 @@ static void test_concurrent_counter(void **state)
 
 	exec_ok(fx->db, "CREATE TABLE counter (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);"
 	                "INSERT INTO counter (id, n) VALUES (1, 0)");
-	assert_ok(strata_db_pool_open(fx->url, 2, &pool));
+	assert_ok(strata_db_pool_open(fx->t.url, 2, &pool));
 	for (int i = 0; i < THREADS; i++) {
-		jobs[i] = (counter_job){.pool = pool, .backend = fx->backend, .increments = EACH};
+		jobs[i] = (counter_job){.pool = pool, .backend = fx->t.backend, .increments = EACH};
 		assert_int_equal(pthread_create(&threads[i], NULL, counter_thread, &jobs[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -1200,7 +1152,7 @@ static void test_migrate_concurrently(void **state)
 	int total = 0;
 
 	for (int i = 0; i < THREADS; i++) {
-		jobs[i] = (migrate_job){.url = fx->url};
+		jobs[i] = (migrate_job){.url = fx->t.url};
 		assert_int_equal(pthread_create(&threads[i], NULL, migrate_thread, &jobs[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -1243,7 +1195,7 @@ static void test_sqlite_readonly_dir(void **state)
 
 	if (is_pg(fx))
 		skip();
-	snprintf(ro, sizeof ro, "%s/ro", fx->dir);
+	snprintf(ro, sizeof ro, "%s/ro", fx->t.dir);
 	assert_int_equal(mkdir(ro, 0555), 0);
 	assert_int_equal(chmod(ro, 0555), 0);
 	if (geteuid() != 0) {
@@ -1251,7 +1203,7 @@ static void test_sqlite_readonly_dir(void **state)
 		return;
 	}
 	/* root ignores permissions: try as an unprivileged user in a child. */
-	assert_int_equal(chmod(fx->dir, 0755), 0);
+	assert_int_equal(chmod(fx->t.dir, 0755), 0);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -1334,8 +1286,8 @@ static void test_pool_threads(void **state)
 	strata_db_pool *pool = NULL;
 
 	exec_ok(fx->db, "CREATE TABLE p (thread BIGINT NOT NULL, round BIGINT NOT NULL)");
-	assert_int_equal(strata_db_pool_open(fx->url, 0, &pool), STRATA_EINVAL);
-	assert_ok(strata_db_pool_open(fx->url, SIZE, &pool));
+	assert_int_equal(strata_db_pool_open(fx->t.url, 0, &pool), STRATA_EINVAL);
+	assert_ok(strata_db_pool_open(fx->t.url, SIZE, &pool));
 	for (int i = 0; i < THREADS; i++) {
 		jobs[i] = (pool_job){.pool = pool,
 		                     .mu = &mu,
@@ -1399,7 +1351,7 @@ static void test_pool_fifo(void **state)
 	strata_db_pool *pool;
 	strata_db *db;
 
-	assert_ok(strata_db_pool_open(fx->url, 1, &pool));
+	assert_ok(strata_db_pool_open(fx->t.url, 1, &pool));
 	assert_ok(strata_db_pool_acquire(pool, &db));
 	for (int i = 0; i < WAITERS; i++) {
 		w[i] = (fifo_waiter){
@@ -1429,7 +1381,7 @@ static void test_pool_release_resets(void **state)
 	strata_db *db, *again;
 
 	exec_ok(fx->db, "CREATE TABLE t (id BIGINT PRIMARY KEY)");
-	assert_ok(strata_db_pool_open(fx->url, 1, &pool));
+	assert_ok(strata_db_pool_open(fx->t.url, 1, &pool));
 	/* A transaction left open is rolled back on release. */
 	assert_ok(strata_db_pool_acquire(pool, &db));
 	assert_ok(strata_db_begin(db));

@@ -42,25 +42,12 @@
 /* --- fixtures: one catalog per test on each backend ------------------------- */
 
 typedef struct fixture {
-	strata_db_backend backend;
-	char dir[256];
-	char url[1200];
-	char base[1024];
-	char schema[64];
+	strata_test_db t;
 	strata_db *db;
-	int skip;
 } fixture;
 
-static fixture sqlite_fixture = {.backend = STRATA_DB_SQLITE};
-static fixture postgres_fixture = {.backend = STRATA_DB_POSTGRES};
-
-static void admin_exec(const char *url, const char *sql)
-{
-	strata_db *db;
-	assert_ok(strata_db_open(url, &db));
-	assert_ok(strata_db_exec(db, sql));
-	strata_db_close(db);
-}
+static fixture sqlite_fixture = {.t.backend = STRATA_DB_SQLITE};
+static fixture postgres_fixture = {.t.backend = STRATA_DB_POSTGRES};
 
 static int group_sqlite(void **state)
 {
@@ -76,54 +63,29 @@ static int group_postgres(void **state)
 
 static int setup(void **state)
 {
-	static unsigned counter;
 	fixture *fx = *state;
-	const char *base;
-	struct timespec ts;
-	char sql[128];
 
 	fx->db = NULL;
-	fx->skip = 0;
-	strata_test_tmpdir(fx->dir, sizeof fx->dir);
-	if (fx->backend == STRATA_DB_SQLITE) {
-		snprintf(fx->url, sizeof fx->url, "sqlite:%s/catalog.db", fx->dir);
-	} else {
-		if (!(base = strata_test_pg_url())) {
-			fx->skip = 1;
-			return 0;
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(fx->schema, sizeof fx->schema, "noise_%d_%u_%ld", (int)getpid(), ++counter,
-		         ts.tv_nsec % 100000);
-		snprintf(fx->base, sizeof fx->base, "%s", base);
-		snprintf(fx->url, sizeof fx->url, "%s%coptions=-c%%20search_path%%3D%s", base,
-		         strchr(base, '?') ? '&' : '?', fx->schema);
-		snprintf(sql, sizeof sql, "CREATE SCHEMA %s", fx->schema);
-		admin_exec(base, sql);
-	}
-	assert_ok(noise_catalog_open(fx->url, &fx->db));
+	strata_test_db_create(&fx->t, "catalog.db", "noise");
+	if (!fx->t.skip)
+		assert_ok(noise_catalog_open(fx->t.url, &fx->db));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	fixture *fx = *state;
-	char sql[128];
 
 	strata_db_close(fx->db);
 	fx->db = NULL;
-	strata_test_rmtree(fx->dir);
-	if (fx->backend == STRATA_DB_POSTGRES && !fx->skip) {
-		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", fx->schema);
-		admin_exec(fx->base, sql);
-	}
+	strata_test_db_drop(&fx->t);
 	return 0;
 }
 
 static fixture *fx_of(void **state)
 {
 	fixture *fx = *state;
-	if (fx->skip)
+	if (fx->t.skip)
 		skip();
 	return fx;
 }
@@ -413,11 +375,11 @@ static void test_inventory_errors(void **state)
 	noise_inventory_summary s;
 	char path[512];
 
-	snprintf(path, sizeof path, "%s/bad.xml", fx->dir);
+	snprintf(path, sizeof path, "%s/bad.xml", fx->t.dir);
 	strata_test_write_file(path, "<FDSNStationXML><Network code=\"XX\"><Station");
 	assert_int_not_equal(noise_inventory_add(fx->db, path, &s), 0);
 	assert_non_null(strstr(strata_error_message(), "bad.xml"));
-	snprintf(path, sizeof path, "%s/missing.xml", fx->dir);
+	snprintf(path, sizeof path, "%s/missing.xml", fx->t.dir);
 	assert_int_equal(noise_inventory_add(fx->db, path, &s), STRATA_ENOTFOUND);
 	assert_int_equal(count_rows(fx->db, "component"), 0);
 }
@@ -492,7 +454,7 @@ static void make_tree(const fixture *fx, char *root, size_t rootlen)
 {
 	char path[600];
 
-	snprintf(root, rootlen, "%s/archive", fx->dir);
+	snprintf(root, rootlen, "%s/archive", fx->t.dir);
 	for (size_t i = 0; i < NENC; i++) {
 		snprintf(path, sizeof path, "%s/2022/XX/S%zu/HHZ.D", root, i);
 		char cmd[700];
@@ -675,7 +637,7 @@ static void test_ingest_blockette_loop(void **state)
 	char cmd[1200], dir[600];
 	noise_ingest_summary s;
 
-	snprintf(dir, sizeof dir, "%s/loop", fx->dir);
+	snprintf(dir, sizeof dir, "%s/loop", fx->t.dir);
 	snprintf(
 	    cmd, sizeof cmd,
 	    "mkdir -p '%s' && cp '%s/tests/fuzz/corpus/mseed_index/blockette_loop.mseed' '%s/'",
@@ -750,7 +712,7 @@ static void expect_params_error(const fixture *fx, const char *text, const char 
 	char path[512];
 	noise_param_set p;
 
-	snprintf(path, sizeof path, "%s/p.toml", fx->dir);
+	snprintf(path, sizeof path, "%s/p.toml", fx->t.dir);
 	strata_test_write_file(path, text);
 	assert_int_equal(noise_params_add(fx->db, path, NULL, &p), STRATA_ESCHEMA);
 	if (!strstr(strata_error_message(), needle))
@@ -781,7 +743,7 @@ static void test_params_errors(void **state)
 	                    "rejected_times.endtime: expected a date");
 	expect_params_error(fx, "[QCOne]\ndatachunk_params_id = 1\n[QCTwo]\n", "exactly one table");
 	assert_int_equal(count_rows(fx->db, "param_set"), 0);
-	snprintf(path, sizeof path, "%s/p.toml", fx->dir);
+	snprintf(path, sizeof path, "%s/p.toml", fx->t.dir);
 	strata_test_write_file(path, "[QCTwo]\ncrosscorrelation_cartesian_params_id = 1\n");
 	assert_ok(noise_params_add(fx->db, path, NULL, &p));
 	assert_int_equal(p.number, 1);

@@ -14,73 +14,38 @@
 #include <unistd.h>
 
 typedef struct fixture {
-	strata_db_backend backend;
-	char dir[256], url[1024], base[512], schema[64];
+	strata_test_db t;
 	strata_db *db;
-	int skip;
 } fixture;
 
-static fixture sqlite_fx = {.backend = STRATA_DB_SQLITE};
-static fixture pg_fx = {.backend = STRATA_DB_POSTGRES};
-
-static void admin_exec(const char *url, const char *sql)
-{
-	strata_db *db;
-	assert_ok(strata_db_open(url, &db));
-	assert_ok(strata_db_exec(db, sql));
-	strata_db_close(db);
-}
+static fixture sqlite_fx = {.t.backend = STRATA_DB_SQLITE};
+static fixture pg_fx = {.t.backend = STRATA_DB_POSTGRES};
 
 static int setup(void **state)
 {
-	static unsigned counter;
 	fixture *fx = *state;
-	struct timespec ts;
-	const char *base;
-	char sql[128];
 
 	fx->db = NULL;
-	fx->skip = 0;
-	strata_test_tmpdir(fx->dir, sizeof fx->dir);
-	if (fx->backend == STRATA_DB_SQLITE) {
-		snprintf(fx->url, sizeof fx->url, "sqlite:%s/sky.db", fx->dir);
-	} else {
-		if (!(base = strata_test_pg_url())) {
-			fx->skip = 1;
-			return 0;
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(fx->schema, sizeof fx->schema, "sky_%d_%u_%ld", (int)getpid(), ++counter,
-		         ts.tv_nsec % 100000);
-		snprintf(fx->base, sizeof fx->base, "%s", base);
-		snprintf(fx->url, sizeof fx->url, "%s%coptions=-c%%20search_path%%3D%s", base,
-		         strchr(base, '?') ? '&' : '?', fx->schema);
-		snprintf(sql, sizeof sql, "CREATE SCHEMA %s", fx->schema);
-		admin_exec(base, sql);
-	}
-	assert_ok(sky_catalog_open(fx->url, &fx->db));
+	strata_test_db_create(&fx->t, "sky.db", "sky");
+	if (!fx->t.skip)
+		assert_ok(sky_catalog_open(fx->t.url, &fx->db));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	fixture *fx = *state;
-	char sql[128];
 
 	strata_db_close(fx->db);
 	fx->db = NULL;
-	strata_test_rmtree(fx->dir);
-	if (fx->backend == STRATA_DB_POSTGRES && !fx->skip) {
-		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", fx->schema);
-		admin_exec(fx->base, sql);
-	}
+	strata_test_db_drop(&fx->t);
 	return 0;
 }
 
 static fixture *fx_of(void **state)
 {
 	fixture *fx = *state;
-	if (fx->skip)
+	if (fx->t.skip)
 		skip();
 	return fx;
 }
@@ -284,7 +249,7 @@ static void test_concurrent_claims(void **state)
 		assert_ok(sky_job_create(fx->db, "image", ms, NULL, 0, NULL, id));
 	for (int t = 0; t < CLAIM_THREADS; t++) {
 		memset(&cl[t], 0, sizeof cl[t]);
-		cl[t].url = fx->url;
+		cl[t].url = fx->t.url;
 		snprintf(cl[t].name, sizeof cl[t].name, "w%d", t);
 		assert_int_equal(pthread_create(&th[t], NULL, claim_all, &cl[t]), 0);
 	}
