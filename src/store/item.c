@@ -175,6 +175,25 @@ static void copy_validity(const strata_pq_column *s, size_t row, size_t len, uin
 			set_valid(dst, at + k);
 }
 
+/* Add an empty column (name, type, unit, utc) to out; *c points at it. */
+static int add_column(strata_pq_table *out, const char *name, strata_pq_type type,
+                      strata_pq_unit unit, int utc, strata_pq_column **c)
+{
+	int rc = strata_pq_table_add(out, name, type, NULL, NULL, c);
+	if (rc == 0) {
+		(*c)->unit = unit;
+		(*c)->utc = utc;
+	}
+	return rc;
+}
+
+/* A validity bitmap of n rows, all null (one spare byte for word-wise
+ * writers); NULL when out of memory. */
+static uint8_t *new_validity(size_t n)
+{
+	return calloc((n + 7) / 8 + 1, 1);
+}
+
 /* Add column col of srcs[0]'s schema to out, gathering the runs' rows. */
 static int gather_column(const strata_pq_table *const *srcs, size_t col, const refrun *runs,
                          size_t nruns, strata_pq_table *out)
@@ -184,11 +203,9 @@ static int gather_column(const strata_pq_table *const *srcs, size_t col, const r
 	strata_pq_column *c;
 	int rc;
 
-	if ((rc = strata_pq_table_add(out, proto->name, proto->type, NULL, NULL, &c)))
+	if ((rc = add_column(out, proto->name, proto->type, proto->unit, proto->utc, &c)))
 		return rc;
-	c->unit = proto->unit;
-	c->utc = proto->utc;
-	if (!(c->validity = calloc((out->nrows + 7) / 8 + 1, 1)))
+	if (!(c->validity = new_validity(out->nrows)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	for (size_t r = 0; r < nruns; r++) {
 		const strata_pq_column *s = &srcs[runs[r].src]->cols[col];
@@ -273,15 +290,13 @@ static int copy_widen(const strata_pq_column *s, strata_pq_column *c, size_t nro
 /* Add to out the column spec from s (NULL: all null). */
 static int cast_column(const strata_pq_column *s, const colspec *spec, strata_pq_table *out)
 {
-	size_t n = out->nrows, vbytes = (n + 7) / 8 + 1;
+	size_t n = out->nrows;
 	strata_pq_column *c;
 	int rc;
 
-	if ((rc = strata_pq_table_add(out, spec->name, spec->type, NULL, NULL, &c)))
+	if ((rc = add_column(out, spec->name, spec->type, spec->unit, spec->utc, &c)))
 		return rc;
-	c->unit = spec->unit;
-	c->utc = spec->utc;
-	if (!(c->validity = calloc(vbytes, 1)))
+	if (!(c->validity = new_validity(n)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	if (!s)
 		return 0;
@@ -320,10 +335,8 @@ static int move_column(strata_pq_column *s, const colspec *spec, strata_pq_table
 	strata_pq_column *c;
 	int rc;
 
-	if ((rc = strata_pq_table_add(out, spec->name, spec->type, NULL, NULL, &c)))
+	if ((rc = add_column(out, spec->name, spec->type, spec->unit, spec->utc, &c)))
 		return rc;
-	c->unit = spec->unit;
-	c->utc = spec->utc;
 	free(c->values);
 	free(c->offsets);
 	c->values = s->values;
@@ -335,7 +348,7 @@ static int move_column(strata_pq_column *s, const colspec *spec, strata_pq_table
 	s->bytes = NULL;
 	s->validity = NULL;
 	if (!c->validity) {
-		if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
+		if (!(c->validity = new_validity(n)))
 			return strata_error_set(STRATA_ENOMEM, "out of memory");
 		set_valid_range(c->validity, 0, n);
 	}
@@ -836,10 +849,8 @@ static int view_rows(const strata_pq_table *src, size_t row, size_t n, strata_pq
 	for (size_t j = 0; !rc && j < src->ncols; j++) {
 		const strata_pq_column *s = &src->cols[j];
 		strata_pq_column *c;
-		if ((rc = strata_pq_table_add(out, s->name, s->type, NULL, NULL, &c)))
+		if ((rc = add_column(out, s->name, s->type, s->unit, s->utc, &c)))
 			break;
-		c->unit = s->unit;
-		c->utc = s->utc;
 		if (s->type == STRATA_PQ_STRING) {
 			for (size_t i = 0; i <= n; i++)
 				c->offsets[i] = s->offsets[row + i] - s->offsets[row];
@@ -848,7 +859,7 @@ static int view_rows(const strata_pq_table *src, size_t row, size_t n, strata_pq
 			free(c->values);
 			c->values = (char *)s->values + row * strata_pq_type_size(s->type);
 		}
-		if (!(c->validity = calloc((n + 7) / 8 + 1, 1)))
+		if (!(c->validity = new_validity(n)))
 			rc = strata_error_set(STRATA_ENOMEM, "out of memory");
 		else
 			set_valid_range(c->validity, 0, n);
