@@ -1205,6 +1205,27 @@ int store_writer_version(const item_paths *p, const strata_store_options *opts, 
 	return rc;
 }
 
+/* See item_internal.h. */
+int store_writer_current(const item_paths *p, const strata_store_options *opts, unsigned *cur,
+                         char *vdir, manifest *m)
+{
+	int rc;
+
+	if ((rc = store_writer_version(p, opts, cur)))
+		return rc;
+	if (!*cur) {
+		(void)strata_remove_tree(p->vroot);
+		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
+		                        p->coldir);
+	}
+	if ((rc = store_clean_strays(p, *cur)))
+		return rc;
+	store_version_dir(p, *cur, vdir);
+	if ((rc = store_manifest_load(vdir, m)))
+		return strata_error_wrap(rc, "item %s", p->name);
+	return 0;
+}
+
 int strata_store_write(const char *root, const char *store, const char *collection,
                        const char *item, const strata_pq_table *table, const char *key_column,
                        const char *metadata_json, int overwrite, const strata_store_options *opts)
@@ -1602,17 +1623,8 @@ static int append_locked(append_ctx *c, const strata_pq_table *t, strata_store_d
 	const int64_t *k;
 	int rc;
 
-	if ((rc = store_writer_version(c->p, opts, &c->cur)))
-		return rc;
-	if (!c->cur) {
-		(void)strata_remove_tree(c->p->vroot); /* versions of a crashed first write */
-		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s",
-		                        c->p->name, c->p->coldir);
-	}
-	if ((rc = store_clean_strays(c->p, c->cur)))
-		return rc;
-	store_version_dir(c->p, c->cur, c->vdir);
-	if ((rc = store_manifest_load(c->vdir, &c->m)) || (rc = append_prepare(c, t, opts)))
+	if ((rc = store_writer_current(c->p, opts, &c->cur, c->vdir, &c->m)) ||
+	    (rc = append_prepare(c, t, opts)))
 		return rc;
 	if (t->nrows == 0)
 		return 0;
@@ -1669,13 +1681,7 @@ static int set_metadata_locked(const item_paths *p, json_t *meta, int merge,
 	vbuild b;
 	int rc;
 
-	if ((rc = store_writer_version(p, opts, &cur)))
-		return rc;
-	if (!cur)
-		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
-		                        p->coldir);
-	store_version_dir(p, cur, vdir);
-	if ((rc = store_clean_strays(p, cur)) || (rc = store_manifest_load(vdir, &m)))
+	if ((rc = store_writer_current(p, opts, &cur, vdir, &m)))
 		return rc;
 	if (merge && !(rc = store_metadata_read(vdir, &cur_meta)))
 		rc = merge_metadata(cur_meta, meta);

@@ -141,6 +141,11 @@ void store_version_dir(const item_paths *p, unsigned v, char out[STORE_PATH_MAX]
 /* The current version for a writer holding the lock; a plain PyStore
  * folder is first converted in place to version 1 (0: no item). */
 int store_writer_version(const item_paths *p, const strata_store_options *opts, unsigned *cur);
+/* For a writer holding the lock: the current version of an existing item,
+ * its folder (STORE_PATH_MAX bytes) and manifest, stray versions removed;
+ * STRATA_ENOTFOUND (crashed first-write versions removed) when missing. */
+int store_writer_current(const item_paths *p, const strata_store_options *opts, unsigned *cur,
+                         char *vdir, manifest *m);
 /* Take the item's writer lock (see strata_store_options.lock_timeout_ms). */
 int store_lock_item(const item_paths *p, int create, const strata_store_options *opts,
                     strata_file_lock *lock);

@@ -158,16 +158,8 @@ static int compact_locked(const item_paths *p, const strata_store_options *opts,
 	unsigned cur;
 	int rc;
 
-	if ((rc = store_writer_version(p, opts, &cur)))
+	if ((rc = store_writer_current(p, opts, &cur, vdir, &m)))
 		return rc;
-	if (!cur)
-		return strata_error_set(STRATA_ENOTFOUND, "item %s does not exist in %s", p->name,
-		                        p->coldir);
-	if ((rc = store_clean_strays(p, cur)))
-		return rc;
-	store_version_dir(p, cur, vdir);
-	if ((rc = store_manifest_load(vdir, &m)))
-		return strata_error_wrap(rc, "item %s", p->name);
 	*merged = count_merged(&m, part_rows_opt(opts));
 	if (*merged)
 		rc = compact_commit(p, cur, vdir, &m, opts);
