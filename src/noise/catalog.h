@@ -12,6 +12,12 @@
  *   mseed_segment     one per continuous trace segment of a file
  *   timespan          processing windows
  *   param_set         every stage's parameter set (Noiz TOML), as JSON
+ *   datachunk         one per component, timespan and datachunk parameter set
+ *   datachunk_stats   one per datachunk
+ *   qcone_result      one per datachunk and QC-one parameter set
+ *   psd_result        one per datachunk and PSD parameter set
+ *   soh_gps, soh_instrument   state-of-health samples per device
+ *   averaged_soh_gps  GPS state of health averaged per timespan and device
  *
  * docs/noise.md lists every column. Every writer upserts on the natural key
  * (ON CONFLICT DO UPDATE), so re-running a stage never duplicates rows.
