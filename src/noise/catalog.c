@@ -200,6 +200,13 @@ int noise_catalog_migrate(strata_db *db)
 	return strata_db_migrate(db, noise_migrations, NOISE_NMIGRATIONS, NULL);
 }
 
+const char *noise_project_dir(const char *project)
+{
+	if (!project)
+		project = getenv("STRATA_NOISE_PROJECT");
+	return project && *project ? project : ".";
+}
+
 int noise_catalog_url(const char *catalog, const char *project, char *out, size_t outlen)
 {
 	const char *env = getenv("STRATA_NOISE_CATALOG");
@@ -210,11 +217,7 @@ int noise_catalog_url(const char *catalog, const char *project, char *out, size_
 	if (catalog) {
 		n = snprintf(out, outlen, "%s", catalog);
 	} else {
-		if (!project)
-			project = getenv("STRATA_NOISE_PROJECT");
-		if (!project || !*project)
-			project = ".";
-		n = snprintf(out, outlen, "%s/%s", project, NOISE_CATALOG_FILE);
+		n = snprintf(out, outlen, "%s/%s", noise_project_dir(project), NOISE_CATALOG_FILE);
 	}
 	if (n < 0 || (size_t)n >= outlen)
 		return strata_error_set(STRATA_ELIMIT, "catalog path too long");

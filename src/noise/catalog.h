@@ -32,6 +32,10 @@
 /* File name of the default SQLite catalog inside the project directory. */
 #define NOISE_CATALOG_FILE "noise-catalog.db"
 
+/* The project directory: project if not NULL, else $STRATA_NOISE_PROJECT if
+ * set and not empty, else ".". */
+const char *noise_project_dir(const char *project);
+
 /*
  * The catalog URL to use: catalog when given (a path, sqlite:PATH or a
  * postgresql:// URL), else $STRATA_NOISE_CATALOG, else

@@ -1,0 +1,201 @@
+/* stage.c - selection, options and summary shared by the noise stages (see stage.h). */
+#include "noise/stage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "noise/catalog.h"
+#include "strata/cmd.h"
+#include "strata/error.h"
+
+/* Whether name is one of list[0..n-1]; an empty list holds everything. */
+static int listed(const char *const *list, size_t n, const char *name)
+{
+	if (!n)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return 1;
+	return 0;
+}
+
+int noise_selection_has_component(const noise_selection *s, const char *network,
+                                  const char *station, const char *component)
+{
+	char netsta[64];
+
+	snprintf(netsta, sizeof netsta, "%s.%s", network, station);
+	if (s->nstations && !listed(s->stations, s->nstations, station) &&
+	    !listed(s->stations, s->nstations, netsta))
+		return 0;
+	return listed(s->components, s->ncomponents, component);
+}
+
+int noise_selection_has_timespan(const noise_selection *s, strata_time start, strata_time end)
+{
+	return start >= s->start && end <= s->end;
+}
+
+int noise_processed_dir(const char *given, const char *project, char *out, size_t outlen)
+{
+	const char *env = getenv("PROCESSED_DATA_DIR");
+	char joined[PATH_MAX];
+	int n;
+
+	if (!given && env && *env)
+		given = env;
+	if (given)
+		n = snprintf(joined, sizeof joined, "%s", given);
+	else
+		n = snprintf(joined, sizeof joined, "%s/processed-data",
+		             noise_project_dir(project));
+	if (n < 0 || (size_t)n >= sizeof joined)
+		return strata_error_set(STRATA_ELIMIT, "processed-data directory path too long");
+	if (joined[0] == '/')
+		n = snprintf(out, outlen, "%s", joined);
+	else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof cwd))
+			return strata_error_set(STRATA_EIO, "current directory: %s",
+			                        strerror(errno));
+		n = snprintf(out, outlen, "%s/%s", cwd, joined);
+	}
+	if (n < 0 || (size_t)n >= outlen)
+		return strata_error_set(STRATA_ELIMIT, "processed-data directory path too long");
+	return 0;
+}
+
+int noise_params_lookup(strata_db *db, const char *kind, long long number, char id[37],
+                        char **params_json)
+{
+	strata_db_stmt *st = NULL;
+	int rc = strata_db_prepare(
+	    db, "SELECT id, params_json FROM param_set WHERE kind = ? AND number = ?", &st);
+
+	if (params_json)
+		*params_json = NULL;
+	if (!rc)
+		rc = strata_db_bind_text(st, 1, kind);
+	if (!rc)
+		rc = strata_db_bind_int64(st, 2, number);
+	if (!rc)
+		rc = strata_db_step(st);
+	if (rc == STRATA_DB_DONE)
+		rc = strata_error_set(STRATA_ENOTFOUND,
+		                      "no %s number %lld in the catalog (add it with `strata noise "
+		                      "configs add-*` first)",
+		                      kind, number);
+	else if (rc == STRATA_DB_ROW) {
+		snprintf(id, 37, "%s", strata_db_column_text(st, 0));
+		rc = 0;
+		if (params_json && !(*params_json = strdup(strata_db_column_text(st, 1))))
+			rc = strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	strata_db_finalize(st);
+	return rc;
+}
+
+void noise_stage_cli_options(noise_stage_cli *c, strata_opt *opts)
+{
+	memset(c, 0, sizeof(*c));
+	c->skip_existing = 1;
+	c->parallel = 1;
+	const strata_opt common[NOISE_STAGE_NOPTS] = {
+	    {"catalog", NULL, STRATA_OPT_VALUE, &c->catalog},
+	    {"project", NULL, STRATA_OPT_VALUE, &c->project},
+	    {"processed-data-dir", NULL, STRATA_OPT_VALUE, &c->processed_dir},
+	    {"startdate", "sd", STRATA_OPT_VALUE, &c->startdate},
+	    {"enddate", "ed", STRATA_OPT_VALUE, &c->enddate},
+	    {"params-id", "p", STRATA_OPT_VALUE, &c->params},
+	    {"batch-size", "b", STRATA_OPT_VALUE, &c->batch},
+	    {"workers", NULL, STRATA_OPT_VALUE, &c->workers},
+	    {"station", "s", STRATA_OPT_LIST, &c->stations},
+	    {"component", "c", STRATA_OPT_LIST, &c->components},
+	    {"json", NULL, STRATA_OPT_FLAG, &c->json},
+	    {"skip-existing", NULL, STRATA_OPT_FLAG, &c->skip_existing},
+	    {"parallel", NULL, STRATA_OPT_FLAG, &c->parallel},
+	    /* Noiz names -p after the parameter kind; all spellings mean the same. */
+	    {"datachunk-params-id", NULL, STRATA_OPT_VALUE, &c->params},
+	};
+	memcpy(opts, common, sizeof common);
+}
+
+/* Parse a required date option into *t. */
+static int parse_date(const char *prog, const char *opt, const char *text, strata_time *t)
+{
+	if (!text) {
+		fprintf(stderr, "%s: %s is required\n", prog, opt);
+		return STRATA_EXIT_USAGE;
+	}
+	if (strata_time_parse_iso8601(text, t) != 0) {
+		fprintf(stderr, "%s: %s expects an ISO 8601 date or time, got %s\n", prog, opt,
+		        text);
+		return STRATA_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The numeric options: -p, -b and --workers (with --no-parallel). */
+static int parse_counts(const char *prog, const noise_stage_cli *c, noise_stage_opts *o)
+{
+	long long v = 1;
+	int rc = 0;
+
+	if (c->params && (rc = strata_args_long(prog, "-p", c->params, 1, INT32_MAX, &v)))
+		return rc;
+	o->params_number = v;
+	v = 1000;
+	if (c->batch && (rc = strata_args_long(prog, "-b", c->batch, 1, 1000000, &v)))
+		return rc;
+	o->batch_size = (size_t)v;
+	v = c->parallel ? 0 : 1;
+	if (c->workers && (rc = strata_args_long(prog, "--workers", c->workers, 0, 1024, &v)))
+		return rc;
+	o->workers = (int)v;
+	return 0;
+}
+
+int noise_stage_cli_finish(const char *prog, const noise_stage_cli *c, noise_stage_opts *o,
+                           strata_db **db)
+{
+	char url[PATH_MAX + 64];
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	*db = NULL;
+	if ((rc = parse_date(prog, "-sd/--startdate", c->startdate, &o->sel.start)) ||
+	    (rc = parse_date(prog, "-ed/--enddate", c->enddate, &o->sel.end)) ||
+	    (rc = parse_counts(prog, c, o)))
+		return rc;
+	o->sel.stations = c->stations.items;
+	o->sel.nstations = c->stations.n;
+	o->sel.components = c->components.items;
+	o->sel.ncomponents = c->components.n;
+	o->skip_existing = c->skip_existing;
+	if (noise_processed_dir(c->processed_dir, c->project, o->processed_dir,
+	                        sizeof o->processed_dir) ||
+	    noise_catalog_url(c->catalog, c->project, url, sizeof url) ||
+	    noise_catalog_open(url, db)) {
+		fprintf(stderr, "%s: %s\n", prog, strata_error_message());
+		return STRATA_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+void noise_stage_summary_print(const char *what, const noise_stage_summary *s, int json,
+                               strata_db *db)
+{
+	if (json)
+		printf("{\"stage\":\"%s\",\"selected\":%zu,\"done\":%zu,\"existing\":%zu,"
+		       "\"no_data\":%zu,\"failed\":%zu}\n",
+		       what, s->selected, s->done, s->existing, s->no_data, s->failed);
+	else
+		printf(
+		    "%s: %zu selected, %zu done, %zu already there, %zu without data, %zu failed "
+		    "(catalog %s)\n",
+		    what, s->selected, s->done, s->existing, s->no_data, s->failed,
+		    strata_db_display_name(db));
+}
