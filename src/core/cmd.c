@@ -34,6 +34,16 @@ int strata_cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* Whether given names the command: equal, with '_' accepted for '-' (the
+ * spelling of Python click tools such as Noiz's add_seismic_data). */
+static int names_command(const char *name, const char *given)
+{
+	for (; *name && *given; name++, given++)
+		if (*name != *given && !(*name == '-' && *given == '_'))
+			return 0;
+	return !*name && !*given;
+}
+
 int strata_cmd_dispatch(const strata_cmd_group *group, int argc, char **argv)
 {
 	const strata_cmd *c;
@@ -49,7 +59,7 @@ int strata_cmd_dispatch(const strata_cmd_group *group, int argc, char **argv)
 		return STRATA_EXIT_OK;
 	}
 	for (c = group->commands; c->name; c++) {
-		if (strcmp(c->name, name) != 0)
+		if (!names_command(c->name, name))
 			continue;
 		if (c->planned || !c->run) {
 			fprintf(stderr, "%s %s: not available yet (%s)\n", group->prog, name,

@@ -1,9 +1,23 @@
-/* noise.c - `strata noise`: ambient seismic noise processing (Noiz in C). */
+/*
+ * noise.c - `strata noise`: ambient seismic noise processing (Noiz in C).
+ *
+ * Commands are grouped as Noiz groups them (configs, data, processing,
+ * plot); the flat catalog commands of the first release stay as aliases.
+ * Noiz's underscore spellings (add_seismic_data) work everywhere.
+ */
 #include "noise/cli.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
 
-static const strata_cmd noise_commands[] = {
+static const strata_cmd configs_commands[] = {
+    {"add-datachunk-params", NULL, "register a DatachunkParams TOML file", "issue #6"},
+    {"add-qcone-config", NULL, "register a QCOne TOML file", "issue #6"},
+    {"add-ppsd-params", NULL, "register a PPSDParams TOML file", "issue #6"},
+    {"add-params", noise_cmd_add_params, "register Noiz TOML parameter files of any kind", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const strata_cmd data_commands[] = {
     {"add-seismic-data", noise_cmd_add_seismic_data,
      "index miniSEED files (SDS archives or any tree) into the catalog", NULL},
     {"add-inventory", noise_cmd_add_inventory,
@@ -11,12 +25,71 @@ static const strata_cmd noise_commands[] = {
     {"add-component-pairs", noise_cmd_add_component_pairs,
      "make the component pairs of the catalog's components", NULL},
     {"add-timespans", noise_cmd_add_timespans, "make processing windows (Noiz's rule)", NULL},
-    {"add-params", noise_cmd_add_params, "register Noiz TOML parameter files", NULL},
-    {"datachunks", NULL, "cut, de-response and resample datachunks", "issue #6"},
-    {"qc", NULL, "quality-control datachunks (QCOne)", "issue #6"},
-    {"psd", NULL, "compute power spectral densities", "issue #6"},
-    {"crosscorrelate", NULL, "cross-correlate component pairs", "part 2"},
-    {"stack", NULL, "stack cross-correlations", "part 2"},
+    {"add-soh-dir", NULL, "read state-of-health files of a directory", "issue #6"},
+    {"add-soh-files", NULL, "read state-of-health files", "issue #6"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const strata_cmd processing_commands[] = {
+    {"prepare-datachunks", NULL, "cut, de-response and resample datachunks", "issue #6"},
+    {"calc-datachunk-stats", NULL, "statistics of datachunks", "issue #6"},
+    {"average-soh-gps", NULL, "average GPS state of health per timespan", "issue #6"},
+    {"run-qcone", NULL, "quality-control datachunks (QCOne)", "issue #6"},
+    {"run-ppsd", NULL, "power spectral densities of datachunks", "issue #6"},
+    {"run-crosscorrelations", NULL, "cross-correlate component pairs", "part 2"},
+    {"run-stacking", NULL, "stack cross-correlations", "part 2"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const strata_cmd plot_commands[] = {
+    {"average-psd", NULL, "PNG of the average PSD against frequency", "issue #6"},
+    {"spectrogram", NULL, "PNG of the PSDs over time", "issue #6"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const strata_cmd_group configs_group = {
+    "strata noise configs", "Register Noiz TOML parameter files in the catalog.", configs_commands};
+static const strata_cmd_group data_group = {
+    "strata noise data", "Index seismic data, inventories, timespans and state of health.",
+    data_commands};
+static const strata_cmd_group processing_group = {
+    "strata noise processing",
+    "Run the processing stages over the selected components and timespans.", processing_commands};
+static const strata_cmd_group plot_group = {"strata noise plot", "Plot processing results.",
+                                            plot_commands};
+
+static int run_configs(int argc, char **argv)
+{
+	return strata_cmd_dispatch(&configs_group, argc, argv);
+}
+
+static int run_data(int argc, char **argv)
+{
+	return strata_cmd_dispatch(&data_group, argc, argv);
+}
+
+static int run_processing(int argc, char **argv)
+{
+	return strata_cmd_dispatch(&processing_group, argc, argv);
+}
+
+static int run_plot(int argc, char **argv)
+{
+	return strata_cmd_dispatch(&plot_group, argc, argv);
+}
+
+static const strata_cmd noise_commands[] = {
+    {"configs", run_configs, "register parameter files (add-datachunk-params, ...)", NULL},
+    {"data", run_data, "index data (add-seismic-data, add-inventory, add-timespans, ...)", NULL},
+    {"processing", run_processing, "run stages (prepare-datachunks, run-qcone, run-ppsd, ...)",
+     NULL},
+    {"plot", run_plot, "plot results (average-psd, spectrogram)", NULL},
+    {"add-seismic-data", noise_cmd_add_seismic_data, "same as data add-seismic-data", NULL},
+    {"add-inventory", noise_cmd_add_inventory, "same as data add-inventory", NULL},
+    {"add-component-pairs", noise_cmd_add_component_pairs, "same as data add-component-pairs",
+     NULL},
+    {"add-timespans", noise_cmd_add_timespans, "same as data add-timespans", NULL},
+    {"add-params", noise_cmd_add_params, "same as configs add-params", NULL},
     {NULL, NULL, NULL, NULL},
 };
 

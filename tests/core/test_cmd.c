@@ -19,6 +19,7 @@ static int run_echo(int argc, char **argv)
 
 static const strata_cmd commands[] = {
     {"echo", run_echo, "echo the first argument", NULL},
+    {"echo-twice", run_echo, "a name with a dash", NULL},
     {"later", NULL, "not built yet", "issue #42"},
     {NULL, NULL, NULL, NULL},
 };
@@ -32,6 +33,11 @@ static void test_dispatch(void **state)
 	assert_int_equal(strata_cmd_dispatch(&group, 3, argv), 7);
 	assert_int_equal(last_argc, 2);
 	assert_string_equal(last_arg, "value");
+
+	char *underscore[] = {"test", "echo_twice", NULL};
+	char *wrong_way[] = {"test", "echo-twice_", NULL};
+	assert_int_equal(strata_cmd_dispatch(&group, 2, underscore), 7);
+	assert_int_equal(strata_cmd_dispatch(&group, 2, wrong_way), STRATA_EXIT_USAGE);
 }
 
 static void test_usage_and_errors(void **state)
@@ -47,8 +53,8 @@ static void test_usage_and_errors(void **state)
 	fclose(f);
 	assert_non_null(strstr(text, "usage: strata test <command> [options]"));
 	assert_non_null(strstr(text, "A test group."));
-	assert_non_null(strstr(text, "  echo   echo the first argument\n"));
-	assert_non_null(strstr(text, "  later  not built yet (planned: issue #42)\n"));
+	assert_non_null(strstr(text, "  echo        echo the first argument\n"));
+	assert_non_null(strstr(text, "  later       not built yet (planned: issue #42)\n"));
 	assert_int_equal(strata_cmd_dispatch(&group, 2, help), STRATA_EXIT_OK);
 	assert_int_equal(strata_cmd_dispatch(&group, 1, none), STRATA_EXIT_USAGE);
 	assert_int_equal(strata_cmd_dispatch(&group, 2, unknown), STRATA_EXIT_USAGE);
