@@ -10,9 +10,23 @@
 #include "strata/cmd.h"
 
 static const strata_cmd configs_commands[] = {
-    {"add-datachunk-params", NULL, "register a DatachunkParams TOML file", "issue #6"},
-    {"add-qcone-config", NULL, "register a QCOne TOML file", "issue #6"},
-    {"add-ppsd-params", NULL, "register a PPSDParams TOML file", "issue #6"},
+    {"add-datachunk-params", noise_cmd_configs_add, "register a DatachunkParams TOML file", NULL},
+    {"add-processed-datachunk-params", noise_cmd_configs_add,
+     "register a ProcessedDatachunkParams TOML file", NULL},
+    {"add-crosscorrelation-cartesian-params", noise_cmd_configs_add,
+     "register a CrosscorrelationCartesianParams TOML file", NULL},
+    {"add-crosscorrelation-cylindrical-params", noise_cmd_configs_add,
+     "register a CrosscorrelationCylindricalParams TOML file", NULL},
+    {"add-beamforming-params", noise_cmd_configs_add, "register a BeamformingParams TOML file",
+     NULL},
+    {"add-ppsd-params", noise_cmd_configs_add, "register a PPSDParams TOML file", NULL},
+    {"add-event-detection-params", noise_cmd_configs_add,
+     "register an EventDetectionParams TOML file", NULL},
+    {"add-event-confirmation-params", noise_cmd_configs_add,
+     "register an EventConfirmationParams TOML file", NULL},
+    {"add-qcone-config", noise_cmd_configs_add, "register a QCOne TOML file", NULL},
+    {"add-qctwo-config", noise_cmd_configs_add, "register a QCTwo TOML file", NULL},
+    {"add-stacking-schema", noise_cmd_configs_add, "register a StackingSchema TOML file", NULL},
     {"add-params", noise_cmd_add_params, "register Noiz TOML parameter files of any kind", NULL},
     {NULL, NULL, NULL, NULL},
 };

@@ -2,7 +2,8 @@
 # `strata noise` catalog commands end to end: add-seismic-data on the shared
 # data (re-run is a no-op), add-inventory with component pairs checked
 # against an independent Python reference of Noiz's rules, add-timespans,
-# add-params on Noiz's example files, bad input, and two concurrent
+# add-params on Noiz's example files, Noiz's spellings of the data commands
+# and every configs add-<kind> on its example files, bad input, and two concurrent
 # add-seismic-data runs that neither lose nor duplicate rows (SQLite, and
 # PostgreSQL when STRATA_TEST_PG_URL is set).
 set -u
@@ -93,6 +94,76 @@ printf '[DatachunkParams]\nsampling_rate = 24\nsampling_rat = 1\n' >"$tmp/typo.t
 run N add-params "$tmp/typo.toml"
 expect_status 1
 expect_one_line_error "typo.toml:3: DatachunkParams.sampling_rat: unknown key"
+
+# --- Noiz's spellings ----------------------------------------------------------------
+run N data add_seismic_data "$data/noisepy" -fp '*LHZ*' --no_parallel --json
+expect_status 0
+expect_stdout_contains '"files":4,'
+run N data add-seismic-data "$data/noisepy" --filename_pattern '*LHZ*' --parallel --json
+expect_stdout_contains '"files":4,"indexed":0,'
+run N data add_seismic_data "$data/noisepy" -fp '*LHZ*' --bogus
+expect_status 2
+expect_one_line_error "strata noise add_seismic_data: unknown option --bogus"
+run N data add_inventory -t stationxml --cp_optimization "$data/noisepy/CI_CCA.xml"
+expect_status 0
+expect_stdout_contains "1 stations"
+run N data add-inventory --filetype dataless "$data/noisepy/CI_CCA.xml"
+expect_status 2
+expect_one_line_error "stationxml only"
+run N data add_timespans -sd 2022-01-02 -ed 2022-01-03 --window_length 1800 --add_to_db
+expect_status 0
+expect_stdout_is '48 timespans (0 new)\n'
+run N data add-timespans --startdate 2022-01-02 --enddate 2022-01-03 -wl 1800 -wo 600 --generate_over_midnight --no-bulk-insert
+expect_stdout_is '72 timespans (0 new)\n'
+run N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wo 600
+expect_status 2
+expect_one_line_error "-wl/--window-length"
+expect_sql "SELECT COUNT(*) FROM timespan" 96
+
+# --- configs add-<kind>: every example through its own command ----------------------------
+cfg="$tmp/configs.db"
+ex="$data/noiz/config_examples"
+C() { "$STRATA" noise configs "$@" --catalog "$cfg"; }
+# add_config COMMAND FILE KIND NUMBER: the file registers as KIND number NUMBER.
+add_config() {
+	run C "$1" -f "$ex/$2" --add_to_db
+	expect_status 0
+	expect_stdout_contains "$ex/$2: $3 $4 ("
+}
+add_config add-datachunk-params datachunk_params.toml DatachunkParams 1
+add_config add_processed_datachunk_params processed_datachunk_params.toml ProcessedDatachunkParams 1
+add_config add-crosscorrelation-cartesian-params crosscorrelation_cartesian_params.toml CrosscorrelationCartesianParams 1
+add_config add_crosscorrelation_cartesian_params crosscorrelation_params.toml CrosscorrelationCartesianParams 1
+add_config add-crosscorrelation-cylindrical-params crosscorrelation_cylindrical_param.toml CrosscorrelationCylindricalParams 1
+add_config add_beamforming_params beamforming_params.toml BeamformingParams 1
+add_config add-ppsd-params ppsd_params.toml PPSDParams 1
+add_config add_ppsd_params ppsd_params_resampled.toml PPSDParams 2
+add_config add-qcone-config QCOneConfig.toml QCOne 1
+add_config add_qcone_config QCOneConfig_without_rejected_times.toml QCOne 2
+add_config add-qctwo-config QCTwoConfig.toml QCTwo 1
+add_config add_stacking_schema stacking_schema.toml StackingSchema 1
+run C add-datachunk-params -f "$ex/datachunk_params.toml" --json
+expect_stdout_contains '"kind":"DatachunkParams","number":1,'
+expect_stdout_contains '"created":false}'
+got=$(sql "$cfg" "SELECT COUNT(*) FROM param_set")
+if [ "$got" = 11 ]; then pass; else fail "param_set rows after configs: $got, expected 11"; fi
+run C add-qcone-config -f "$ex/datachunk_params.toml"
+expect_status 1
+expect_one_line_error "strata noise add-qcone-config:" "datachunk_params.toml" "[DatachunkParams], expected [QCOne]"
+run C add-event-detection-params --filepath "$ex/ppsd_params.toml"
+expect_status 1
+expect_one_line_error "[PPSDParams], expected [EventDetectionParams]"
+run C add_datachunk_params -f "$tmp/typo.toml"
+expect_status 1
+expect_one_line_error "typo.toml:3: DatachunkParams.sampling_rat: unknown key"
+run C add-datachunk-params
+expect_status 2
+expect_one_line_error "-f/--filepath FILE is required"
+run "$STRATA" noise configs add-datachunk-params -f
+expect_status 2
+run C add-datachunk-params --help
+expect_status 0
+expect_stdout_contains "[DatachunkParams] files"
 
 # --- two concurrent runs -----------------------------------------------------------
 mkdir -p "$tmp/tree/a" "$tmp/tree/b"
