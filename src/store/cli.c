@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "parquet.h"
 
+#include "strata/args.h"
 #include "strata/buf.h"
 #include "strata/cmd.h"
 #include "strata/error.h"
@@ -41,7 +42,7 @@ typedef struct cli_args {
 	const char *key, *metadata, *dup, *columns, *start, *end, *format, *head, *tail, *filter;
 	const char *snapshot, *filter_json, *output, *input_format, *lock_timeout, *part_rows;
 	const char *row_group_rows, *key2, *tz;
-	const char *filters[MAX_FILTERS]; /* every --filter, in order */
+	const char *filters[STRATA_ARGS_LIST_MAX]; /* every --filter, in order */
 	size_t nfilters;
 	const char *zones[2 * MAX_FILTERS + 1]; /* every --tz as (column, zone) pairs */
 	char zone_names[MAX_FILTERS][256];
@@ -67,25 +68,6 @@ static int fail(const cli_args *a)
 {
 	fprintf(stderr, "strata store %s: %s\n", a->cmd, strata_error_message());
 	return STRATA_EXIT_FAILURE;
-}
-
-/* The field of a that option name (without "--") sets, or NULL. */
-static const char **value_slot(cli_args *a, const char *name)
-{
-	static const char *const names[] = {
-	    "root",     "key",         "metadata",       "duplicates",   "columns",
-	    "start",    "end",         "format",         "head",         "tail",
-	    "snapshot", "filter-json", "output",         "input-format", "lock-timeout",
-	    "filter",   "part-rows",   "row-group-rows", "key2",         "tz"};
-	const char **slots[] = {
-	    &a->root,     &a->key,         &a->metadata,       &a->dup,          &a->columns,
-	    &a->start,    &a->end,         &a->format,         &a->head,         &a->tail,
-	    &a->snapshot, &a->filter_json, &a->output,         &a->input_format, &a->lock_timeout,
-	    &a->filter,   &a->part_rows,   &a->row_group_rows, &a->key2,         &a->tz};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i]))
-			return slots[i];
-	return NULL;
 }
 
 /* Whether option name is in the comma-separated list allowed. */
@@ -116,44 +98,69 @@ static int add_zone(cli_args *a, const char *arg)
 	return 0;
 }
 
-/* Parse argv[1..] into a: options in allowed (plus --root), at most maxpos
+/* Number of options store_options() knows. */
+#define STORE_NOPTS 23
+
+/* Fill opts with the options of allowed (plus --root) writing into *a and
+ * the lists filters and zones; returns how many. */
+static size_t store_options(cli_args *a, strata_opt_list *filters, strata_opt_list *zones,
+                            const char *allowed, strata_opt *opts)
+{
+	const strata_opt all[STORE_NOPTS] = {
+	    {"root", NULL, STRATA_OPT_VALUE, &a->root},
+	    {"key", NULL, STRATA_OPT_VALUE, &a->key},
+	    {"metadata", NULL, STRATA_OPT_VALUE, &a->metadata},
+	    {"duplicates", NULL, STRATA_OPT_VALUE, &a->dup},
+	    {"columns", NULL, STRATA_OPT_VALUE, &a->columns},
+	    {"start", NULL, STRATA_OPT_VALUE, &a->start},
+	    {"end", NULL, STRATA_OPT_VALUE, &a->end},
+	    {"format", NULL, STRATA_OPT_VALUE, &a->format},
+	    {"head", NULL, STRATA_OPT_VALUE, &a->head},
+	    {"tail", NULL, STRATA_OPT_VALUE, &a->tail},
+	    {"snapshot", NULL, STRATA_OPT_VALUE, &a->snapshot},
+	    {"filter-json", NULL, STRATA_OPT_VALUE, &a->filter_json},
+	    {"output", NULL, STRATA_OPT_VALUE, &a->output},
+	    {"input-format", NULL, STRATA_OPT_VALUE, &a->input_format},
+	    {"lock-timeout", NULL, STRATA_OPT_VALUE, &a->lock_timeout},
+	    {"filter", NULL, STRATA_OPT_LIST, filters},
+	    {"part-rows", NULL, STRATA_OPT_VALUE, &a->part_rows},
+	    {"row-group-rows", NULL, STRATA_OPT_VALUE, &a->row_group_rows},
+	    {"key2", NULL, STRATA_OPT_VALUE, &a->key2},
+	    {"tz", NULL, STRATA_OPT_LIST, zones},
+	    {"overwrite", NULL, STRATA_OPT_FLAG, &a->overwrite},
+	    {"json", NULL, STRATA_OPT_FLAG, &a->json},
+	    {"stats", NULL, STRATA_OPT_FLAG, &a->stats},
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < STORE_NOPTS; i++)
+		if (!strcmp(all[i].name, "root") || allowed_opt(allowed, all[i].name))
+			opts[n++] = all[i];
+	return n;
+}
+
+/* Parse argv[1..] into a: options in allowed (plus --root), minpos..maxpos
  * positional arguments. Returns 0 or an exit status. */
 static int parse_args(int argc, char **argv, const char *allowed, size_t minpos, size_t maxpos,
                       cli_args *a)
 {
+	strata_opt opts[STORE_NOPTS];
+	strata_opt_list filters = {0}, zones = {0};
+	char prog[96];
+	int rc;
+
 	memset(a, 0, sizeof(*a));
 	a->cmd = argv[0];
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
-			if (a->npos == maxpos)
-				return usage_error(a->cmd, "unexpected argument", arg);
-			a->pos[a->npos++] = arg;
-			continue;
-		}
-		const char *name = arg + 2;
-		if (!strcmp(name, "root") || allowed_opt(allowed, name)) {
-			const char **slot = value_slot(a, name);
-			if (!slot) {
-				*(!strcmp(name, "json")    ? &a->json
-				  : !strcmp(name, "stats") ? &a->stats
-				                           : &a->overwrite) = 1;
-				continue;
-			}
-			if (i + 1 == argc)
-				return usage_error(a->cmd, "missing value for", arg);
-			*slot = argv[++i];
-			if (slot == &a->filter && a->nfilters == MAX_FILTERS)
-				return usage_error(a->cmd, "too many --filter options", NULL);
-			if (slot == &a->filter)
-				a->filters[a->nfilters++] = *slot;
-			if (slot == &a->tz && add_zone(a, *slot))
-				return usage_error(
-				    a->cmd, "--tz needs COLUMN=ZONE (at most 64), not", *slot);
-			continue;
-		}
-		return usage_error(a->cmd, "unknown option", arg);
-	}
+	snprintf(prog, sizeof prog, "strata store %s", a->cmd);
+	size_t nopts = store_options(a, &filters, &zones, allowed, opts);
+	if ((rc = strata_args_parse(prog, argc, argv, opts, nopts, a->pos, maxpos, &a->npos)))
+		return rc;
+	for (size_t i = 0; i < filters.n; i++)
+		a->filters[a->nfilters++] = a->filter = filters.items[i];
+	for (size_t i = 0; i < zones.n; i++)
+		if (add_zone(a, zones.items[i]))
+			return usage_error(a->cmd, "--tz needs COLUMN=ZONE (at most 64), not",
+			                   zones.items[i]);
 	if (a->npos < minpos)
 		return usage_error(a->cmd, "missing argument; see --help", NULL);
 	if (a->root) {
