@@ -1,0 +1,183 @@
+#!/bin/sh
+# pipeline.sh - Noiz's pipeline end to end on the real CI.CCA / CI.HEC day
+# (2022-01-02, BHN, 40 Hz), with Noiz's command spellings, on SQLite and on
+# PostgreSQL (a fresh schema under $STRATA_TEST_PG_URL; skipped without it,
+# failed under CI): ingest, inventory, 1800 s timespans, parameter files,
+# datachunks, statistics, QC-one and PSDs, then the two plots. Checks exact
+# row counts, that both backends give the same counts and byte-identical
+# chunk files, and that re-running every stage (with and without
+# --skip-existing) changes no count. A stage not built yet in this tree is
+# reported and its counts expected to be 0.
+set -u
+STRATA="${STRATA:?set STRATA to the strata binary}"
+. "$(dirname "$0")/../lib.sh"
+require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
+src="${STRATA_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+seismic=$(cd "$(testdata seismic)" && pwd)
+examples="$seismic/noiz/config_examples"
+
+tmp=$(mktemp -d /tmp/strata-noise-pipeline-XXXXXX)
+schema=""
+cleanup() {
+	if [ -n "$schema" ]; then
+		psql -q "$STRATA_TEST_PG_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+unset STRATA_NOISE_PROJECT
+dates="-sd 2022-01-02 -ed 2022-01-03"
+
+# built GROUP COMMAND: whether this tree has the command (not a placeholder).
+built() {
+	"$STRATA" noise "$1" "$2" --help >/dev/null 2>&1
+}
+for s in prepare-datachunks calc-datachunk-stats run-qcone run-ppsd; do
+	built processing $s || echo "NOTE: processing $s not built yet: its rows are expected to be 0"
+done
+for s in average-psd spectrogram; do
+	built plot $s || echo "NOTE: plot $s not built yet"
+done
+
+# N ARGS...: strata noise on the current backend ($STRATA_NOISE_CATALOG and
+# $PROCESSED_DATA_DIR are set by pipeline()).
+N() { run "$STRATA" noise "$@"; }
+
+# stages [OPTION]: every processing stage over the day (the OPTION, e.g.
+# --no-skip-existing, given to each), expecting exit status 0.
+stages() {
+	for s in prepare_datachunks calc_datachunk_stats run_qcone run_ppsd; do
+		built processing "$s" || continue
+		# shellcheck disable=SC2086 # $dates is two options
+		N processing "$s" $dates -p 1 "$@"
+		expect_status 0
+	done
+}
+
+# pipeline: the whole pipeline on the current backend.
+pipeline() {
+	N data add_seismic_data "$seismic/noisepy" -fp '*BHN*'
+	expect_status 0
+	expect_stdout_contains "2 files: 2 indexed"
+	N data add_inventory "$seismic/noisepy/CI_CCA.xml" "$seismic/noisepy/CI_HEC.xml"
+	expect_status 0
+	# shellcheck disable=SC2086
+	N data add_timespans $dates -wl 1800
+	expect_stdout_is '48 timespans (48 new)\n'
+	N configs add_datachunk_params -f "$examples/datachunk_params.toml" --add_to_db
+	expect_status 0
+	N configs add_qcone_config -f "$src/demo/noise/qcone_2022.toml" --add_to_db
+	expect_status 0
+	N configs add_ppsd_params -f "$examples/ppsd_params.toml" --add_to_db
+	expect_status 0
+	stages
+	if built plot average-psd; then
+		# shellcheck disable=SC2086
+		N plot average_psd $dates -p 1 -pp "$PROCESSED_DATA_DIR/average_psd.png"
+		expect_status 0
+		if [ -s "$PROCESSED_DATA_DIR/average_psd.png" ]; then pass; else fail "no average_psd.png"; fi
+	fi
+	if built plot spectrogram; then
+		# shellcheck disable=SC2086
+		N plot spectrogram $dates -p 1 -pp "$PROCESSED_DATA_DIR/spectrograms"
+		expect_status 0
+		n=$(find "$PROCESSED_DATA_DIR/spectrograms" -name '*.png' 2>/dev/null | wc -l)
+		if [ "$n" -ge 1 ]; then pass; else fail "no spectrogram PNG"; fi
+	fi
+}
+
+COUNTS="SELECT (SELECT COUNT(*) FROM mseed_segment) || '/' || (SELECT COUNT(*) FROM component)
+ || '/' || (SELECT COUNT(*) FROM component_pair) || '/' || (SELECT COUNT(*) FROM timespan)
+ || '/' || (SELECT COUNT(*) FROM param_set) || ' dc=' || (SELECT COUNT(*) FROM datachunk)
+ || ' stats=' || (SELECT COUNT(*) FROM datachunk_stats)
+ || ' qc=' || (SELECT COUNT(*) FROM qcone_result)
+ || ' passed=' || (SELECT COALESCE(SUM(passed), 0) FROM qcone_result)
+ || ' psd=' || (SELECT COUNT(*) FROM psd_result)"
+# The chunk files in a fixed order (station, component, window start).
+CHUNKS="SELECT d.filepath FROM datachunk d JOIN component c ON c.id = d.component_id
+ JOIN timespan t ON t.id = d.timespan_id ORDER BY c.station, c.component, t.starttime_ns"
+
+# query SQL: every row's first column, one a line, on the current backend.
+query() {
+	case "$STRATA_NOISE_CATALOG" in
+	postgresql:*)
+		psql -qtA "$STRATA_TEST_PG_URL" -c "SET search_path = $schema; $1" | sed '/^SET$/d; /^$/d'
+		;;
+	*)
+		python3 -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$STRATA_NOISE_CATALOG" "$1"
+		;;
+	esac
+}
+
+# The counts expected: everything of a full run whose stage is built.
+exp_dc=0 exp_stats=0 exp_qc=0 exp_passed=0 exp_psd=0
+built processing prepare-datachunks && exp_dc=96
+built processing calc-datachunk-stats && exp_stats=$exp_dc
+built processing run-qcone && exp_qc=$exp_dc
+# 96 chunks less CI.HEC N's windows touching the rejected 06:00-09:00
+# (demo/noise/qcone_2022.toml): 05:30-06:00 ... 09:00-09:30, edges inclusive.
+[ "$exp_qc" -gt 0 ] && exp_passed=$((exp_qc - 8))
+built processing run-ppsd && exp_psd=$exp_dc
+expected="2/2/3/48/3 dc=$exp_dc stats=$exp_stats qc=$exp_qc passed=$exp_passed psd=$exp_psd"
+
+# check_backend NAME: the counts are the expected ones, stay so when every
+# stage runs again (skipping existing results, then recomputing them), and
+# the chunk files are listed in $tmp/NAME.chunks.
+check_backend() {
+	CURRENT="$1: counts after the pipeline"
+	got=$(query "$COUNTS")
+	if [ "$got" = "$expected" ]; then pass; else fail "got $got, expected $expected"; fi
+	stages
+	stages --no-skip-existing
+	CURRENT="$1: counts after re-running every stage twice"
+	again=$(query "$COUNTS")
+	if [ "$again" = "$got" ]; then pass; else fail "got $again, first run $got"; fi
+	query "$CHUNKS" >"$tmp/$1.chunks"
+	n=$(wc -l <"$tmp/$1.chunks")
+	if [ "$n" -eq "$exp_dc" ]; then pass; else fail "$n chunk files listed, expected $exp_dc"; fi
+	while read -r f; do
+		[ -s "$f" ] || { fail "chunk file $f missing or empty"; break; }
+	done <"$tmp/$1.chunks"
+}
+
+# --- SQLite ---------------------------------------------------------------------
+STRATA_NOISE_CATALOG="$tmp/sqlite.db"
+PROCESSED_DATA_DIR="$tmp/sqlite-processed"
+export STRATA_NOISE_CATALOG PROCESSED_DATA_DIR
+pipeline
+check_backend sqlite
+sqlite_counts=$got
+
+# --- PostgreSQL -----------------------------------------------------------------
+if [ -z "${STRATA_TEST_PG_URL:-}" ] || ! command -v psql >/dev/null; then
+	if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+		fail "STRATA_TEST_PG_URL or psql missing under CI"
+	else
+		echo "SKIPPED: the pipeline on PostgreSQL (STRATA_TEST_PG_URL not set)"
+	fi
+	finish
+	exit $?
+fi
+schema="noise_pipeline_$$"
+psql -q "$STRATA_TEST_PG_URL" -c "CREATE SCHEMA $schema" >/dev/null || {
+	fail "cannot create schema $schema"
+	finish
+	exit 1
+}
+case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
+STRATA_NOISE_CATALOG="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$schema"
+PROCESSED_DATA_DIR="$tmp/pg-processed"
+pipeline
+check_backend pg
+CURRENT="SQLite and PostgreSQL give the same counts"
+if [ "$got" = "$sqlite_counts" ]; then pass; else fail "PostgreSQL $got, SQLite $sqlite_counts"; fi
+# shellcheck disable=SC2034 # read by fail in lib.sh
+CURRENT="SQLite and PostgreSQL give identical chunk files"
+paste "$tmp/sqlite.chunks" "$tmp/pg.chunks" >"$tmp/pairs"
+differ=0
+while read -r a b; do
+	cmp -s "$a" "$b" || differ=$((differ + 1))
+done <"$tmp/pairs"
+if [ "$differ" -eq 0 ]; then pass; else fail "$differ chunk files differ"; fi
+finish
