@@ -81,11 +81,9 @@ int dsp_cosine_taper(size_t npts, double p, int halfcosine, double *w)
 	return 0;
 }
 
-/* One side of Trace.taper: the 2*wlen+1-point window of the taper type. */
-static int taper_sides(enum dsp_taper_type type, size_t wlen, double *w)
+/* Trace.taper's window of m points (2*wlen+1, or 2*wlen when that is the trace). */
+static int taper_sides(enum dsp_taper_type type, size_t m, double *w)
 {
-	size_t m = 2 * wlen + 1;
-
 	if (type == DSP_TAPER_COSINE)
 		return dsp_cosine_taper(m, 1.0, 1, w);
 	for (size_t k = 0; k < m; k++) /* scipy hann(M), symmetric */
@@ -96,7 +94,7 @@ static int taper_sides(enum dsp_taper_type type, size_t wlen, double *w)
 int dsp_taper(double *x, size_t n, double fs, double max_percentage, double max_length,
               enum dsp_taper_type type, enum dsp_taper_side side)
 {
-	size_t wlen = n / 2;
+	size_t wlen = n / 2, m;
 	double *w;
 	int rc;
 
@@ -105,16 +103,17 @@ int dsp_taper(double *x, size_t n, double fs, double max_percentage, double max_
 	if (max_length >= 0.0 && (size_t)(max_length * fs) < wlen)
 		wlen = (size_t)(max_length * fs);
 	if (wlen == 0)
-		return 0; /* the 1-point window multiplies nothing */
-	w = calloc(2 * wlen + 1, sizeof(*w));
+		return 0;                     /* the 1-point window multiplies nothing */
+	m = 2 * wlen == n ? n : 2 * wlen + 1; /* ObsPy 1.4: the whole trace in one window */
+	w = calloc(m, sizeof(*w));
 	if (!w)
-		return strata_error_set(STRATA_ENOMEM, "taper: %zu samples", 2 * wlen + 1);
-	rc = taper_sides(type, wlen, w);
+		return strata_error_set(STRATA_ENOMEM, "taper: %zu samples", m);
+	rc = taper_sides(type, m, w);
 	for (size_t k = 0; rc == 0 && k < wlen; k++) {
 		if (side != DSP_SIDE_RIGHT)
 			x[k] *= w[k];
 		if (side != DSP_SIDE_LEFT)
-			x[n - wlen + k] *= w[wlen + 1 + k];
+			x[n - wlen + k] *= w[m - wlen + k];
 	}
 	free(w);
 	return rc;

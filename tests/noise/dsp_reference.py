@@ -64,10 +64,11 @@ def taper(x, fs, max_percentage, max_length, ttype, side):
         halves.append(int(max_length * fs))
     halves.append(int(npts / 2))
     wlen = min(halves)
+    m = 2 * wlen if 2 * wlen == npts else 2 * wlen + 1  # ObsPy 1.4.2
     if ttype == "cosine":
-        sides = cosine_taper(2 * wlen + 1, p=1.0)
+        sides = cosine_taper(m, p=1.0)
     else:
-        sides = hann(2 * wlen + 1)
+        sides = hann(m)
     if side == "left":
         t = np.hstack((sides[:wlen], np.ones(npts - wlen)))
     elif side == "right":

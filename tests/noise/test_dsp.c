@@ -130,8 +130,10 @@ static void test_taper(void **state)
 	check_taper(43200, 24.0, 0.05, 5.0, DSP_TAPER_HANN, DSP_SIDE_BOTH); /* 120 samples */
 	check_taper(1001, 10.0, 0.1, -1, DSP_TAPER_COSINE, DSP_SIDE_BOTH);
 	check_taper(1000, 10.0, 0.2, 3.0, DSP_TAPER_HANN, DSP_SIDE_LEFT);
-	check_taper(999, 10.0, 0.7, -1, DSP_TAPER_COSINE, DSP_SIDE_RIGHT); /* clipped to N//2 */
-	check_taper(17, 1.0, 0.01, -1, DSP_TAPER_HANN, DSP_SIDE_BOTH);     /* zero length */
+	check_taper(999, 10.0, 0.7, -1, DSP_TAPER_COSINE, DSP_SIDE_RIGHT);   /* clipped to N//2 */
+	check_taper(17, 1.0, 0.01, -1, DSP_TAPER_HANN, DSP_SIDE_BOTH);       /* zero length */
+	check_taper(1000, 40.0, 10.0, 5.0, DSP_TAPER_COSINE, DSP_SIDE_BOTH); /* 2*wlen == npts */
+	check_taper(1000, 40.0, 10.0, -1, DSP_TAPER_HANN, DSP_SIDE_RIGHT);
 }
 
 static void check_filter(const char *kind, size_t n, double fs, double f1, double f2, int corners,
