@@ -41,6 +41,11 @@ void strata_db_close(strata_db *db);
 
 strata_db_backend strata_db_backend_of(const strata_db *db);
 
+/* The backend of the connection a statement belongs to. On PostgreSQL a
+ * column's text (strata_db_column_text) is the server's own rendering of the
+ * value: exact for numbers (shortest round-trip for DOUBLE PRECISION). */
+strata_db_backend strata_db_stmt_backend(const strata_db_stmt *st);
+
 /* The URL with any password replaced by "***", for logs and messages. */
 const char *strata_db_display_name(const strata_db *db);
 

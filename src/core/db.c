@@ -351,6 +351,11 @@ strata_db_backend strata_db_backend_of(const strata_db *db)
 	return db->backend;
 }
 
+strata_db_backend strata_db_stmt_backend(const strata_db_stmt *st)
+{
+	return st->db->backend;
+}
+
 const char *strata_db_display_name(const strata_db *db)
 {
 	return db ? db->display : "(no database)";

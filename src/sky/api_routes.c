@@ -215,14 +215,13 @@ static int q_prepare(api_req *r, api_query *q, strata_db_stmt **st)
 	return rc;
 }
 
-/* Finish a list: order, page, run, and answer {items, limit, offset, count,
- * has_more}. */
-static int q_list(api_req *r, api_query *q, const sky_col *cols, int ncols, const char *order,
-                  int64_t limit, int64_t offset)
+/* Finish a list: order, page and run q, writing {items, limit, offset,
+ * count, has_more} into out; *n gets the number of items. */
+static int q_page(api_req *r, api_query *q, const sky_col *cols, int ncols, const char *order,
+                  int64_t limit, int64_t offset, strata_buf *out, int *n)
 {
-	strata_buf out = STRATA_BUF_INIT;
 	strata_db_stmt *st;
-	int n, more, rc;
+	int more, rc;
 
 	strata_buf_printf(&q->sql, " ORDER BY %s LIMIT ? OFFSET ?", order);
 	q_int(q, limit + 1);
@@ -231,15 +230,25 @@ static int q_list(api_req *r, api_query *q, const sky_col *cols, int ncols, cons
 	strata_buf_free(&q->sql);
 	if (rc)
 		return rc;
-	strata_buf_grow(&out, (size_t)limit * 768 + 128);
-	strata_buf_puts(&out, "{\"items\":");
-	if ((rc = api_rows(st, cols, ncols, &out, (int)limit, &n, &more))) {
-		strata_buf_free(&out);
+	strata_buf_grow(out, (size_t)(limit < 100 ? limit : 100) * 640 + 128);
+	strata_buf_puts(out, "{\"items\":");
+	if ((rc = api_rows(st, cols, ncols, out, (int)limit, n, &more))) {
+		strata_buf_free(out);
 		return rc;
 	}
-	strata_buf_printf(&out, ",\"limit\":%lld,\"offset\":%lld,\"count\":%d,\"has_more\":%s}",
-	                  (long long)limit, (long long)offset, n, more ? "true" : "false");
-	return api_json(r, 200, &out);
+	strata_buf_printf(out, ",\"limit\":%lld,\"offset\":%lld,\"count\":%d,\"has_more\":%s}",
+	                  (long long)limit, (long long)offset, *n, more ? "true" : "false");
+	return 0;
+}
+
+/* Finish a list (q_page) and answer it. */
+static int q_list(api_req *r, api_query *q, const sky_col *cols, int ncols, const char *order,
+                  int64_t limit, int64_t offset)
+{
+	strata_buf out = STRATA_BUF_INIT;
+	int n, rc = q_page(r, q, cols, ncols, order, limit, offset, &out, &n);
+
+	return rc ? rc : api_json(r, 200, &out);
 }
 
 /* One row by id (text or integer parameter 0) as a JSON object, or 404. */
@@ -826,18 +835,25 @@ static int lightcurve_query(api_req *r, api_query *q, int64_t id)
 
 static int h_lightcurve(api_req *r)
 {
+	strata_buf out = STRATA_BUF_INIT;
 	api_query q;
 	int64_t id, limit = 1000, offset = 0;
-	int rc;
+	int rc, n;
 
 	if (api_param_id(r, 0, &id) || api_query_int(r, "limit", 1, 10000, &limit) < 0 ||
 	    api_query_int(r, "offset", 0, INT64_C(1) << 40, &offset) < 0)
 		return 0;
-	if ((rc = source_exists(r, id)))
-		return rc > 0 ? 0 : rc;
 	if (lightcurve_query(r, &q, id))
 		return 0;
-	return q_list(r, &q, COLS(phot_cols), "mjd, id", limit, offset);
+	/* One round trip when there are points; only an empty page asks
+	 * whether the source exists (404) or just has none in the range. */
+	if ((rc = q_page(r, &q, COLS(phot_cols), "mjd, id", limit, offset, &out, &n)))
+		return rc;
+	if (!n && (rc = source_exists(r, id))) {
+		strata_buf_free(&out);
+		return rc > 0 ? 0 : rc;
+	}
+	return api_json(r, 200, &out);
 }
 
 #define VAR_MAX_POINTS 100000

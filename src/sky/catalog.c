@@ -265,16 +265,58 @@ static int json_number(strata_buf *out, double v)
 	return strata_buf_json_double(out, v);
 }
 
-/* Append one column's value as JSON. */
-static int json_value(strata_buf *out, strata_db_stmt *st, int i, char type)
+/* Length of the plain JSON number at s (-?(0|[1-9][0-9]*)(.[0-9]+)?, no
+ * exponent; decimals only when fraction) when s is exactly that, else 0. */
+static size_t plain_number_len(const char *s, int fraction)
+{
+	const char *p = s + (*s == '-');
+
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
+			p++;
+	else
+		return 0;
+	if (fraction && *p == '.' && p[1] >= '0' && p[1] <= '9')
+		for (p++; *p >= '0' && *p <= '9';)
+			p++;
+	return *p ? 0 : (size_t)(p - s);
+}
+
+/* Append a PostgreSQL number column's text as it came (the server's exact,
+ * shortest rendering) when it is a plain JSON number; 1 when done, 0 when the
+ * caller must convert it (exponents, NaN, Infinity). */
+static int pg_number_as_is(strata_buf *out, strata_db_stmt *st, int i, int fraction, int *rc)
+{
+	const char *t = strata_db_column_text(st, i);
+	size_t n = t ? plain_number_len(t, fraction) : 0;
+
+	if (!n)
+		return 0;
+	*rc = strata_buf_append(out, t, n);
+	return 1;
+}
+
+/* Append one column's value as JSON; pg: the statement is PostgreSQL's,
+ * whose numbers arrive as exact text and are copied rather than parsed and
+ * written again. */
+static int json_value(strata_buf *out, strata_db_stmt *st, int i, char type, int pg)
 {
 	const char *t;
+	int rc;
 
 	if (strata_db_column_is_null(st, i))
 		return strata_buf_append(out, "null", 4);
 	switch (type) {
-	case 'i': return append_int(out, strata_db_column_int64(st, i));
-	case 'd': return json_number(out, strata_db_column_double(st, i));
+	case 'i':
+		if (pg && pg_number_as_is(out, st, i, 0, &rc))
+			return rc;
+		return append_int(out, strata_db_column_int64(st, i));
+	case 'd':
+		if (pg && pg_number_as_is(out, st, i, 1, &rc))
+			return rc;
+		return json_number(out, strata_db_column_double(st, i));
 	case 'b':
 		return strata_db_column_int64(st, i) ? strata_buf_append(out, "true", 4)
 		                                     : strata_buf_append(out, "false", 5);
@@ -288,6 +330,7 @@ static int json_value(strata_buf *out, strata_db_stmt *st, int i, char type)
 /* The names are plain identifiers: copied without escaping. */
 int sky_json_row(strata_buf *out, strata_db_stmt *st, const sky_col *cols, int n)
 {
+	int pg = strata_db_stmt_backend(st) == STRATA_DB_POSTGRES;
 	int rc = strata_buf_grow(out, 64 * (size_t)n);
 
 	if (!rc)
@@ -304,7 +347,7 @@ int sky_json_row(strata_buf *out, strata_db_stmt *st, const sky_col *cols, int n
 		out->data[out->len++] = '"';
 		out->data[out->len++] = ':';
 		out->data[out->len] = 0;
-		rc = json_value(out, st, i, cols[i].type);
+		rc = json_value(out, st, i, cols[i].type, pg);
 	}
 	return rc ? rc : strata_buf_putc(out, '}');
 }
