@@ -6,6 +6,7 @@
  * Noiz's underscore spellings (add_seismic_data) work everywhere.
  */
 #include "noise/cli.h"
+#include "noise/cmd_qc.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
 
@@ -46,9 +47,9 @@ static const strata_cmd data_commands[] = {
 
 static const strata_cmd processing_commands[] = {
     {"prepare-datachunks", NULL, "cut, de-response and resample datachunks", "issue #6"},
-    {"calc-datachunk-stats", NULL, "statistics of datachunks", "issue #6"},
+    {"calc-datachunk-stats", noise_cmd_calc_datachunk_stats, "statistics of datachunks", NULL},
     {"average-soh-gps", NULL, "average GPS state of health per timespan", "issue #6"},
-    {"run-qcone", NULL, "quality-control datachunks (QCOne)", "issue #6"},
+    {"run-qcone", noise_cmd_run_qcone, "quality-control datachunks (QCOne)", NULL},
     {"run-ppsd", NULL, "power spectral densities of datachunks", "issue #6"},
     {"run-crosscorrelations", NULL, "cross-correlate component pairs", "part 2"},
     {"run-stacking", NULL, "stack cross-correlations", "part 2"},

@@ -1,0 +1,481 @@
+/*
+ * cmd_qc.c - the datachunk statistics and QC-one stages and their commands
+ * (see cmd_qc.h).
+ */
+#include "noise/cmd_qc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "noise/catalog.h"
+#include "noise/chunkfile.h"
+#include "noise/qcone.h"
+#include "noise/stats.h"
+#include "strata/buf.h"
+#include "strata/cmd.h"
+#include "strata/error.h"
+#include "strata/log.h"
+#include "strata/workers.h"
+
+/* One selected datachunk with what both stages read about it. */
+typedef struct qc_chunk {
+	char id[37];
+	char *filepath;
+	char network[16], station[16], component[8];
+	strata_time ts_start, ts_end;
+	int has_stats, has_gps, has_qcone;
+	noise_stats stats;
+	double gps_time_error, gps_time_uncertainty;
+	/* stats stage: outcome of the worker */
+	int rc;
+	char msg[480];
+	/* QC-one stage: the decisions */
+	noise_qcone_result qc;
+} qc_chunk;
+
+/* The selected datachunks of one stage. */
+typedef struct qc_chunks {
+	qc_chunk *items;
+	size_t n, cap;
+} qc_chunks;
+
+static void qc_chunks_free(qc_chunks *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->items[i].filepath);
+	free(c->items);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Every datachunk of a parameter set, with its component, timespan,
+ * statistics, averaged GPS and the QC-one result of params ?1 if any. */
+static const char chunks_sql[] =
+    "SELECT d.id, d.filepath, c.network, c.station, c.component, t.starttime_ns, "
+    "t.endtime_ns, s.id, s.energy, s.min, s.max, s.mean, s.variance, s.skewness, s.kurtosis, "
+    "g.id, g.time_error, g.time_uncertainty, q.id "
+    "FROM datachunk d JOIN component c ON c.id = d.component_id "
+    "JOIN timespan t ON t.id = d.timespan_id "
+    "LEFT JOIN datachunk_stats s ON s.datachunk_id = d.id "
+    "LEFT JOIN averaged_soh_gps g ON g.device_id = d.device_id AND g.timespan_id = d.timespan_id "
+    "LEFT JOIN qcone_result q ON q.datachunk_id = d.id AND q.params_id = ? "
+    "WHERE d.params_id = ? AND t.starttime_ns >= ? AND t.endtime_ns <= ? "
+    "ORDER BY t.starttime_ns, c.network, c.station, c.component, d.id";
+
+/* A DOUBLE PRECISION column, NaN for NULL. */
+static double column_double(strata_db_stmt *st, int col)
+{
+	return strata_db_column_is_null(st, col) ? NAN : strata_db_column_double(st, col);
+}
+
+/* Copy a text column into out[outlen]; NULL becomes "". */
+static void column_text(strata_db_stmt *st, int col, char *out, size_t outlen)
+{
+	const char *s = strata_db_column_text(st, col);
+
+	snprintf(out, outlen, "%s", s ? s : "");
+}
+
+/* Fill *k from the current row of chunks_sql. */
+static int read_chunk_row(strata_db_stmt *st, qc_chunk *k)
+{
+	const char *path = strata_db_column_text(st, 1);
+
+	memset(k, 0, sizeof(*k));
+	column_text(st, 0, k->id, sizeof k->id);
+	column_text(st, 2, k->network, sizeof k->network);
+	column_text(st, 3, k->station, sizeof k->station);
+	column_text(st, 4, k->component, sizeof k->component);
+	k->ts_start = strata_db_column_int64(st, 5);
+	k->ts_end = strata_db_column_int64(st, 6);
+	k->has_stats = !strata_db_column_is_null(st, 7);
+	k->stats =
+	    (noise_stats){column_double(st, 8),  column_double(st, 9),  column_double(st, 10),
+	                  column_double(st, 11), column_double(st, 12), column_double(st, 13),
+	                  column_double(st, 14)};
+	k->has_gps = !strata_db_column_is_null(st, 15);
+	k->gps_time_error = column_double(st, 16);
+	k->gps_time_uncertainty = column_double(st, 17);
+	k->has_qcone = !strata_db_column_is_null(st, 18);
+	if (!(k->filepath = strdup(path ? path : "")))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Append the current row to out when its component is selected. */
+static int add_chunk_row(strata_db_stmt *st, const noise_selection *sel, qc_chunks *out)
+{
+	if (!noise_selection_has_component(sel, strata_db_column_text(st, 2),
+	                                   strata_db_column_text(st, 3),
+	                                   strata_db_column_text(st, 4)))
+		return 0;
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? 2 * out->cap : 64;
+		qc_chunk *items = realloc(out->items, cap * sizeof(*items));
+		if (!items)
+			return strata_error_set(STRATA_ENOMEM, "out of memory");
+		out->items = items;
+		out->cap = cap;
+	}
+	int rc = read_chunk_row(st, &out->items[out->n]);
+	if (!rc)
+		out->n++;
+	return rc;
+}
+
+/* The datachunks of DatachunkParams dc_id in sel; qc_id ("" for none) picks
+ * which QC-one result has_qcone reports. */
+static int load_chunks(strata_db *db, const char *dc_id, const char *qc_id,
+                       const noise_selection *sel, qc_chunks *out)
+{
+	strata_db_stmt *st = NULL;
+	int rc = strata_db_prepare(db, chunks_sql, &st);
+
+	memset(out, 0, sizeof(*out));
+	rc = rc ? rc : strata_db_bind_text(st, 1, qc_id);
+	rc = rc ? rc : strata_db_bind_text(st, 2, dc_id);
+	rc = rc ? rc : strata_db_bind_int64(st, 3, sel->start);
+	rc = rc ? rc : strata_db_bind_int64(st, 4, sel->end);
+	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW)
+		rc = add_chunk_row(st, sel, out);
+	strata_db_finalize(st);
+	if (rc < 0)
+		qc_chunks_free(out);
+	return rc < 0 ? rc : 0;
+}
+
+/* Bind v, or NULL when it is not finite (NaN statistics are SQL NULL). */
+static int bind_double_or_null(strata_db_stmt *st, int idx, double v)
+{
+	return isfinite(v) ? strata_db_bind_double(st, idx, v) : strata_db_bind_null(st, idx);
+}
+
+/* --- statistics ------------------------------------------------------------- */
+
+/* What a batch of the statistics stage works on. */
+typedef struct stats_batch {
+	qc_chunk **items;
+	size_t n;
+} stats_batch;
+
+/* Worker: read one chunk file and compute its statistics; the outcome is
+ * kept in the item so that one bad chunk does not stop the pool. */
+static int stats_work(size_t i, void *ctx)
+{
+	qc_chunk *k = ((stats_batch *)ctx)->items[i];
+	noise_datachunk c;
+
+	k->rc = noise_chunkfile_read(k->filepath, &c);
+	if (!k->rc) {
+		k->rc = noise_stats_compute(c.x, c.n, &k->stats);
+		if (k->rc)
+			strata_error_wrap(k->rc, "%s", k->filepath);
+		noise_datachunk_free(&c);
+	}
+	if (k->rc)
+		snprintf(k->msg, sizeof k->msg, "%s", strata_error_message());
+	return 0;
+}
+
+static const char stats_upsert_sql[] =
+    "INSERT INTO datachunk_stats (id, datachunk_id, energy, min, max, mean, variance, skewness, "
+    "kurtosis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (datachunk_id) DO UPDATE SET "
+    "energy = excluded.energy, min = excluded.min, max = excluded.max, mean = excluded.mean, "
+    "variance = excluded.variance, skewness = excluded.skewness, kurtosis = excluded.kurtosis";
+
+/* Transaction: upsert the statistics of the batch's successful chunks. */
+static int stats_write_txn(strata_db *db, void *ctx)
+{
+	const stats_batch *b = ctx;
+	strata_db_stmt *st = NULL;
+	int rc = strata_db_prepare(db, stats_upsert_sql, &st);
+
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		const qc_chunk *k = b->items[i];
+		char id[37];
+		if (k->rc)
+			continue;
+		rc = noise_new_id(id);
+		rc = rc ? rc : strata_db_bind_text(st, 1, id);
+		rc = rc ? rc : strata_db_bind_text(st, 2, k->id);
+		for (int j = 0; !rc && j < 7; j++)
+			rc = bind_double_or_null(st, 3 + j, noise_stats_value(&k->stats, j));
+		rc = rc ? rc : strata_db_step(st);
+		rc = rc < 0 ? rc : strata_db_reset(st);
+	}
+	strata_db_finalize(st);
+	return rc;
+}
+
+/* Count and log the batch's outcomes. */
+static void stats_tally(const stats_batch *b, noise_stage_summary *sum)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const qc_chunk *k = b->items[i];
+		if (!k->rc) {
+			sum->done++;
+			continue;
+		}
+		sum->failed++;
+		strata_log(STRATA_LOG_ERROR, "datachunk statistics failed", "datachunk", k->id,
+		           "error", k->msg);
+	}
+}
+
+/* Compute and write todo[0..n-1] in batches of o->batch_size. */
+static int stats_run(strata_db *db, const noise_stage_opts *o, qc_chunk **todo, size_t n,
+                     noise_stage_summary *sum)
+{
+	strata_workers *w = NULL;
+	int rc = n ? strata_workers_create(o->workers, &w) : 0;
+
+	for (size_t first = 0; !rc && first < n; first += o->batch_size) {
+		stats_batch b = {todo + first,
+		                 n - first < o->batch_size ? n - first : o->batch_size};
+		rc = strata_workers_for(w, b.n, stats_work, &b);
+		rc = rc ? rc : strata_db_transaction(db, stats_write_txn, &b, 0);
+		if (!rc)
+			stats_tally(&b, sum);
+	}
+	strata_workers_destroy(w);
+	return rc;
+}
+
+int noise_stats_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summary *sum)
+{
+	char dc_id[37];
+	qc_chunks chunks;
+	qc_chunk **todo = NULL;
+	size_t ntodo = 0;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = noise_params_lookup(db, "DatachunkParams", o->params_number, dc_id, NULL)) ||
+	    (rc = load_chunks(db, dc_id, "", &o->sel, &chunks)))
+		return rc;
+	sum->selected = chunks.n;
+	if (!(todo = malloc((chunks.n ? chunks.n : 1) * sizeof(qc_chunk *)))) {
+		qc_chunks_free(&chunks);
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < chunks.n; i++) {
+		if (o->skip_existing && chunks.items[i].has_stats)
+			sum->existing++;
+		else
+			todo[ntodo++] = &chunks.items[i];
+	}
+	rc = stats_run(db, o, todo, ntodo, sum);
+	free(todo);
+	qc_chunks_free(&chunks);
+	return rc;
+}
+
+/* --- QC-one ----------------------------------------------------------------- */
+
+/* What a batch of the QC-one stage writes. */
+typedef struct qcone_batch {
+	const char *params_id;
+	qc_chunk **items;
+	size_t n;
+} qcone_batch;
+
+/* "INSERT INTO qcone_result (id, params_id, datachunk_id, <checks>, passed)
+ * VALUES (...) ON CONFLICT (datachunk_id, params_id) DO UPDATE SET" every
+ * check and passed: a re-run keeps the row's id. */
+static int qcone_upsert_sql(char **sql)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = strata_buf_puts(&b, "INSERT INTO qcone_result (id, params_id, datachunk_id");
+
+	for (int k = 0; !rc && k < NOISE_QC_NCHECKS; k++)
+		rc = strata_buf_printf(&b, ", %s", noise_qcone_check_names[k]);
+	rc = rc ? rc : strata_buf_puts(&b, ", passed) VALUES (?, ?, ?");
+	for (int k = 0; !rc && k <= NOISE_QC_NCHECKS; k++)
+		rc = strata_buf_puts(&b, ", ?");
+	rc = rc ? rc
+	        : strata_buf_puts(&b, ") ON CONFLICT (datachunk_id, params_id) DO UPDATE SET "
+	                              "passed = excluded.passed");
+	for (int k = 0; !rc && k < NOISE_QC_NCHECKS; k++)
+		rc = strata_buf_printf(&b, ", %s = excluded.%s", noise_qcone_check_names[k],
+		                       noise_qcone_check_names[k]);
+	if (rc) {
+		strata_buf_free(&b);
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	*sql = strata_buf_detach(&b);
+	return 0;
+}
+
+/* Transaction: upsert the batch's results. */
+static int qcone_write_txn(strata_db *db, void *ctx)
+{
+	const qcone_batch *b = ctx;
+	strata_db_stmt *st = NULL;
+	char *sql = NULL;
+	int rc = qcone_upsert_sql(&sql);
+
+	rc = rc ? rc : strata_db_prepare(db, sql, &st);
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		const qc_chunk *k = b->items[i];
+		char id[37];
+		rc = noise_new_id(id);
+		rc = rc ? rc : strata_db_bind_text(st, 1, id);
+		rc = rc ? rc : strata_db_bind_text(st, 2, b->params_id);
+		rc = rc ? rc : strata_db_bind_text(st, 3, k->id);
+		for (int c = 0; !rc && c < NOISE_QC_NCHECKS; c++)
+			rc = strata_db_bind_int64(st, 4 + c, k->qc.check[c]);
+		rc = rc ? rc : strata_db_bind_int64(st, 4 + NOISE_QC_NCHECKS, k->qc.passed);
+		rc = rc ? rc : strata_db_step(st);
+		rc = rc < 0 ? rc : strata_db_reset(st);
+	}
+	strata_db_finalize(st);
+	free(sql);
+	return rc;
+}
+
+/* Decide one chunk: 1 when it gets a result, 0 when QC-one does not apply. */
+static int qcone_decide(const noise_qcone_config *cfg, qc_chunk *k)
+{
+	const char *why = NULL;
+	noise_qcone_input in = {k->network,  k->station,        k->component,
+	                        k->ts_start, k->ts_end,         k->has_stats ? &k->stats : NULL,
+	                        k->has_gps,  k->gps_time_error, k->gps_time_uncertainty};
+
+	if (!noise_qcone_applies(cfg, k->has_stats, k->has_gps, &why)) {
+		strata_log(STRATA_LOG_INFO, "QC-one skips datachunk", "datachunk", k->id, "reason",
+		           why);
+		return 0;
+	}
+	noise_qcone_evaluate(cfg, &in, &k->qc);
+	return 1;
+}
+
+/* Decide chunks and write the results in batches of o->batch_size. */
+static int qcone_run(strata_db *db, const noise_stage_opts *o, const char *qc_id,
+                     const noise_qcone_config *cfg, qc_chunks *chunks, noise_stage_summary *sum)
+{
+	qc_chunk **todo = malloc((chunks->n ? chunks->n : 1) * sizeof(qc_chunk *));
+	size_t n = 0;
+	int rc = 0;
+
+	if (!todo)
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	for (size_t i = 0; i < chunks->n; i++) {
+		qc_chunk *k = &chunks->items[i];
+		if (o->skip_existing && k->has_qcone)
+			sum->existing++;
+		else if (!qcone_decide(cfg, k))
+			sum->no_data++;
+		else
+			todo[n++] = k;
+	}
+	for (size_t first = 0; !rc && first < n; first += o->batch_size) {
+		qcone_batch b = {qc_id, todo + first,
+		                 n - first < o->batch_size ? n - first : o->batch_size};
+		rc = strata_db_transaction(db, qcone_write_txn, &b, 0);
+		if (!rc)
+			sum->done += b.n;
+	}
+	free(todo);
+	return rc;
+}
+
+int noise_qcone_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summary *sum)
+{
+	char qc_id[37], dc_id[37];
+	char *json = NULL;
+	noise_qcone_config cfg;
+	qc_chunks chunks;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = noise_params_lookup(db, "QCOne", o->params_number, qc_id, &json)))
+		return rc;
+	rc = noise_qcone_config_parse(json, &cfg);
+	free(json);
+	if (rc)
+		return strata_error_wrap(rc, "QCOne number %lld", o->params_number);
+	rc = noise_params_lookup(db, "DatachunkParams", cfg.datachunk_params_number, dc_id, NULL);
+	if (rc)
+		strata_error_wrap(rc, "QCOne number %lld: datachunk_params_id", o->params_number);
+	rc = rc ? rc : load_chunks(db, dc_id, qc_id, &o->sel, &chunks);
+	if (!rc) {
+		sum->selected = chunks.n;
+		rc = qcone_run(db, o, qc_id, &cfg, &chunks, sum);
+		qc_chunks_free(&chunks);
+	}
+	noise_qcone_config_free(&cfg);
+	return rc;
+}
+
+/* --- commands ----------------------------------------------------------------- */
+
+/* Parse a stage command's options (the common ones plus extra[0..nextra-1]),
+ * run the stage, print its summary. Exit status: 1 if anything failed. */
+static int run_stage_command(int argc, char **argv, const char *help, const char *what,
+                             int skip_existing_default, const char *params_alias,
+                             int (*stage)(strata_db *, const noise_stage_opts *,
+                                          noise_stage_summary *))
+{
+	noise_stage_cli c;
+	strata_opt opts[NOISE_STAGE_NOPTS + 1];
+	noise_stage_opts o;
+	noise_stage_summary sum;
+	strata_db *db = NULL;
+	size_t npos = 0, nopts = NOISE_STAGE_NOPTS;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return STRATA_EXIT_OK;
+	}
+	noise_stage_cli_options(&c, opts);
+	c.skip_existing = skip_existing_default;
+	/* Noiz's name of -p for this command (the common options have
+	 * --datachunk-params-id already). */
+	if (params_alias)
+		opts[nopts++] = (strata_opt){params_alias, NULL, STRATA_OPT_VALUE, &c.params};
+	if ((rc = strata_args_parse(argv[0], argc, argv, opts, nopts, NULL, 0, &npos)) ||
+	    (rc = noise_stage_cli_finish(argv[0], &c, &o, &db)))
+		return rc;
+	if (stage(db, &o, &sum) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[0], strata_error_message());
+		strata_db_close(db);
+		return STRATA_EXIT_FAILURE;
+	}
+	noise_stage_summary_print(what, &sum, c.json, db);
+	strata_db_close(db);
+	return sum.failed ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
+}
+
+int noise_cmd_calc_datachunk_stats(int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: strata noise processing calc-datachunk-stats -sd DATE -ed DATE [-p N]\n"
+	    "           [-s STATION]... [-c COMPONENT]... [-b N] [--workers N] [--no-parallel]\n"
+	    "           [--skip-existing|--no-skip-existing] [--catalog URL] [--project DIR]\n"
+	    "           [--json]\n"
+	    "Compute energy, min, max, mean, variance, skewness and kurtosis of the datachunks of\n"
+	    "DatachunkParams number N (-p, --datachunk-params-id; default 1) whose timespans lie\n"
+	    "within -sd..-ed. Chunks that already have statistics are left alone unless\n"
+	    "--no-skip-existing. Exit status 1 when a chunk failed (the others are written).\n";
+
+	return run_stage_command(argc, argv, help, "calc-datachunk-stats", 1, NULL,
+	                         noise_stats_stage);
+}
+
+int noise_cmd_run_qcone(int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: strata noise processing run-qcone -sd DATE -ed DATE [-p N]\n"
+	    "           [-s STATION]... [-c COMPONENT]... [-b N] [--skip-existing]\n"
+	    "           [--catalog URL] [--project DIR] [--json]\n"
+	    "Run QC-one config number N (-p, --qcone-config-id; default 1) on the datachunks of\n"
+	    "its datachunk_params_id whose timespans lie within -sd..-ed, writing one\n"
+	    "qcone_result row (21 checks and passed) per datachunk. Every chunk is decided again\n"
+	    "unless --skip-existing.\n";
+
+	return run_stage_command(argc, argv, help, "run-qcone", 0, "qcone-config-id",
+	                         noise_qcone_stage);
+}
