@@ -77,6 +77,16 @@ int noise_datachunk_prepare(const noise_datachunk_params *p, strata_time ts_star
                             strata_time ts_end, const noise_raw_segment *segs, size_t nsegs,
                             dsp_response_fn resp, void *resp_ctx, noise_datachunk *out);
 
+/*
+ * The same, with the instrument sensitivity (StationXML InstrumentSensitivity
+ * value) that response_constant_coefficient = 0 divides by, as ObsPy's
+ * remove_sensitivity; noise_datachunk_prepare passes NAN (such params then fail).
+ */
+int noise_datachunk_prepare_sens(const noise_datachunk_params *p, strata_time ts_start,
+                                 strata_time ts_end, const noise_raw_segment *segs, size_t nsegs,
+                                 dsp_response_fn resp, void *resp_ctx, double sensitivity,
+                                 noise_datachunk *out);
+
 /* Free c->x and zero c. */
 void noise_datachunk_free(noise_datachunk *c);
 

@@ -5,6 +5,7 @@
  * Error = max|c - ref| / max|ref|, at most 1e-9; sample counts equal.
  */
 #include "testutil.h"
+#include "pyref.h"
 
 #include <complex.h>
 #include <math.h>
@@ -20,63 +21,19 @@
 
 #define RTOL 1e-9
 
-static void write_bytes(const char *path, const void *x, size_t bytes)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(x, 1, bytes, f), bytes);
-	assert_int_equal(fclose(f), 0);
-}
-
-static double *read_f64(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	long len;
-	double *x;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len >= 0);
-	rewind(f);
-	x = malloc((size_t)len + sizeof(double));
-	assert_non_null(x);
-	assert_int_equal(fread(x, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*n = (size_t)len / sizeof(double);
-	return x;
-}
+#define write_bytes pyref_write
 
 /* Run "dsp_reference.py OP IN OUT ARGS" on x; skips the test without numpy/scipy. */
 static double *reference(const char *op, const double *x, size_t n, const char *args, size_t *n_ref)
 {
-	char in[512], out[512], cmd[2048];
-	const char *py = getenv("STRATA_PYTHON");
-	int rc;
+	char in[512], out[512], all[2048];
 
 	snprintf(in, sizeof(in), "%s/in.f64", strata_test_dir);
 	snprintf(out, sizeof(out), "%s/out.f64", strata_test_dir);
-	write_bytes(in, x, n * sizeof(double));
-	snprintf(cmd, sizeof(cmd), "%s %s/tests/noise/dsp_reference.py %s %s %s %s",
-	         py ? py : "/usr/bin/python3", STRATA_SOURCE_DIR, op, in, out, args);
-	rc = system(cmd);
-	if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) {
-		printf("SKIPPED: python3 with numpy and scipy not available\n");
-		skip();
-	}
-	assert_int_equal(rc, 0);
-	return read_f64(out, n_ref);
-}
-
-static double rel_error(const double *c, const double *ref, size_t n)
-{
-	double diff = 0.0, scale = 0.0;
-
-	for (size_t i = 0; i < n; i++) {
-		diff = fmax(diff, fabs(c[i] - ref[i]));
-		scale = fmax(scale, fabs(ref[i]));
-	}
-	return scale > 0.0 ? diff / scale : diff;
+	pyref_write(in, x, n * sizeof(double));
+	snprintf(all, sizeof(all), "%s %s %s %s", op, in, out, args);
+	pyref_run("dsp_reference.py", all);
+	return pyref_read_f64(out, n_ref);
 }
 
 /* Compare c[n] with the reference's output, printing the error. */
@@ -85,7 +42,7 @@ static void expect_match(const char *what, const double *c, size_t n, double *re
 	double e;
 
 	assert_int_equal(n, n_ref);
-	e = rel_error(c, ref, n);
+	e = pyref_rel_error(c, ref, n);
 	printf("%-40s n=%zu rel.err %.3g\n", what, n, e);
 	assert_true(e <= RTOL);
 	free(ref);
