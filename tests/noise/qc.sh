@@ -85,7 +85,7 @@ N configs add-params "$tmp/dc.toml" "$tmp/qc2019.toml" "$tmp/qc2022.toml"
 expect_status 0
 
 # Catalog rows and chunk files: amplitude of chunk (c, s) grows with c + s.
-"$PY" - "$STRATA_NOISE_CATALOG" "$tmp/chunks" <<'EOF'
+if ! "$PY" - "$STRATA_NOISE_CATALOG" "$tmp/chunks" <<'EOF'
 import math, os, sqlite3, struct, sys
 
 db = sqlite3.connect(sys.argv[1])
@@ -140,7 +140,10 @@ db.commit()
 with open(os.path.join(out, "ST2.N.2.mseed"), "r+b") as f:
     f.truncate(4096 + 1000)
 EOF
-[ $? -eq 0 ] || { echo "FAIL: could not build the test catalog"; exit 1; }
+then
+	echo "FAIL: could not build the test catalog"
+	exit 1
+fi
 
 # --- calc-datachunk-stats -------------------------------------------------------
 # shellcheck disable=SC2086 # $dates is two options
@@ -151,7 +154,7 @@ expect_stderr_contains "ST2.N.2.mseed"
 expect_count datachunk_stats 11
 # energy = amp^2 / 2 for a long sine: chunk (0, 0) has amp 0.25.
 n=$(count datachunk_stats "WHERE datachunk_id = 'dc0_0' AND ABS(energy - 0.03125) < 1e-4 AND ABS(skewness) < 1e-3")
-[ "$n" = 1 ] && pass || fail "statistics of dc0_0 not as expected"
+if [ "$n" = 1 ]; then pass; else fail "statistics of dc0_0 not as expected"; fi
 
 # Again: the 11 are there (the damaged chunk is tried again).
 # shellcheck disable=SC2086

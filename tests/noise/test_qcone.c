@@ -480,7 +480,7 @@ static long long count_rows(strata_db *db, const char *table)
 static void write_chunk(const char *path, int c, int s, strata_time start)
 {
 	noise_datachunk k = {start, 24.0, NULL, 2400, 0};
-	uint64_t seed = (uint64_t)(c * 10 + s + 1);
+	uint64_t seed = (uint64_t)c * 10 + (uint64_t)s + 1;
 
 	k.x = malloc(k.n * sizeof(double));
 	assert_non_null(k.x);
@@ -518,8 +518,8 @@ static void fill_catalog(stage_fixture *f)
 		exec_sql(f->db,
 		         "INSERT INTO timespan (id, starttime_ns, midtime_ns, endtime_ns) VALUES "
 		         "('ts%d', %lld, %lld, %lld)",
-		         s, (long long)t0, (long long)(t0 + 900 * STRATA_NS_PER_SEC),
-		         (long long)(t0 + 1800 * STRATA_NS_PER_SEC));
+		         s, (long long)t0, (long long)t0 + 900LL * STRATA_NS_PER_SEC,
+		         (long long)t0 + 1800LL * STRATA_NS_PER_SEC);
 		for (int c = 0; c < NCOMP; c++) {
 			snprintf(path, sizeof path, "%s/chunks/%d_%d.mseed", f->t.dir, c, s);
 			if (!(c == 2 && s == 3))
