@@ -6,6 +6,7 @@
  * Noiz's underscore spellings (add_seismic_data) work everywhere.
  */
 #include "noise/cli.h"
+#include "noise/cmd_psd.h"
 #include "noise/cmd_qc.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
@@ -50,15 +51,15 @@ static const strata_cmd processing_commands[] = {
     {"calc-datachunk-stats", noise_cmd_calc_datachunk_stats, "statistics of datachunks", NULL},
     {"average-soh-gps", NULL, "average GPS state of health per timespan", "issue #6"},
     {"run-qcone", noise_cmd_run_qcone, "quality-control datachunks (QCOne)", NULL},
-    {"run-ppsd", NULL, "power spectral densities of datachunks", "issue #6"},
+    {"run-ppsd", noise_cmd_run_ppsd, "power spectral densities of datachunks", NULL},
     {"run-crosscorrelations", NULL, "cross-correlate component pairs", "part 2"},
     {"run-stacking", NULL, "stack cross-correlations", "part 2"},
     {NULL, NULL, NULL, NULL},
 };
 
 static const strata_cmd plot_commands[] = {
-    {"average-psd", NULL, "PNG of the average PSD against frequency", "issue #6"},
-    {"spectrogram", NULL, "PNG of the PSDs over time", "issue #6"},
+    {"average-psd", noise_cmd_plot_average_psd, "PNG of the average PSD against frequency", NULL},
+    {"spectrogram", noise_cmd_plot_spectrogram, "PNG of the PSDs over time", NULL},
     {NULL, NULL, NULL, NULL},
 };
 
