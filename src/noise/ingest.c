@@ -174,6 +174,29 @@ static int walk_roots(const char *const *roots, size_t nroots, const char *glob,
 	return 0;
 }
 
+int noise_walk_files(const char *const *roots, size_t nroots, const char *glob, char ***paths,
+                     size_t *n)
+{
+	path_list l = {0};
+	int rc = walk_roots(roots, nroots, glob, &l);
+
+	*paths = NULL;
+	*n = 0;
+	if (rc) {
+		path_list_free(&l);
+		return rc;
+	}
+	*paths = l.paths;
+	*n = l.n;
+	return 0;
+}
+
+void noise_walk_files_free(char **paths, size_t n)
+{
+	path_list l = {paths, n, n};
+	path_list_free(&l);
+}
+
 /* --- miniSEED detection ----------------------------------------------------- */
 
 /* libmseed prints diagnostics to stderr and notices to stdout (where they

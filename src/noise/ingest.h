@@ -50,4 +50,14 @@ typedef struct noise_ingest_summary {
 int noise_ingest(strata_db *db, const char *const *roots, size_t nroots,
                  const noise_ingest_opts *opts, noise_ingest_summary *summary);
 
+/*
+ * Collect the regular files under roots[0..nroots) as add-seismic-data walks
+ * them (recursively; a root that is a file is taken as is; glob as in
+ * noise_ingest_opts): absolute paths, sorted, unique. *paths is malloc'd;
+ * free it with noise_walk_files_free(). Also used by the SOH commands.
+ */
+int noise_walk_files(const char *const *roots, size_t nroots, const char *glob, char ***paths,
+                     size_t *n);
+void noise_walk_files_free(char **paths, size_t n);
+
 #endif

@@ -8,6 +8,7 @@
 #include "noise/cli.h"
 #include "noise/cmd_psd.h"
 #include "noise/cmd_qc.h"
+#include "noise/cmd_soh.h"
 #include "strata/app.h"
 #include "strata/cmd.h"
 
@@ -41,15 +42,16 @@ static const strata_cmd data_commands[] = {
     {"add-component-pairs", noise_cmd_add_component_pairs,
      "make the component pairs of the catalog's components", NULL},
     {"add-timespans", noise_cmd_add_timespans, "make processing windows (Noiz's rule)", NULL},
-    {"add-soh-dir", NULL, "read state-of-health files of a directory", "issue #6"},
-    {"add-soh-files", NULL, "read state-of-health files", "issue #6"},
+    {"add-soh-dir", noise_cmd_add_soh_dir, "read state-of-health files of a directory", NULL},
+    {"add-soh-files", noise_cmd_add_soh_files, "read state-of-health files", NULL},
     {NULL, NULL, NULL, NULL},
 };
 
 static const strata_cmd processing_commands[] = {
     {"prepare-datachunks", NULL, "cut, de-response and resample datachunks", "issue #6"},
     {"calc-datachunk-stats", noise_cmd_calc_datachunk_stats, "statistics of datachunks", NULL},
-    {"average-soh-gps", NULL, "average GPS state of health per timespan", "issue #6"},
+    {"average-soh-gps", noise_cmd_average_soh_gps, "average GPS state of health per timespan",
+     NULL},
     {"run-qcone", noise_cmd_run_qcone, "quality-control datachunks (QCOne)", NULL},
     {"run-ppsd", noise_cmd_run_ppsd, "power spectral densities of datachunks", NULL},
     {"run-crosscorrelations", NULL, "cross-correlate component pairs", "part 2"},
