@@ -59,7 +59,7 @@ static int append_le8(strata_buf *out, const void *data, size_t count)
 int strata_npy_encode(const strata_npy_array *a, strata_buf *out)
 {
 	char header[512];
-	size_t count;
+	size_t count = 0;
 	const char *descr = dtype_descr(a->dtype);
 	int n, rc;
 
