@@ -28,9 +28,9 @@ typedef struct qc_chunk {
 	int has_stats, has_gps, has_qcone;
 	noise_stats stats;
 	double gps_time_error, gps_time_uncertainty;
-	/* stats stage: outcome of the worker */
+	/* stats stage: outcome of the worker; msg (malloc'd) only on failure */
 	int rc;
-	char msg[480];
+	char *msg;
 	/* QC-one stage: the decisions */
 	noise_qcone_result qc;
 } qc_chunk;
@@ -43,8 +43,10 @@ typedef struct qc_chunks {
 
 static void qc_chunks_free(qc_chunks *c)
 {
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
 		free(c->items[i].filepath);
+		free(c->items[i].msg);
+	}
 	free(c->items);
 	memset(c, 0, sizeof(*c));
 }
@@ -173,8 +175,10 @@ static int stats_work(size_t i, void *ctx)
 			strata_error_wrap(k->rc, "%s", k->filepath);
 		noise_datachunk_free(&c);
 	}
-	if (k->rc)
-		snprintf(k->msg, sizeof k->msg, "%s", strata_error_message());
+	if (k->rc) {
+		free(k->msg);
+		k->msg = strdup(strata_error_message());
+	}
 	return 0;
 }
 
@@ -219,7 +223,7 @@ static void stats_tally(const stats_batch *b, noise_stage_summary *sum)
 		}
 		sum->failed++;
 		strata_log(STRATA_LOG_ERROR, "datachunk statistics failed", "datachunk", k->id,
-		           "error", k->msg);
+		           "error", k->msg ? k->msg : "out of memory");
 	}
 }
 
@@ -228,11 +232,11 @@ static int stats_run(strata_db *db, const noise_stage_opts *o, qc_chunk **todo, 
                      noise_stage_summary *sum)
 {
 	strata_workers *w = NULL;
+	size_t batch = o->batch_size ? o->batch_size : 1000;
 	int rc = n ? strata_workers_create(o->workers, &w) : 0;
 
-	for (size_t first = 0; !rc && first < n; first += o->batch_size) {
-		stats_batch b = {todo + first,
-		                 n - first < o->batch_size ? n - first : o->batch_size};
+	for (size_t first = 0; !rc && first < n; first += batch) {
+		stats_batch b = {todo + first, n - first < batch ? n - first : batch};
 		rc = strata_workers_for(w, b.n, stats_work, &b);
 		rc = rc ? rc : strata_db_transaction(db, stats_write_txn, &b, 0);
 		if (!rc)
@@ -356,7 +360,7 @@ static int qcone_run(strata_db *db, const noise_stage_opts *o, const char *qc_id
                      const noise_qcone_config *cfg, qc_chunks *chunks, noise_stage_summary *sum)
 {
 	qc_chunk **todo = malloc((chunks->n ? chunks->n : 1) * sizeof(qc_chunk *));
-	size_t n = 0;
+	size_t n = 0, batch = o->batch_size ? o->batch_size : 1000;
 	int rc = 0;
 
 	if (!todo)
@@ -370,9 +374,8 @@ static int qcone_run(strata_db *db, const noise_stage_opts *o, const char *qc_id
 		else
 			todo[n++] = k;
 	}
-	for (size_t first = 0; !rc && first < n; first += o->batch_size) {
-		qcone_batch b = {qc_id, todo + first,
-		                 n - first < o->batch_size ? n - first : o->batch_size};
+	for (size_t first = 0; !rc && first < n; first += batch) {
+		qcone_batch b = {qc_id, todo + first, n - first < batch ? n - first : batch};
 		rc = strata_db_transaction(db, qcone_write_txn, &b, 0);
 		if (!rc)
 			sum->done += b.n;
