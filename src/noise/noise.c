@@ -6,6 +6,7 @@
  * Noiz's underscore spellings (add_seismic_data) work everywhere.
  */
 #include "noise/cli.h"
+#include "noise/cmd_datachunk.h"
 #include "noise/cmd_psd.h"
 #include "noise/cmd_qc.h"
 #include "noise/cmd_soh.h"
@@ -48,7 +49,8 @@ static const strata_cmd data_commands[] = {
 };
 
 static const strata_cmd processing_commands[] = {
-    {"prepare-datachunks", NULL, "cut, de-response and resample datachunks", "issue #6"},
+    {"prepare-datachunks", noise_cmd_prepare_datachunks, "cut, de-response and resample datachunks",
+     NULL},
     {"calc-datachunk-stats", noise_cmd_calc_datachunk_stats, "statistics of datachunks", NULL},
     {"average-soh-gps", noise_cmd_average_soh_gps, "average GPS state of health per timespan",
      NULL},
