@@ -371,7 +371,8 @@ static int split_fields(const csv_where *w, const char *line, size_t len, csv_fi
 }
 
 /* The field as a NUL-terminated string without surrounding blanks (quotes
- * undone) in buf; STRATA_ELIMIT when it does not fit. */
+ * undone) in buf; STRATA_ELIMIT when it does not fit, STRATA_EPARSE when it
+ * holds a NUL byte (which would cut it short). */
 static int field_text(const csv_field *f, char *buf, size_t buflen)
 {
 	size_t a = 0, b = f->len, k = 0;
@@ -383,6 +384,8 @@ static int field_text(const csv_field *f, char *buf, size_t buflen)
 	for (size_t i = a; i < b; i++) {
 		if (k + 1 >= buflen)
 			return STRATA_ELIMIT;
+		if (f->text[i] == '\0')
+			return STRATA_EPARSE;
 		buf[k++] = f->text[i];
 		if (f->quoted && f->text[i] == '"')
 			i++; /* "" is one quote */
@@ -461,8 +464,10 @@ static int parse_line(const noise_soh_format *f, const csv_where *w, const char 
 		cols[i] = NAN;
 		if (c->type == COL_SKIP || c->type == COL_STR)
 			continue;
-		if (field_text(&fields[i], text, sizeof text))
-			return column_error(w, i, c->name, "", "value longer than 63 characters");
+		if ((rc = field_text(&fields[i], text, sizeof text)))
+			return column_error(w, i, c->name, "",
+			                    rc == STRATA_ELIMIT ? "value longer than 63 characters"
+			                                        : "NUL byte in the value");
 		if (c->type == COL_TIME) {
 			if (strstr(text, "Time"))
 				return 1;

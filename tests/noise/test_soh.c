@@ -332,6 +332,24 @@ static void test_csv_malformed(void **state)
 	expect_refused("gpstime", text, "column 5 (GPS satellites used): not an integer");
 	snprintf(text, sizeof text, "%s1,2019-10-01 00:00:00,x,a,9,b,c,1,8300,90,1.5\n", head);
 	expect_refused("gpstime", text, "column 11 (Time error(ns)): not a 32-bit integer");
+	snprintf(text, sizeof text, "%s1,2019-10-01 00:00:00,%070d,0.25,21\n", head, 1);
+	expect_refused("instrument", text, "column 3 (Supply voltage(V)): value longer than 63");
+}
+
+/* A NUL byte inside a value does not cut it short. */
+static void test_csv_nul(void **state)
+{
+	static const char text[] = "h\n1,2019-10-01 00:00:00,12\0x,0.25,21\n";
+	noise_soh_samples s = {0};
+	(void)state;
+
+	assert_int_equal(noise_soh_parse_csv(format("centaur", "instrument"), "nul.csv", text,
+	                                     sizeof text - 1, &s),
+	                 STRATA_EPARSE);
+	assert_non_null(
+	    strstr(strata_error_message(), "nul.csv: line 2, column 3 (Supply voltage(V)): NUL"));
+	assert_int_equal(s.n, 0);
+	noise_soh_samples_free(&s);
 }
 
 /* Quoted fields ("" inside is one quote) and blanks around numbers. */
@@ -610,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_taurus_instrument),
 	    cmocka_unit_test(test_csv_taurus_gps),
 	    cmocka_unit_test(test_csv_malformed),
+	    cmocka_unit_test(test_csv_nul),
 	    cmocka_unit_test(test_csv_quoting),
 	    cmocka_unit_test(test_csv_file),
 	};
