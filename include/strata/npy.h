@@ -68,6 +68,10 @@ int strata_npy_decode(const void *bytes, size_t len, const char *what, strata_np
  * STRATA_ENOTFOUND when the archive has no such entry. */
 int strata_npz_read(const char *path, const char *name, strata_npy_owned *out);
 
+/* The same from an archive in memory; path names it in messages. */
+int strata_npz_read_mem(const void *bytes, size_t len, const char *path, const char *name,
+                        strata_npy_owned *out);
+
 void strata_npy_free(strata_npy_owned *a);
 
 #ifdef __cplusplus

@@ -460,6 +460,11 @@ static int zip_extract(const unsigned char *z, size_t n, const char *path, const
 	if (p > n || n - p < e->csize)
 		return strata_error_set(STRATA_EPARSE, "%s: ZIP entry %s past the end", path,
 		                        e->name);
+	/* Deflate expands at most ~1032 times: a larger size is a lie. */
+	if ((e->method == 0 && e->usize != e->csize) ||
+	    (uint64_t)e->usize > (uint64_t)e->csize * 1040 + 1024)
+		return strata_error_set(STRATA_EPARSE, "%s: ZIP entry %s claims %u bytes from %u",
+		                        path, e->name, e->usize, e->csize);
 	if (e->method != 0 && e->method != 8)
 		return strata_error_set(STRATA_EUNSUPPORTED, "%s: ZIP method %u of %s", path,
 		                        e->method, e->name);
@@ -492,26 +497,37 @@ static int zip_extract(const unsigned char *z, size_t n, const char *path, const
 	return 0;
 }
 
-int strata_npz_read(const char *path, const char *name, strata_npy_owned *out)
+int strata_npz_read_mem(const void *bytes, size_t n, const char *path, const char *name,
+                        strata_npy_owned *out)
 {
-	char *z = NULL, entry[256], what[PATH_MAX + 300];
+	char entry[256], what[PATH_MAX + 300];
 	unsigned char *npy = NULL;
-	size_t n = 0;
 	zip_entry e = {0};
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (snprintf(entry, sizeof entry, "%s.npy", name) >= (int)sizeof entry)
 		return strata_error_set(STRATA_ELIMIT, "npz: array name too long");
-	if ((rc = strata_file_read_all(path, 0, &z, &n)))
-		return rc;
-	rc = zip_find((const unsigned char *)z, n, path, entry, &e);
+	rc = zip_find(bytes, n, path, entry, &e);
 	if (!rc)
-		rc = zip_extract((const unsigned char *)z, n, path, &e, &npy);
+		rc = zip_extract(bytes, n, path, &e, &npy);
 	snprintf(what, sizeof what, "%s:%s", path, entry);
 	if (!rc)
 		rc = strata_npy_decode(npy, e.usize, what, out);
 	free(npy);
+	return rc;
+}
+
+int strata_npz_read(const char *path, const char *name, strata_npy_owned *out)
+{
+	char *z = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = strata_file_read_all(path, 0, &z, &n)))
+		return rc;
+	rc = strata_npz_read_mem(z, n, path, name, out);
 	free(z);
 	return rc;
 }
