@@ -168,11 +168,16 @@ int api_fail(api_req *r, int rc)
 		return api_error(r, 503, "busy", NULL, "the catalog is busy, retry");
 	case STRATA_EPERM: return api_error(r, 403, "forbidden", NULL, "%s", msg);
 	case STRATA_EUNSUPPORTED: return api_error(r, 501, "not_implemented", NULL, "%s", msg);
+	case STRATA_EDB:
+	case STRATA_EIO:
+		strata_log(STRATA_LOG_WARN, "request failed", "path", r->http->path, "error", msg);
+		strata_http_header_add(r->resp, "Retry-After", "1");
+		return api_error(r, 503, "unavailable", NULL, "%s",
+		                 rc == STRATA_EDB ? "the catalog is unavailable, retry"
+		                                  : "an I/O error occurred, retry");
 	default:
 		strata_log(STRATA_LOG_WARN, "request failed", "path", r->http->path, "error", msg);
-		return api_error(r, rc == STRATA_EDB || rc == STRATA_EIO ? 503 : 500,
-		                 rc == STRATA_EDB || rc == STRATA_EIO ? "unavailable" : "internal",
-		                 NULL, "%s", rc == STRATA_EDB ? "catalog error" : "internal error");
+		return api_error(r, 500, "internal", NULL, "internal error");
 	}
 }
 
@@ -597,6 +602,25 @@ static int metrics_init(sky_api *api)
 
 /* --- dispatch ---------------------------------------------------------------- */
 
+int api_reconnect(api_req *r)
+{
+	if (!r->session || !strata_db_exec(r->session->db, "SELECT 1"))
+		return 0;
+	strata_log(STRATA_LOG_WARN, "catalog connection lost; reconnecting", "path", r->http->path,
+	           "error", strata_error_message());
+	r->session->broken = 1;
+	session_release(r->api, r->session);
+	r->session = NULL;
+	return 1;
+}
+
+/* Whether to run a read once more after it failed with a database error:
+ * when its connection was lost (api_reconnect). Writes are never repeated. */
+static int reconnect_for_retry(api_req *r, const api_route *rt, int rc)
+{
+	return rc == STRATA_EDB && !strcmp(rt->method, "GET") && api_reconnect(r);
+}
+
 /* Route, authenticate, authorize, limit, validate, handle. Returns the
  * route index or -1. */
 static int serve_request(api_req *r)
@@ -619,6 +643,8 @@ static int serve_request(api_req *r)
 	    rate_limit(r, who) || check_query_names(r, rt))
 		return route;
 	int rc = rt->fn(r);
+	if (rc < 0 && reconnect_for_retry(r, rt, rc))
+		rc = rt->fn(r);
 	if (rc < 0)
 		api_fail(r, rc);
 	return route;

@@ -95,6 +95,12 @@ int api_fail(api_req *r, int rc);
  * on first use), reset and ready to bind. */
 int api_stmt(api_req *r, const char *sql, strata_db_stmt **out);
 
+/* After a database error: when the request's connection is gone (the
+ * PostgreSQL server restarted), hand it back to the pool, which reconnects
+ * or replaces it, and return 1: the next api_db/api_stmt gets a fresh one.
+ * 0 when the connection still answers (or none was acquired). */
+int api_reconnect(api_req *r);
+
 /* The request's connection (for transactions with fresh statements). */
 int api_db(api_req *r, strata_db **out);
 

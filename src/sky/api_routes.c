@@ -316,20 +316,30 @@ static double free_gb(const char *path)
 	return (double)v.f_bavail * (double)v.f_frsize / 1e9;
 }
 
-/* The detailed health: database round trip and schema, disk space. */
+/* The catalog's schema version, or an error. */
+static int schema_version(api_req *r, int64_t *version)
+{
+	strata_db_stmt *st;
+	int rc = api_stmt(r, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st);
+
+	if (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW) {
+		*version = strata_db_column_int64(st, 0);
+		return 0;
+	}
+	return rc < 0 ? rc : strata_error_set(STRATA_EDB, "schema_migrations gave no row");
+}
+
+/* The detailed health: database round trip and schema, disk space. A
+ * connection lost to a server restart is replaced and tried once more. */
 static int health_detailed(api_req *r, strata_buf *out)
 {
 	int64_t t0 = strata_time_monotonic_ns(), version = 0;
-	strata_db_stmt *st;
 	const char *disk = r->api->cfg.disk_path ? r->api->cfg.disk_path : ".";
 	double gb = free_gb(disk), ms;
 	int db_ok, disk_ok;
 
-	db_ok = !api_stmt(r, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st) &&
-	        strata_db_step(st) == STRATA_DB_ROW;
-	if (db_ok)
-		version = strata_db_column_int64(st, 0);
-	else if (r->session)
+	db_ok = !schema_version(r, &version) || (api_reconnect(r) && !schema_version(r, &version));
+	if (!db_ok && r->session)
 		r->session->broken = 1;
 	ms = (double)(strata_time_monotonic_ns() - t0) / 1e6;
 	disk_ok = gb >= r->api->cfg.disk_min_free_gb;
@@ -343,9 +353,7 @@ static int health_detailed(api_req *r, strata_buf *out)
 	                                   : "unhealthy",
 	                  STRATA_VERSION, sky_now() - r->api->started, db_ok ? "ok" : "error", ms,
 	                  (long long)version,
-	                  r->session && strata_db_backend_of(r->session->db) == STRATA_DB_POSTGRES
-	                      ? "postgresql"
-	                      : "sqlite",
+	                  strncasecmp(r->api->cfg.catalog, "postgres", 8) ? "sqlite" : "postgresql",
 	                  disk_ok ? "ok" : "low");
 	strata_buf_json_string(out, disk);
 	strata_buf_puts(out, ",\"free_gb\":");

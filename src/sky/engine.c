@@ -556,6 +556,112 @@ static void block_stop_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
+/* Whether the catalog connection still answers (a failed PostgreSQL
+ * connection does not; SQLite always does). */
+static int catalog_alive(strata_db *db)
+{
+	return strata_db_exec(db, "SELECT 1") == 0;
+}
+
+/* Reopen the catalog after its connection was lost, trying once a second
+ * until it answers; STRATA_EDB when a stop signal came first. */
+static int worker_reconnect(const sky_config *cfg, strata_db **db)
+{
+	char why[512];
+	int tries = 0;
+
+	snprintf(why, sizeof why, "%s", strata_error_message());
+	strata_log(STRATA_LOG_WARN, "catalog connection lost; reconnecting", "error", why);
+	strata_db_close(*db);
+	*db = NULL;
+	while (sky_catalog_open(cfg->catalog, db)) {
+		if (++tries == 1)
+			strata_log(STRATA_LOG_WARN, "catalog unreachable; retrying every second",
+			           "error", strata_error_message());
+		if (stop_requested(1000))
+			return strata_error_set(STRATA_EDB,
+			                        "stopped while the catalog was unreachable");
+	}
+	strata_log(STRATA_LOG_INFO, "catalog connection re-established");
+	return 0;
+}
+
+typedef struct recover_ctx {
+	const sky_config *cfg;
+	const sky_job *job;
+	const char *error;
+} recover_ctx;
+
+/* The job's status ("" when it is gone), 16 bytes. */
+static int job_status_of(strata_db *db, const char *id, char *status)
+{
+	strata_db_stmt *st;
+	int rc;
+
+	status[0] = 0;
+	if ((rc = strata_db_prepare(db, "SELECT status FROM jobs WHERE id = ?", &st)))
+		return rc;
+	if (!(rc = strata_db_bind_text(st, 1, id)) && (rc = strata_db_step(st)) == STRATA_DB_ROW)
+		snprintf(status, 16, "%s", strata_db_column_text(st, 0));
+	strata_db_finalize(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* A job whose run lost the catalog connection is a failed attempt, as when
+ * its stage fails: a set left in a stage's running state goes back to the
+ * stage before it (nothing of the stage was committed), and the job is
+ * requeued while attempts remain. A job no longer running is left alone
+ * (its outcome was committed before the connection went). */
+static int recover_txn(strata_db *db, void *arg)
+{
+	recover_ctx *r = arg;
+	char status[16];
+	ms_info ms;
+	stage_ctx c;
+	int rc, s, requeued;
+
+	if ((rc = job_status_of(db, r->job->id, status)) || strcmp(status, "running") != 0)
+		return rc;
+	rc = r->job->ms_id ? ms_load(db, r->job->ms_id, &ms) : STRATA_ENOTFOUND;
+	if (rc && rc != STRATA_ENOTFOUND)
+		return rc;
+	s = rc ? -1 : stage_index(ms.stage);
+	if (s < 0 || strcmp(ms.stage, stages[s].running) != 0)
+		return sky_job_fail_attempt_txn(db, r->job->id, r->error, r->cfg->retry_delay,
+		                                &requeued);
+	memset(&c, 0, sizeof c);
+	c.db = db;
+	c.cfg = r->cfg;
+	c.job = r->job;
+	c.ms = &ms;
+	c.stage = s;
+	c.error = r->error;
+	return stage_failed_txn(db, &c);
+}
+
+/* After a failure: when the catalog connection was lost, reconnect and
+ * record the interrupted job (if any) as a failed attempt; 0 when the
+ * worker may go on, else the error that stops it. */
+static int worker_recover(const sky_config *cfg, strata_db **db, const sky_job *job, int rc)
+{
+	char why[320];
+	recover_ctx r = {cfg, job, why};
+
+	if (catalog_alive(*db))
+		return rc;
+	snprintf(why, sizeof why, "catalog connection lost: %s", strata_error_message());
+	if ((rc = worker_reconnect(cfg, db)))
+		return rc;
+	if (!job || !job->id[0])
+		return 0;
+	if ((rc = strata_db_transaction(*db, recover_txn, &r, 0)))
+		return rc;
+	strata_log(STRATA_LOG_WARN,
+	           "job interrupted by the lost connection recorded as a failed attempt", "job",
+	           job->id);
+	return 0;
+}
+
 int sky_worker_run(const sky_config *cfg, int once, int max_jobs)
 {
 	char name[128], host[64] = "host";
@@ -588,11 +694,15 @@ int sky_worker_run(const sky_config *cfg, int once, int max_jobs)
 				break;
 			continue;
 		}
-		if (rc)
-			break;
+		if (rc) {
+			rc = worker_recover(cfg, &db, NULL, rc);
+			continue;
+		}
 		strata_log(STRATA_LOG_INFO, "job claimed", "job", job.id, "kind", job.kind);
 		strata_log_set_trace_id(job.id);
 		rc = sky_engine_run_job(db, cfg, &job);
+		if (rc)
+			rc = worker_recover(cfg, &db, &job, rc);
 		strata_log_set_trace_id(NULL);
 		sky_job_clear(&job);
 		done++;
