@@ -9,7 +9,9 @@
 #     ids, same row count), --workers 1 and 2 write byte-identical files;
 #   - a corrupt chunk file fails its chunk (counted, logged), the others are
 #     written, exit 1; an unknown -p is one clear error;
-#   - plot average-psd and plot spectrogram write PNGs and print their paths.
+#   - plot average-psd and plot spectrogram write PNGs and print their paths;
+#   - the same on PostgreSQL (a fresh schema under $STRATA_TEST_PG_URL;
+#     skipped without it, failed under CI).
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
@@ -17,21 +19,36 @@ require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
 seismic=$(cd "$(testdata seismic)" && pwd)
 
 tmp=$(mktemp -d /tmp/strata-noise-psd-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+schema=""
+cleanup() {
+	if [ -n "$schema" ]; then
+		psql -q "$STRATA_TEST_PG_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
-CAT="$tmp/catalog.db"
+CAT="" # the catalog URL of the backend under test
 N() { run "$STRATA" noise "$@" --catalog "$CAT"; }
 SD=2022-01-02T00:00:00
 ED=2022-01-02T03:00:00
 ppsd() {
-	N processing run-ppsd -sd "$SD" -ed "$ED" --processed-data-dir "$tmp/proc" --json "$@"
+	N processing run-ppsd -sd "$SD" -ed "$ED" --processed-data-dir "$PROC" --json "$@"
 }
 summary() {
 	printf '{"stage":"run-ppsd","selected":%s,"done":%s,"existing":%s,"no_data":%s,"failed":%s}\\n' "$@"
 }
+# query SQL: every row's first column, one a line, on the backend under test.
 query() {
-	python3 -c 'import sqlite3, sys
+	case "$CAT" in
+	postgresql:*)
+		psql -qtA "$STRATA_TEST_PG_URL" -c "SET search_path = $schema; $1" | sed '/^SET$/d; /^$/d'
+		;;
+	*)
+		python3 -c 'import sqlite3, sys
 for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$CAT" "$1"
+		;;
+	esac
 }
 expect_query() {
 	CURRENT="$1"
@@ -42,107 +59,129 @@ ROWS="SELECT r.id || ' ' || r.filepath FROM psd_result r JOIN datachunk d ON d.i
  JOIN component c ON c.id = d.component_id JOIN param_set p ON p.id = r.params_id
  WHERE p.number = 1 ORDER BY c.station, r.filepath"
 
-# The catalog: data, inventories, timespans, parameters, datachunks.
-N data add-seismic-data "$seismic/noisepy" --glob '*BHN*'
-expect_status 0
-N data add-inventory "$seismic/noisepy/CI_CCA.xml" "$seismic/noisepy/CI_HEC.xml"
-expect_status 0
-N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wl 1800
-expect_status 0
-for f in datachunk_params ppsd_params ppsd_params_resampled; do
-	N configs add-params "$seismic/noiz/config_examples/$f.toml"
+# backend NAME: every check on the catalog $CAT, files under $tmp/NAME.
+backend() {
+	PROC="$tmp/$1"
+	# The catalog: data, inventories, timespans, parameters, datachunks.
+	N data add-seismic-data "$seismic/noisepy" --glob '*BHN*'
 	expect_status 0
-done
-N processing prepare-datachunks -sd "$SD" -ed "$ED" -p 1 --processed-data-dir "$tmp/proc"
-expect_status 0
-expect_query "SELECT COUNT(*) FROM datachunk" 12
+	N data add-inventory "$seismic/noisepy/CI_CCA.xml" "$seismic/noisepy/CI_HEC.xml"
+	expect_status 0
+	N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wl 1800
+	expect_status 0
+	for f in datachunk_params ppsd_params ppsd_params_resampled; do
+		N configs add-params "$seismic/noiz/config_examples/$f.toml"
+		expect_status 0
+	done
+	N processing prepare-datachunks -sd "$SD" -ed "$ED" -p 1 --processed-data-dir "$PROC"
+	expect_status 0
+	expect_query "SELECT COUNT(*) FROM datachunk" 12
 
-# Example config: 12 rows, 12 files where Noiz puts them, 3 windows, 1 kept.
-ppsd -p 1
-expect_status 0
-expect_stdout_is "$(summary 12 12 0 0 0)"
-expect_query "SELECT COUNT(*) || ' ' || MIN(nsegments) || ' ' || MAX(nsegments) || ' ' || MIN(nkept) || ' ' || MAX(nkept) FROM psd_result" "12 3 3 1 1"
-CURRENT="npz files in Noiz's layout"
-files=$(cd "$tmp/proc" && find psd -type f | sort | tr '\n' ' ')
-first="psd/1/2022/002/CI.CCA.N.2022.002.0000.0.npz psd/1/2022/002/CI.CCA.N.2022.002.0030.0.npz"
-case "$files" in "$first"*) pass ;; *) fail "files: $files" ;; esac
-CURRENT="rows point at their files"
-missing=0
-for f in $(query "$ROWS" | cut -d' ' -f2); do [ -s "$f" ] || missing=$((missing + 1)); done
-if [ "$missing" -eq 0 ] && [ "$(query "$ROWS" | wc -l)" -eq 12 ]; then pass; else
-	fail "$missing rows without their file"
-fi
-query "$ROWS" | cut -d' ' -f1 >"$tmp/ids"
+	# Example config: 12 rows, 12 files where Noiz puts them, 3 windows, 1 kept.
+	ppsd -p 1
+	expect_status 0
+	expect_stdout_is "$(summary 12 12 0 0 0)"
+	expect_query "SELECT COUNT(*) || ' ' || MIN(nsegments) || ' ' || MAX(nsegments) || ' ' || MIN(nkept) || ' ' || MAX(nkept) FROM psd_result" "12 3 3 1 1"
+	CURRENT="npz files in Noiz's layout"
+	files=$(cd "$PROC" && find psd -type f | sort | tr '\n' ' ')
+	first="psd/1/2022/002/CI.CCA.N.2022.002.0000.0.npz psd/1/2022/002/CI.CCA.N.2022.002.0030.0.npz"
+	case "$files" in "$first"*) pass ;; *) fail "files: $files" ;; esac
+	CURRENT="rows point at their files"
+	missing=0
+	for f in $(query "$ROWS" | cut -d' ' -f2); do [ -s "$f" ] || missing=$((missing + 1)); done
+	if [ "$missing" -eq 0 ] && [ "$(query "$ROWS" | wc -l)" -eq 12 ]; then pass; else
+		fail "$missing rows without their file"
+	fi
+	query "$ROWS" | cut -d' ' -f1 >"$PROC.ids"
 
-CURRENT="numpy reads the npz"
-if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-	if /usr/bin/python3 -c 'import sys, numpy as np
+	CURRENT="numpy reads the npz"
+	if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+		if /usr/bin/python3 -c 'import sys, numpy as np
 z = np.load(sys.argv[1])
 assert sorted(z.files) == ["fft_mean", "fft_std"], z.files
 assert z["fft_mean"].shape == (2941,) and z["fft_std"].shape == (2941,)
 assert (z["fft_std"] == 0).all() and (z["fft_mean"] > 0).all()' \
-		"$tmp/proc/psd/1/2022/002/CI.HEC.N.2022.002.0100.0.npz"; then pass; else fail "numpy check"; fi
-else
-	echo "SKIPPED: numpy check (no numpy)"
+			"$PROC/psd/1/2022/002/CI.HEC.N.2022.002.0100.0.npz"; then pass; else fail "numpy check"; fi
+	else
+		echo "SKIPPED: numpy check (no numpy)"
+	fi
+
+	# Resampled config: its own rows and directory.
+	ppsd -p 2
+	expect_status 0
+	expect_stdout_is "$(summary 12 12 0 0 0)"
+	expect_query "SELECT COUNT(*) FROM psd_result" 24
+	CURRENT="resampled files"
+	n=$(find "$PROC/psd/2" -name '*.npz' | wc -l)
+	if [ "$n" -eq 12 ]; then pass; else fail "$n files under psd/2"; fi
+
+	# Re-runs: skipped by default; upserted with --no-skip-existing.
+	ppsd -p 1
+	expect_status 0
+	expect_stdout_is "$(summary 12 0 12 0 0)"
+	cp -r "$PROC/psd/1" "$PROC-default"
+	ppsd -p 1 --no-skip-existing --workers 1
+	expect_status 0
+	expect_stdout_is "$(summary 12 12 0 0 0)"
+	expect_query "SELECT COUNT(*) FROM psd_result" 24
+	CURRENT="a re-run keeps the ids"
+	if query "$ROWS" | cut -d' ' -f1 | cmp -s - "$PROC.ids"; then pass; else fail "ids changed"; fi
+	CURRENT="--workers 1 and the default write identical files"
+	if diff -r "$PROC-default" "$PROC/psd/1" >/dev/null; then pass; else fail "files differ"; fi
+
+	# Selection: one station, one component letter.
+	ppsd -p 1 --no-skip-existing -s CCA -c N
+	expect_status 0
+	expect_stdout_is "$(summary 6 6 0 0 0)"
+
+	# A corrupt chunk file: that chunk fails, the others are written, exit 1.
+	bad=$(query "SELECT d.filepath FROM datachunk d JOIN timespan t ON t.id = d.timespan_id
+	 JOIN component c ON c.id = d.component_id WHERE c.station = 'HEC' ORDER BY t.starttime_ns LIMIT 1")
+	printf 'not miniSEED at all' >"$bad"
+	ppsd -p 1 --no-skip-existing
+	expect_status 1
+	expect_stdout_is "$(summary 12 11 0 0 1)"
+	expect_stderr_contains "$bad"
+
+	# An unknown parameter set.
+	ppsd -p 9
+	expect_status 1
+	expect_one_line_error "PPSDParams number 9"
+
+	# Plots.
+	N plot average-psd -sd 2022-01-02 -ed 2022-01-03 -p 1 -pp "$PROC/plots/"
+	expect_status 0
+	expect_stdout_is "$PROC/plots/average_psd_2022-01-02_2022-01-03.png\n"
+	CURRENT="average PSD PNG"
+	if head -c 8 "$PROC/plots/average_psd_2022-01-02_2022-01-03.png" | od -An -c | grep -q 'P   N   G'; then
+		pass
+	else fail "not a PNG"; fi
+	N plot spectrogram -sd 2022-01-02 -ed 2022-01-03 -p 2 -pp "$PROC/plots"
+	expect_status 0
+	expect_stdout_is "$PROC/plots/spectrogram_CI.CCA.N_2022-01-02_2022-01-03.png\n$PROC/plots/spectrogram_CI.HEC.N_2022-01-02_2022-01-03.png\n"
+	CURRENT="spectrogram PNGs"
+	if [ -s "$PROC/plots/spectrogram_CI.HEC.N_2022-01-02_2022-01-03.png" ]; then pass; else fail "missing"; fi
+	N plot average-psd -p 1 -s NOPE -f "$PROC/none.png"
+	expect_status 1
+	expect_stderr_contains "no PSD results"
+}
+
+CAT="$tmp/catalog.db"
+backend sqlite
+
+# --- PostgreSQL -----------------------------------------------------------------
+if [ -z "${STRATA_TEST_PG_URL:-}" ] || ! command -v psql >/dev/null; then
+	if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+		fail "STRATA_TEST_PG_URL or psql missing under CI"
+	else
+		echo "SKIPPED: the PSD stage on PostgreSQL (STRATA_TEST_PG_URL not set)"
+	fi
+	finish
+	exit $?
 fi
-
-# Resampled config: its own rows and directory.
-ppsd -p 2
-expect_status 0
-expect_stdout_is "$(summary 12 12 0 0 0)"
-expect_query "SELECT COUNT(*) FROM psd_result" 24
-CURRENT="resampled files"
-n=$(find "$tmp/proc/psd/2" -name '*.npz' | wc -l)
-if [ "$n" -eq 12 ]; then pass; else fail "$n files under psd/2"; fi
-
-# Re-runs: skipped by default; upserted with --no-skip-existing.
-ppsd -p 1
-expect_status 0
-expect_stdout_is "$(summary 12 0 12 0 0)"
-cp -r "$tmp/proc/psd/1" "$tmp/psd1-default"
-ppsd -p 1 --no-skip-existing --workers 1
-expect_status 0
-expect_stdout_is "$(summary 12 12 0 0 0)"
-expect_query "SELECT COUNT(*) FROM psd_result" 24
-CURRENT="a re-run keeps the ids"
-if query "$ROWS" | cut -d' ' -f1 | cmp -s - "$tmp/ids"; then pass; else fail "ids changed"; fi
-CURRENT="--workers 1 and the default write identical files"
-if diff -r "$tmp/psd1-default" "$tmp/proc/psd/1" >/dev/null; then pass; else fail "files differ"; fi
-
-# Selection: one station, one component letter.
-ppsd -p 1 --no-skip-existing -s CCA -c N
-expect_status 0
-expect_stdout_is "$(summary 6 6 0 0 0)"
-
-# A corrupt chunk file: that chunk fails, the others are written, exit 1.
-bad=$(query "SELECT d.filepath FROM datachunk d JOIN timespan t ON t.id = d.timespan_id
- JOIN component c ON c.id = d.component_id WHERE c.station = 'HEC' ORDER BY t.starttime_ns LIMIT 1")
-printf 'not miniSEED at all' >"$bad"
-ppsd -p 1 --no-skip-existing
-expect_status 1
-expect_stdout_is "$(summary 12 11 0 0 1)"
-expect_stderr_contains "$bad"
-
-# An unknown parameter set.
-ppsd -p 9
-expect_status 1
-expect_one_line_error "PPSDParams number 9"
-
-# Plots.
-N plot average-psd -sd 2022-01-02 -ed 2022-01-03 -p 1 -pp "$tmp/plots/"
-expect_status 0
-expect_stdout_is "$tmp/plots/average_psd_2022-01-02_2022-01-03.png\n"
-CURRENT="average PSD PNG"
-if head -c 8 "$tmp/plots/average_psd_2022-01-02_2022-01-03.png" | od -An -c | grep -q 'P   N   G'; then
-	pass
-else fail "not a PNG"; fi
-N plot spectrogram -sd 2022-01-02 -ed 2022-01-03 -p 2 -pp "$tmp/plots"
-expect_status 0
-expect_stdout_is "$tmp/plots/spectrogram_CI.CCA.N_2022-01-02_2022-01-03.png\n$tmp/plots/spectrogram_CI.HEC.N_2022-01-02_2022-01-03.png\n"
-CURRENT="spectrogram PNGs"
-if [ -s "$tmp/plots/spectrogram_CI.HEC.N_2022-01-02_2022-01-03.png" ]; then pass; else fail "missing"; fi
-N plot average-psd -p 1 -s NOPE -f "$tmp/none.png"
-expect_status 1
-expect_stderr_contains "no PSD results"
-
+schema="noise_psd_$$"
+psql -q "$STRATA_TEST_PG_URL" -c "CREATE SCHEMA $schema" >/dev/null
+case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
+CAT="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$schema"
+backend postgresql
 finish
