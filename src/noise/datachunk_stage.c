@@ -503,10 +503,59 @@ static const struct sx_channel *find_channel(const struct sx_inventory *inv,
 	return NULL;
 }
 
-/* dsp_response_fn over a StationXML response, in velocity. */
+/*
+ * The last response evaluated by a worker: the windows of one channel epoch
+ * ask for it at the same frequencies (same length, same rate), and its
+ * evaluation (FIR stages at tens of thousands of frequencies) costs as much
+ * as the rest of a chunk.
+ */
+typedef struct resp_cache {
+	const struct sx_response *resp; /* the response to evaluate next */
+	const struct sx_response *for_resp;
+	double *freqs;
+	double complex *h;
+	size_t n;
+} resp_cache;
+
+/* Keep freqs and h (n values) as the cached evaluation of c->resp. */
+static void resp_cache_store(resp_cache *c, const double *freqs, const double complex *h, size_t n)
+{
+	double *f;
+	double complex *v;
+
+	if (n == 0)
+		return;
+	f = realloc(c->freqs, n * sizeof(*f));
+	v = f ? realloc(c->h, n * sizeof(*v)) : NULL;
+	if (f)
+		c->freqs = f;
+	if (!f || !v) {
+		c->n = 0; /* no cache: evaluated again next time */
+		return;
+	}
+	c->h = v;
+	memcpy(c->freqs, freqs, n * sizeof(*f));
+	memcpy(c->h, h, n * sizeof(*v));
+	c->n = n;
+	c->for_resp = c->resp;
+}
+
+/* dsp_response_fn over a StationXML response in velocity, through the
+ * cache: bit for bit the same values as evaluating again. */
 static int velocity_response(void *ctx, const double *freqs, size_t n, double complex *h)
 {
-	return resp_evaluate(ctx, freqs, n, RESP_UNITS_VEL, h);
+	resp_cache *c = ctx;
+	int rc;
+
+	if (c->n == n && c->for_resp == c->resp && n &&
+	    memcmp(c->freqs, freqs, n * sizeof(*freqs)) == 0) {
+		memcpy(h, c->h, n * sizeof(*h));
+		return 0;
+	}
+	rc = resp_evaluate(c->resp, freqs, n, RESP_UNITS_VEL, h);
+	if (!rc)
+		resp_cache_store(c, freqs, h, n);
+	return rc;
 }
 
 /* The response of item it's channel, or an error naming the inventory. */
@@ -535,11 +584,13 @@ static int item_response(const stage_component *c, const stage_item *it, strata_
 
 /* --- computing a group (on a worker) ------------------------------------- */
 
-/* Decoded samples of a component's segments, filled on demand. */
+/* What a worker keeps while computing one group: the component's segments
+ * decoded on demand, and the last response evaluated. */
 typedef struct decoded {
 	double **x;    /* per segment of the component; NULL until decoded */
 	size_t *n;     /* samples decoded */
 	char **errors; /* the decode error of a segment, if any */
+	resp_cache resp;
 } decoded;
 
 /* Whether segment s has samples in [start, end). */
@@ -680,8 +731,9 @@ static void compute_item(const stage_run *r, decoded *d, noise_raw_segment *raw,
 		return;
 	}
 	/* the contract: STRATA_ENOTFOUND when the data make no chunk */
+	d->resp.resp = resp;
 	rc = noise_datachunk_prepare_sens(
-	    &r->params, t->start, t->end, raw, nraw, resp ? velocity_response : NULL, (void *)resp,
+	    &r->params, t->start, t->end, raw, nraw, resp ? velocity_response : NULL, &d->resp,
 	    resp && resp->has_sensitivity ? resp->sensitivity : NAN, &it->chunk);
 	if (rc)
 		item_fail(c, t, it, rc == STRATA_ENOTFOUND ? ITEM_NO_DATA : ITEM_FAILED);
@@ -695,6 +747,8 @@ static void decoded_free(decoded *d, size_t n)
 		free(d->x[i]);
 	for (size_t i = 0; d->errors && i < n; i++)
 		free(d->errors[i]);
+	free(d->resp.freqs);
+	free(d->resp.h);
 	free(d->x);
 	free(d->n);
 	free(d->errors);
@@ -708,8 +762,9 @@ static int compute_group(size_t i, void *arg)
 	const stage_group *g = &r->groups[r->wave_first + i];
 	const stage_component *c = &r->comps[g->comp];
 	size_t nseg = c->nsegs ? c->nsegs : 1;
-	decoded d = {calloc(nseg, sizeof(double *)), calloc(nseg, sizeof(size_t)),
-	             calloc(nseg, sizeof(char *))};
+	decoded d = {.x = calloc(nseg, sizeof(double *)),
+	             .n = calloc(nseg, sizeof(size_t)),
+	             .errors = calloc(nseg, sizeof(char *))};
 	noise_raw_segment *raw = calloc(nseg, sizeof(*raw));
 	int rc = 0;
 

@@ -7,6 +7,8 @@
 #   - --workers 1 and --workers 2 write byte-identical files;
 #   - a re-run with --no-skip-existing upserts (same ids, same row count);
 #   - --skip-existing skips rows whose file is there and redoes a lost file;
+#   - a day split in two files gives the same chunks (the window across the
+#     split reads both files, as a midnight-crossing window reads two days);
 #   - a day file corrupted after indexing fails its component's windows
 #     (counted, logged with the file), the other component is written, exit 1;
 #   - the same on PostgreSQL (a fresh schema under $STRATA_TEST_PG_URL;
@@ -153,6 +155,28 @@ expect_status 1
 expect_one_line_error "prepare-datachunks" "DatachunkParams number 7"
 N processing prepare-datachunks -ed 2022-01-03
 expect_status 2
+
+# one day in two files, split at a record boundary (12:31:24): the window
+# across the split reads both files and equals the chunk of the whole file
+mkdir -p "$tmp/split"
+python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+k = 512 * (len(d) // 1024)
+open(sys.argv[2] + "/CCA_BHN_a.ms", "wb").write(d[:k])
+open(sys.argv[2] + "/CCA_BHN_b.ms", "wb").write(d[k:])' "$seismic/noisepy/CICCA__BHN___2022002.ms" "$tmp/split"
+CAT="$tmp/split.db"
+catalog "$tmp/split"
+expect_query "SELECT COUNT(*) FROM mseed_segment WHERE station = 'CCA'" 2
+prepare "$tmp/split-out" -sd 2022-01-02T11:30:00Z -ed 2022-01-02T13:30:00Z
+expect_status 0
+expect_stdout_is "$(summary 8 4 0 4 0)" # CI.HEC has no data here
+CURRENT="chunks across two files equal those of one file"
+differ=0
+for f in $(cd "$tmp/split-out" && find . -type f); do
+	cmp -s "$tmp/split-out/$f" "$tmp/sqlite-w1/$f" || differ=$((differ + 1))
+done
+n=$(find "$tmp/split-out" -type f | wc -l)
+if [ "$differ" -eq 0 ] && [ "$n" -eq 4 ]; then pass; else fail "$differ of $n files differ"; fi
 
 # a day file corrupted after indexing: its windows fail, the other station's are written
 mkdir -p "$tmp/bad"
