@@ -165,7 +165,7 @@ int api_fail(api_req *r, int rc)
 	case STRATA_EEXIST: return api_error(r, 409, "conflict", NULL, "%s", msg);
 	case STRATA_EBUSY:
 		strata_http_header_add(r->resp, "Retry-After", "1");
-		return api_error(r, 503, "busy", NULL, "the catalog is busy, retry");
+		return api_error(r, 503, "busy", NULL, "the catalog is locked or busy; retry");
 	case STRATA_EPERM: return api_error(r, 403, "forbidden", NULL, "%s", msg);
 	case STRATA_EUNSUPPORTED: return api_error(r, 501, "not_implemented", NULL, "%s", msg);
 	case STRATA_EDB:
