@@ -56,9 +56,12 @@ static int find_image_hdu(fitsfile *f, const char *name)
 	return strata_error_set(STRATA_ESCHEMA, "%s: no image: the primary HDU has NAXIS=0", name);
 }
 
-/* Check the axes: two real ones, the rest of length 1, a sane pixel count. */
+/* Check the axes: two real ones, extra ones (planes) of any length, a sane
+ * pixel count per plane and in all (the data must be in the file). */
 static int check_axes(sky_fits_image *img, int naxis, const long long *naxes, const char *name)
 {
+	long long planes = 1;
+
 	if (naxis < 2)
 		return strata_error_set(STRATA_ESCHEMA, "%s: NAXIS=%d: an image needs 2 axes", name,
 		                        naxis);
@@ -66,12 +69,13 @@ static int check_axes(sky_fits_image *img, int naxis, const long long *naxes, co
 		if (naxes[i] < 1)
 			return strata_error_set(STRATA_ESCHEMA, "%s: NAXIS%d=%lld: empty axis",
 			                        name, i + 1, naxes[i]);
-	for (int i = 2; i < naxis; i++)
-		if (naxes[i] != 1)
-			return strata_error_set(STRATA_EUNSUPPORTED,
-			                        "%s: NAXIS%d=%lld: QA reads 2-D images (extra axes "
-			                        "such as FREQ or STOKES must have length 1)",
+	for (int i = 2; i < naxis; i++) {
+		if (naxes[i] > SKY_FITS_MAX_PIXELS / planes)
+			return strata_error_set(STRATA_ELIMIT, "%s: NAXIS%d=%lld: too many planes",
 			                        name, i + 1, naxes[i]);
+		planes *= naxes[i];
+	}
+	img->planes = planes;
 	if (naxes[0] > SKY_FITS_MAX_PIXELS || naxes[1] > SKY_FITS_MAX_PIXELS / naxes[0])
 		return strata_error_set(STRATA_ELIMIT,
 		                        "%s: %lld x %lld pixels: more than the limit of %ld", name,
@@ -197,6 +201,28 @@ static char *header_for_wcslib(const sky_fits_image *img)
 	return h;
 }
 
+/* World coordinate `axis` of the first plane's central pixel (FITS pixel 1
+ * on every extra axis); NaN when it does not convert. */
+static double first_plane_world(const sky_fits_image *img, int axis)
+{
+	struct wcsprm *wcs = img->wcs;
+	int n = wcs->naxis, st = 0;
+	double *buf = calloc((size_t)n * 5 + 2, sizeof *buf), v = NAN;
+
+	if (!buf)
+		return NAN;
+	double *pix = buf, *imgc = buf + n, *world = buf + 2 * n, *phi = buf + 3 * n;
+	double *theta = buf + 4 * n;
+	for (int i = 0; i < n; i++)
+		pix[i] = 1.0;
+	pix[0] = (double)(img->nx + 1) / 2;
+	pix[1] = (double)(img->ny + 1) / 2;
+	if (!wcsp2s(wcs, 1, n, pix, imgc, phi, theta, world, &st) && !st)
+		v = world[axis];
+	free(buf);
+	return v;
+}
+
 /* Parse the WCS from the header; an image without one still gets QA. */
 static void read_wcs(sky_fits_image *img)
 {
@@ -226,13 +252,19 @@ static void read_wcs(sky_fits_image *img)
 	if (!sky_fits_pix2world(img, cx, cy, &r0, &d0) &&
 	    !sky_fits_pix2world(img, cx, cy + 1, &r1, &d1))
 		img->cdelt2 = angular_distance(r0, d0, r1, d1);
-	/* A spectral FREQ axis gives the observing frequency. */
-	if (wcs->spec >= 0 && !strncmp(wcs->ctype[wcs->spec], "FREQ", 4) &&
-	    isfinite(wcs->crval[wcs->spec]) && wcs->crval[wcs->spec] > 0)
-		img->freq_hz = wcs->crval[wcs->spec];
+	/* A spectral FREQ axis gives the observing frequency: the first
+	 * plane's (its reference value when that plane is the reference). */
+	if (wcs->spec >= 0 && !strncmp(wcs->ctype[wcs->spec], "FREQ", 4)) {
+		double f = first_plane_world(img, wcs->spec);
+		if (!isfinite(f))
+			f = wcs->crval[wcs->spec];
+		if (isfinite(f) && f > 0)
+			img->freq_hz = f;
+	}
 }
 
-/* Read all pixels as floats; NaN for blanks. */
+/* Read the first plane's pixels as floats (the first NAXIS1 x NAXIS2 values
+ * of the data: index 1 of every extra axis); NaN for blanks. */
 static int read_pixels(fitsfile *f, sky_fits_image *img, const char *name)
 {
 	int status = 0, anynul = 0;
@@ -597,6 +629,7 @@ int sky_fits_qa(const sky_fits_image *img, sky_qa *qa)
 {
 	int rc;
 	memset(qa, 0, sizeof *qa);
+	qa->planes = img->planes;
 	if ((rc =
 	         sky_robust_stats_compute(img->pix, (size_t)img->nx * (size_t)img->ny, &qa->stats)))
 		return rc;
@@ -666,6 +699,7 @@ json_t *sky_qa_to_json(const sky_qa *qa)
 	                    json_pack("[I,I]", (json_int_t)qa->peak_x, (json_int_t)qa->peak_y));
 	json_object_set_new(o, "peak_ra", qa->has_wcs ? jnum(qa->peak_ra) : json_null());
 	json_object_set_new(o, "peak_dec", qa->has_wcs ? jnum(qa->peak_dec) : json_null());
+	json_object_set_new(o, "planes", json_integer((json_int_t)qa->planes));
 	json_object_set_new(o, "dynamic_range", jnum(qa->dynamic_range));
 	json_object_set_new(o, "sources", json_integer(qa->sources));
 	json_object_set_new(o, "grade", json_string(sky_grade_name(qa->grade)));
@@ -678,6 +712,8 @@ static void print_qa_text(const char *path, const sky_qa *qa)
 {
 	printf("file            %s\n", path);
 	printf("size            %ld x %ld\n", qa->nx, qa->ny);
+	if (qa->planes > 1)
+		printf("planes          %lld (QA of the first)\n", qa->planes);
 	printf("cell            %.3f arcsec\n", qa->cell_arcsec);
 	if (qa->has_wcs)
 		printf("centre          RA %.6f Dec %.6f deg\n", qa->centre_ra, qa->centre_dec);

@@ -31,14 +31,17 @@
 /* A 2-D image with its header facts and WCS. */
 typedef struct sky_fits_image {
 	long nx, ny;            /* NAXIS1, NAXIS2 */
-	int naxis;              /* NAXIS of the HDU (>= 2; extra axes have length 1) */
-	float *pix;             /* nx * ny, row-major (row y = FITS row y + 1), NaN for blanks */
+	int naxis;              /* NAXIS of the HDU (>= 2) */
+	long long planes;       /* planes along the extra axes (FREQ, STOKES): their product */
+	float *pix;             /* the first plane: nx * ny, row-major (row y = FITS row y + 1),
+	                         * NaN for blanks */
 	void *wcs;              /* struct wcsprm * (NULL when the header has no usable WCS) */
 	int nwcs;               /* count for wcsvfree */
 	int lng, lat;           /* world axis indices of longitude and latitude */
 	double cdelt1, cdelt2;  /* degrees per pixel (from the WCS), 0 if unknown */
 	double bmaj, bmin, bpa; /* beam in degrees; bmaj = 0 when absent */
-	double freq_hz;         /* from a FREQ axis, else RESTFRQ/RESTFREQ/FREQ; 0 if none */
+	double freq_hz;         /* the first plane's on a FREQ axis, else RESTFRQ/RESTFREQ/FREQ;
+	                         * 0 if none */
 	char bunit[72];         /* BUNIT or "" */
 	char *header;           /* all header cards (80 chars each), for cutouts */
 	int ncards;
@@ -46,8 +49,9 @@ typedef struct sky_fits_image {
 
 /* Read the image of the FITS file at path, or of a FITS file held in memory
  * (data is copied). Errors: STRATA_EIO, STRATA_EPARSE (not FITS, truncated),
- * STRATA_ESCHEMA (no image, NAXIS=0), STRATA_EUNSUPPORTED (a real 3rd axis),
- * STRATA_ELIMIT (absurd sizes). */
+ * STRATA_ESCHEMA (no image, NAXIS=0), STRATA_ELIMIT (absurd sizes). A cube
+ * (extra axes longer than 1) gives its first plane: index 1 of every extra
+ * axis. */
 int sky_fits_open(const char *path, sky_fits_image **out);
 int sky_fits_open_memory(const void *data, size_t len, sky_fits_image **out);
 void sky_fits_free(sky_fits_image *img);
@@ -83,6 +87,7 @@ typedef enum sky_grade {
 /* QA of one image. */
 typedef struct sky_qa {
 	long nx, ny;
+	long long planes;             /* planes in the file; QA measures the first */
 	double cell_arcsec;           /* |CDELT2| in arcsec (0 if unknown) */
 	double centre_ra, centre_dec; /* world position of the central pixel */
 	int has_wcs;

@@ -41,7 +41,11 @@ def close(name, ours, ref, failures):
 
 def main():
     image, qa_json = sys.argv[1], sys.argv[2]
-    data = np.squeeze(fits.getdata(image)).astype(np.float64)
+    data = fits.getdata(image)
+    planes = int(np.prod(data.shape[:-2]))
+    while data.ndim > 2:  # the first plane: index 0 of every extra axis
+        data = data[0]
+    data = data.astype(np.float64)
     v = data[np.isfinite(data)]
     qa = json.load(open(qa_json))
     failures = []
@@ -55,6 +59,8 @@ def main():
     close("peak", qa["peak"], np.max(v), failures)
     if qa["clip_iterations"] != iters:
         failures.append(f"clip_iterations: strata {qa['clip_iterations']} reference {iters}")
+    if qa["planes"] != planes:
+        failures.append(f"planes: strata {qa['planes']} reference {planes}")
     if qa["n_pixels"] != v.size:
         failures.append(f"n_pixels: strata {qa['n_pixels']} reference {v.size}")
     try:

@@ -14,7 +14,7 @@ expect_stdout_contains "grade           good"
 expect_stdout_contains "beam            864.00 x 864.00 arcsec"
 
 if "$py" -c 'import numpy, astropy' 2>/dev/null; then
-	for name in 1904-66_SIN synthetic_test; do
+	for name in 1904-66_SIN synthetic_test 1904-66_SIN_cube; do
 		run "$STRATA" sky qa --json "$(testdata radio/aegean/$name.fits)"
 		expect_status 0
 		cp "$OUT" "$tmp/$name.json"
@@ -30,9 +30,13 @@ fi
 run "$STRATA" sky qa "$(testdata radio/aegean/1904_comp.fits)"
 expect_status 1
 expect_one_line_error "not an image" "table HDU"
+# A cube (NAXIS3 = 10): QA of its first plane, the plane count reported.
 run "$STRATA" sky qa "$(testdata radio/aegean/1904-66_SIN_cube.fits)"
-expect_status 1
-expect_one_line_error "NAXIS3=10"
+expect_status 0
+expect_stdout_contains "planes          10 (QA of the first)"
+run "$STRATA" sky qa --json "$(testdata radio/aegean/1904-66_SIN_cube.fits)"
+expect_status 0
+expect_stdout_contains '"planes": 10'
 head -c 20000 "$img" >"$tmp/truncated.fits"
 run "$STRATA" sky qa "$tmp/truncated.fits"
 expect_status 1

@@ -6,6 +6,7 @@
 
 #include <fitsio.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,6 +270,76 @@ static void test_hostile_headers(void **state)
 	expect_error(buf, 0, STRATA_EPARSE, "not a readable FITS file");
 }
 
+/* Big-endian IEEE float, as FITS stores BITPIX -32. */
+static void put_be_float(unsigned char *p, float v)
+{
+	uint32_t u;
+	memcpy(&u, &v, sizeof u);
+	p[0] = (unsigned char)(u >> 24);
+	p[1] = (unsigned char)(u >> 16);
+	p[2] = (unsigned char)(u >> 8);
+	p[3] = (unsigned char)u;
+}
+
+/* A cube with a real FREQ axis: QA reads the first plane (index 1 of every
+ * extra axis), counts the planes, and takes that plane's frequency. */
+static void test_cube_first_plane(void **state)
+{
+	static char buf[4 * 2880];
+	static unsigned char data[8 * 8 * 3 * 4];
+	const char *cards[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+	                       "NAXIS   =                    3", "NAXIS1  =                    8",
+	                       "NAXIS2  =                    8", "NAXIS3  =                    3",
+	                       "CTYPE1  = 'RA---SIN'",           "CRPIX1  =                  4.5",
+	                       "CRVAL1  =                 10.0", "CDELT1  =               -0.001",
+	                       "CTYPE2  = 'DEC--SIN'",           "CRPIX2  =                  4.5",
+	                       "CRVAL2  =                -30.0", "CDELT2  =                0.001",
+	                       "CTYPE3  = 'FREQ    '",           "CRPIX3  =                  2.0",
+	                       "CRVAL3  =         1400000000.0", "CDELT3  =            1000000.0",
+	                       "CUNIT3  = 'Hz      '",           NULL};
+	sky_fits_image *img = NULL;
+	sky_qa qa;
+
+	(void)state;
+	for (int plane = 0; plane < 3; plane++)
+		for (int i = 0; i < 64; i++) {
+			float v = 0.01f * (float)((i * 37 + plane) % 11 - 5);
+			if (plane == 0 && i == 5 * 8 + 2)
+				v = 50; /* the first plane's peak, at x 2, y 5 */
+			if (plane == 1 && i == 1 * 8 + 6)
+				v = 1000; /* a brighter peak in the second plane */
+			if (plane == 2)
+				v = 7;
+			put_be_float(data + (size_t)(plane * 64 + i) * 4, v);
+		}
+	assert_ok(
+	    sky_fits_open_memory(buf, make_fits(buf, sizeof buf, cards, data, sizeof data), &img));
+	assert_int_equal(img->planes, 3);
+	assert_ok(sky_fits_qa(img, &qa));
+	assert_int_equal(qa.planes, 3);
+	assert_int_equal(qa.nx, 8);
+	assert_int_equal(qa.ny, 8);
+	assert_true(qa.peak == 50.0);
+	assert_int_equal(qa.peak_x, 2);
+	assert_int_equal(qa.peak_y, 5);
+	assert_int_equal(qa.stats.n, 64);
+	/* Plane 1 is one channel below the reference pixel 2. */
+	assert_true(fabs(qa.freq_hz - 1399000000.0) < 1e-3);
+	json_t *o = sky_qa_to_json(&qa);
+	assert_non_null(o);
+	assert_int_equal(json_integer_value(json_object_get(o, "planes")), 3);
+	json_decref(o);
+	sky_fits_free(img);
+
+	/* Absurd plane counts are refused before anything is allocated. */
+	const char *huge[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+	                      "NAXIS   =                    4", "NAXIS1  =                    8",
+	                      "NAXIS2  =                    8", "NAXIS3  =              4000000",
+	                      "NAXIS4  =              4000000", NULL};
+	expect_error(buf, make_fits(buf, sizeof buf, huge, NULL, 2880), STRATA_ELIMIT,
+	             "too many planes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +350,7 @@ int main(void)
 	    cmocka_unit_test(test_photometry_outside),
 	    cmocka_unit_test(test_synthetic_image),
 	    cmocka_unit_test(test_hostile_headers),
+	    cmocka_unit_test(test_cube_first_plane),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
