@@ -11,7 +11,7 @@
 # per run: backend, route, requests/s, p50, p99, errors (non-2xx + socket).
 # Set SKY_BENCH_DB to reuse a seeded SQLite catalog, SKY_BENCH_PG_SCHEMA to
 # reuse a seeded schema of $STRATA_TEST_PG_URL (kept), SKY_BENCH_POOL for the
-# catalog pool size (default 16, the configuration's default). Each route is
+# catalog pool size (default: the server's, 2 per CPU, 4..16). Each route is
 # warmed for 1 s (pool connections opened, statements prepared) first.
 set -eu
 strata=${1:-build/strata}
@@ -20,7 +20,7 @@ command -v wrk >/dev/null || { echo "bench/sky: wrk not installed (apt-get insta
 dir=$(mktemp -d /tmp/strata-sky-bench-XXXXXX)
 pid=""
 schema="${SKY_BENCH_PG_SCHEMA:-sky_bench_$$}"
-pool=${SKY_BENCH_POOL:-16}
+pool=${SKY_BENCH_POOL:-}
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	if [ -n "${STRATA_TEST_PG_URL:-}" ] && [ -z "${SKY_BENCH_PG_SCHEMA:-}" ]; then
@@ -40,7 +40,7 @@ catalog = "$1"
 [server]
 read_open = true
 threads = 64
-pool_size = $2
+${2:+pool_size = $2}
 EOT
 	"$strata" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 	pid=$!
