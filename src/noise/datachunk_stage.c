@@ -97,9 +97,14 @@ typedef struct stage_run {
 	size_t ngroups;
 	inv_entry *invs;
 	size_t ninvs;
-	size_t wave_first; /* first group of the wave on the pool */
+	const noise_datachunk_dist *dist;
+	size_t *mine; /* the groups this process computes */
+	size_t nmine, nmine_items;
+	size_t wave_first; /* first of mine in the wave on the pool */
 	pending_row *rows;
 	size_t nrows;
+	int64_t *out; /* rank > 0: the finished rows for rank 0 (ROW_WORDS each) */
+	size_t nout, out_cap;
 	noise_stage_summary *summary;
 	strata_progress *progress;
 } stage_run;
@@ -754,12 +759,12 @@ static void decoded_free(decoded *d, size_t n)
 	free(d->errors);
 }
 
-/* strata_work_fn: compute every item of group wave_first + i. Item
+/* strata_work_fn: compute every item of group mine[wave_first + i]. Item
  * problems stay in the items; only running out of memory fails the group. */
 static int compute_group(size_t i, void *arg)
 {
 	const stage_run *r = arg;
-	const stage_group *g = &r->groups[r->wave_first + i];
+	const stage_group *g = &r->groups[r->mine[r->wave_first + i]];
 	const stage_component *c = &r->comps[g->comp];
 	size_t nseg = c->nsegs ? c->nsegs : 1;
 	decoded d = {.x = calloc(nseg, sizeof(double *)),
@@ -897,6 +902,35 @@ static int flush_rows(stage_run *r)
 	return rc;
 }
 
+/* Words of one row sent to rank 0: component and timespan indexes, npts,
+ * padded_npts, start, sampling rate (the double's bits). */
+#define ROW_WORDS 6
+
+/* Rank > 0: keep the row of a written item for rank 0. */
+static int queue_for_rank0(stage_run *r, const stage_item *it)
+{
+	int64_t *w;
+	double fs = it->chunk.fs;
+
+	if (r->nout + ROW_WORDS > r->out_cap) {
+		size_t cap = r->out_cap ? 2 * r->out_cap : 64 * ROW_WORDS;
+		int64_t *more = realloc(r->out, cap * sizeof(*more));
+		if (!more)
+			return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
+		r->out = more;
+		r->out_cap = cap;
+	}
+	w = r->out + r->nout;
+	w[0] = (int64_t)it->comp;
+	w[1] = (int64_t)it->ts;
+	w[2] = (int64_t)it->chunk.n;
+	w[3] = (int64_t)it->chunk.padded_npts;
+	w[4] = it->chunk.start;
+	memcpy(&w[5], &fs, sizeof fs);
+	r->nout += ROW_WORDS;
+	return 0;
+}
+
 /* Write the chunk file of a computed item; queue its row. 0, or an item
  * error (already logged and counted) as 1, or a fatal error. */
 static int write_item(stage_run *r, stage_item *it)
@@ -916,6 +950,8 @@ static int write_item(stage_run *r, stage_item *it)
 		item_fail(c, t, it, ITEM_FAILED);
 		return 1;
 	}
+	if (r->dist->rank != 0)
+		return queue_for_rank0(r, it);
 	p = &r->rows[r->nrows];
 	*p = (pending_row){it->comp,     it->ts,          it->chunk.n, it->chunk.padded_npts,
 	                   it->chunk.fs, it->chunk.start, strdup(path)};
@@ -945,7 +981,7 @@ static int write_wave(stage_run *r, size_t first, size_t last)
 	int rc = 0;
 
 	for (size_t g = first; !rc && g < last; g++) {
-		const stage_group *gr = &r->groups[g];
+		const stage_group *gr = &r->groups[r->mine[g]];
 		for (size_t k = 0; !rc && k < gr->n; k++) {
 			stage_item *it = &r->items[gr->first + k];
 			if (it->status == ITEM_DONE && (rc = write_item(r, it)) == 1)
@@ -967,24 +1003,116 @@ static int run_waves(stage_run *r, strata_workers *w)
 	size_t wave = 2 * (size_t)strata_workers_count(w);
 	int rc = 0;
 
-	if (r->o->batch_size == 0)
-		return strata_error_set(STRATA_EINVAL, "datachunk stage: batch size 0");
-	r->rows = calloc(r->o->batch_size, sizeof(*r->rows));
-	if (!r->rows)
-		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
-	for (size_t first = 0; !rc && first < r->ngroups; first += wave) {
-		size_t last = first + wave < r->ngroups ? first + wave : r->ngroups;
+	for (size_t first = 0; !rc && first < r->nmine; first += wave) {
+		size_t last = first + wave < r->nmine ? first + wave : r->nmine;
 		r->wave_first = first;
 		rc = strata_workers_for(w, last - first, compute_group, r);
 		if (!rc)
 			rc = write_wave(r, first, last);
 	}
-	if (!rc)
-		rc = flush_rows(r);
-	for (size_t i = 0; i < r->nrows; i++)
-		free(r->rows[i].path);
-	free(r->rows);
 	return rc;
+}
+
+/* --- sharing the work between processes (MPI) ------------------------------ */
+
+/* The groups of this process: g % size == rank. */
+static int pick_mine(stage_run *r)
+{
+	size_t size = (size_t)r->dist->size, rank = (size_t)r->dist->rank;
+
+	r->mine = malloc((r->ngroups ? r->ngroups : 1) * sizeof(*r->mine));
+	if (!r->mine)
+		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
+	for (size_t g = rank; g < r->ngroups; g += size) {
+		r->mine[r->nmine++] = g;
+		r->nmine_items += r->groups[g].n;
+	}
+	return 0;
+}
+
+/* Rank > 0: send the counts and the rows of the written files to rank 0. */
+static int send_results(stage_run *r)
+{
+	size_t len = (3 + r->nout) * sizeof(int64_t);
+	int64_t *buf = malloc(len);
+	int rc;
+
+	if (!buf)
+		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
+	buf[0] = (int64_t)r->summary->no_data;
+	buf[1] = (int64_t)r->summary->failed;
+	buf[2] = (int64_t)(r->nout / ROW_WORDS);
+	if (r->nout)
+		memcpy(buf + 3, r->out, r->nout * sizeof(int64_t));
+	rc = r->dist->send(r->dist->ctx, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* Rank 0: queue one row received from another process. */
+static int take_row(stage_run *r, const int64_t *w, int from)
+{
+	pending_row *p;
+	const stage_component *c;
+	const stage_timespan *t;
+	char path[PATH_MAX];
+	int rc;
+
+	if (w[0] < 0 || (size_t)w[0] >= r->ncomps || w[1] < 0 || (size_t)w[1] >= r->nts ||
+	    w[2] < 0 || w[3] < 0)
+		return strata_error_set(STRATA_EPARSE, "MPI rank %d: row out of range", from);
+	c = &r->comps[w[0]];
+	t = &r->ts[w[1]];
+	rc = noise_datachunk_path(r->o->processed_dir, r->o->params_number, c->network, c->station,
+	                          c->component, t->start, t->end, path, sizeof path);
+	if (rc)
+		return rc;
+	p = &r->rows[r->nrows];
+	*p = (pending_row){(size_t)w[0], (size_t)w[1], (size_t)w[2], (size_t)w[3],
+	                   0.0,          w[4],         strdup(path)};
+	memcpy(&p->fs, &w[5], sizeof p->fs);
+	if (!p->path)
+		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
+	r->nrows++;
+	return r->nrows >= r->o->batch_size ? flush_rows(r) : 0;
+}
+
+/* Rank 0: receive process from's counts and rows and write the rows. */
+static int receive_results(stage_run *r, int from)
+{
+	void *data = NULL;
+	size_t len = 0, nrows;
+	const int64_t *w;
+	int rc = r->dist->recv(r->dist->ctx, from, &data, &len);
+
+	w = data;
+	if (!rc && (len < 3 * sizeof(int64_t) || len % sizeof(int64_t) || w[0] < 0 || w[1] < 0 ||
+	            w[2] < 0 || (size_t)w[2] != (len / sizeof(int64_t) - 3) / ROW_WORDS ||
+	            (len / sizeof(int64_t) - 3) % ROW_WORDS))
+		rc = strata_error_set(STRATA_EPARSE, "MPI rank %d: malformed results (%zu bytes)",
+		                      from, len);
+	if (!rc) {
+		r->summary->no_data += (size_t)w[0];
+		r->summary->failed += (size_t)w[1];
+		nrows = (size_t)w[2];
+		for (size_t i = 0; !rc && i < nrows; i++)
+			rc = take_row(r, w + 3 + i * ROW_WORDS, from);
+	}
+	free(data);
+	return rc;
+}
+
+/* After this process's groups: the other ranks' rows to rank 0, which
+ * commits every remaining row. */
+static int gather_results(stage_run *r)
+{
+	int rc = 0;
+
+	if (r->dist->rank != 0)
+		return send_results(r);
+	for (int from = 1; !rc && from < r->dist->size; from++)
+		rc = receive_results(r, from);
+	return rc ? rc : flush_rows(r);
 }
 
 /* --- the run --------------------------------------------------------------- */
@@ -1007,6 +1135,8 @@ static void stage_run_free(stage_run *r)
 		free(r->invs[i].error);
 	}
 	free(r->invs);
+	free(r->mine);
+	free(r->out);
 	free(r->comps);
 	free(r->ts);
 	free(r->items);
@@ -1027,29 +1157,63 @@ static int load_params(stage_run *r)
 	return rc;
 }
 
-int noise_datachunk_stage_run(strata_db *db, const noise_stage_opts *o,
-                              noise_stage_summary *summary)
+/* Compute this process's groups, then gather the rows (rank 0 writes them). */
+static int compute_and_write(stage_run *r)
 {
-	stage_run r = {.db = db, .o = o, .summary = summary};
 	strata_workers *w = NULL;
+	int rc = 0;
+
+	if (r->o->batch_size == 0)
+		return strata_error_set(STRATA_EINVAL, "datachunk stage: batch size 0");
+	r->rows = calloc(r->o->batch_size, sizeof(*r->rows));
+	if (!r->rows)
+		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
+	if (r->nmine && !(rc = strata_workers_create(r->o->workers, &w))) {
+		if (r->dist->rank == 0) {
+			r->progress = strata_progress_start("prepare-datachunks",
+			                                    r->summary->existing + r->nmine_items);
+			strata_progress_add(r->progress, r->summary->existing);
+		}
+		rc = run_waves(r, w);
+		strata_progress_finish(r->progress);
+		strata_workers_destroy(w);
+	}
+	if (!rc)
+		rc = gather_results(r);
+	for (size_t i = 0; i < r->nrows; i++)
+		free(r->rows[i].path);
+	free(r->rows);
+	return rc;
+}
+
+int noise_datachunk_stage_run_dist(strata_db *db, const noise_stage_opts *o,
+                                   const noise_datachunk_dist *dist, noise_stage_summary *summary)
+{
+	static const noise_datachunk_dist alone = {.rank = 0, .size = 1};
+	stage_run r = {.db = db, .o = o, .summary = summary, .dist = dist ? dist : &alone};
 	int rc;
 
 	memset(summary, 0, sizeof(*summary));
+	if (r.dist->size < 1 || r.dist->rank < 0 || r.dist->rank >= r.dist->size ||
+	    (r.dist->size > 1 && (!r.dist->barrier || !r.dist->send || !r.dist->recv)))
+		return strata_error_set(STRATA_EINVAL, "datachunk stage: bad process layout");
 	rc = load_params(&r);
 	rc = rc ? rc : load_components(&r);
 	rc = rc ? rc : load_timespans(&r);
 	rc = rc ? rc : plan(&r);
+	/* every process has read the catalog before rank 0 writes to it */
+	if (!rc && r.dist->size > 1)
+		rc = r.dist->barrier(r.dist->ctx);
+	rc = rc ? rc : pick_mine(&r);
 	rc = rc ? rc : load_all_segments(&r);
 	rc = rc ? rc : load_inventories(&r);
-	if (!rc && r.ngroups)
-		rc = strata_workers_create(o->workers, &w);
-	if (!rc && r.ngroups) {
-		r.progress = strata_progress_start("prepare-datachunks", summary->selected);
-		strata_progress_add(r.progress, summary->existing);
-		rc = run_waves(&r, w);
-		strata_progress_finish(r.progress);
-	}
-	strata_workers_destroy(w);
+	rc = rc ? rc : compute_and_write(&r);
 	stage_run_free(&r);
 	return rc;
+}
+
+int noise_datachunk_stage_run(strata_db *db, const noise_stage_opts *o,
+                              noise_stage_summary *summary)
+{
+	return noise_datachunk_stage_run_dist(db, o, NULL, summary);
 }

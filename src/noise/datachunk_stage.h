@@ -45,6 +45,31 @@ int noise_datachunk_stage_run(strata_db *db, const noise_stage_opts *o,
                               noise_stage_summary *summary);
 
 /*
+ * How the work is shared between the processes of an MPI run (mpirun -n K):
+ * process rank computes the groups g with g % size == rank and writes their
+ * files; rank 0 alone writes the catalog, with the rows the others send it
+ * at the end. The callbacks move bytes between processes (mpi_dist.c
+ * implements them with MPI); each returns 0 or a strata error.
+ */
+typedef struct noise_datachunk_dist {
+	int rank, size;
+	void *ctx;
+	int (*barrier)(void *ctx);                                  /* all processes reach it */
+	int (*send)(void *ctx, const void *data, size_t len);       /* to rank 0 */
+	int (*recv)(void *ctx, int from, void **data, size_t *len); /* rank 0; data malloc'd */
+} noise_datachunk_dist;
+
+/*
+ * noise_datachunk_stage_run as one process of dist (NULL: the only one).
+ * Every process reads the catalog and plans the same items before rank 0
+ * writes. On rank 0 *summary counts every process's items; on the others,
+ * their own. A process failing with an error leaves the others waiting:
+ * the caller aborts the run (MPI_Abort).
+ */
+int noise_datachunk_stage_run_dist(strata_db *db, const noise_stage_opts *o,
+                                   const noise_datachunk_dist *dist, noise_stage_summary *summary);
+
+/*
  * The path of the chunk file of component network.station.component over
  * the timespan [start, end] for parameter set number params_number, under
  * processed_dir. Codes other than letters, digits, '-' and '_' are refused
