@@ -25,8 +25,9 @@
 typedef struct dc_trace {
 	strata_time start;
 	double fs;
-	double *x;
+	double *x; /* NULL while the trace is a view of raw data being sliced */
 	size_t n;
+	size_t first; /* a view's first sample in the raw data */
 } dc_trace;
 
 /* ---- parameters ---- */
@@ -277,7 +278,10 @@ static void trace_keep(dc_trace *t, size_t from, size_t n)
 		from = t->n;
 	if (n > t->n - from)
 		n = t->n - from;
-	memmove(t->x, t->x + from, n * sizeof(*t->x));
+	if (t->x)
+		memmove(t->x, t->x + from, n * sizeof(*t->x));
+	else
+		t->first += from;
 	t->n = n;
 }
 
@@ -422,7 +426,7 @@ static size_t longest_masked_run(const dc_trace *tr, size_t n)
 	const dc_trace *last = &tr[0];
 
 	for (size_t i = 1; i < n; i++) {
-		dc_trace cur = {tr[0].start, tr[0].fs, NULL, 0};
+		dc_trace cur = {tr[0].start, tr[0].fs, NULL, 0, 0};
 		add_geometry g;
 		size_t run = 0;
 
@@ -502,25 +506,20 @@ static int slice_segments(dc_window *w, const noise_raw_segment *segs, size_t ns
 	if (!w->slices)
 		return strata_error_set(STRATA_ENOMEM, "datachunk: %zu segments", nsegs);
 	for (size_t i = 0; i < nsegs; i++) {
-		dc_trace t = {segs[i].start, segs[i].fs, NULL, segs[i].n};
-		int rc;
+		dc_trace t = {segs[i].start, segs[i].fs, NULL, segs[i].n, 0};
 
 		if (!segs[i].x || segs[i].n == 0 || !(segs[i].fs > 0 && segs[i].fs < 1e7))
 			continue;
 		if (segs[i].start > last || trace_end(&t) < w->start)
 			continue;
-		t.x = malloc(segs[i].n * sizeof(double));
-		if (!t.x)
-			return strata_error_set(STRATA_ENOMEM, "datachunk: %zu samples", segs[i].n);
-		memcpy(t.x, segs[i].x, segs[i].n * sizeof(double));
-		rc = trim_left(&t, w->start, 0);
-		rc = rc ? rc : trim_right(&t, last, 0);
-		if (rc || t.n == 0) {
-			trace_free(&t);
-			if (rc)
-				return rc;
+		/* slice the view, then copy only the window's samples */
+		if (trim_left(&t, w->start, 0) || trim_right(&t, last, 0) || t.n == 0)
 			continue;
-		}
+		t.x = malloc(t.n * sizeof(double));
+		if (!t.x)
+			return strata_error_set(STRATA_ENOMEM, "datachunk: %zu samples", t.n);
+		memcpy(t.x, segs[i].x + t.first, t.n * sizeof(double));
+		t.first = 0;
 		w->slices[w->nslices++] = t;
 	}
 	return 0;
@@ -640,7 +639,7 @@ static int pad_interpolated(dc_window *w, dc_trace *t, size_t expected)
 		strata_time at = side ? w->end - (strata_time)nearbyint(1e9 / t->fs) : w->start;
 		if (side ? trace_end(t) >= w->end : t->start <= w->start)
 			continue;
-		parts[n] = (dc_trace){at, t->fs, calloc(2, sizeof(double)), 1};
+		parts[n] = (dc_trace){at, t->fs, calloc(2, sizeof(double)), 1, 0};
 		if (!parts[n].x)
 			rc = strata_error_set(STRATA_ENOMEM, "datachunk: padding");
 		else
@@ -909,6 +908,14 @@ static int all_zero(const dc_trace *t)
 	return 1;
 }
 
+/* Whole seconds of a length in ns (timedelta.seconds without its day limit). */
+static double whole_seconds(strata_time ns)
+{
+	long long s = ns / NS_PER_S;
+
+	return (double)s;
+}
+
 /* The steps up to the processing; the chunk's raw trace in w->slices[0]. */
 static int prepare_window(dc_window *w, const noise_raw_segment *segs, size_t nsegs, size_t *padded)
 {
@@ -947,7 +954,7 @@ int noise_datachunk_prepare_sens(const noise_datachunk_params *p, strata_time ts
 		                        "datachunk: window [%lld, %lld] ns shorter "
 		                        "than a second",
 		                        (long long)ts_start, (long long)ts_end);
-	w.length_s = (double)((ts_end - ts_start) / NS_PER_S);
+	w.length_s = whole_seconds(ts_end - ts_start);
 	rc = prepare_window(&w, segs, nsegs, &padded);
 	rc = rc ? rc : preprocess(&w, &w.slices[0], resp, resp_ctx, sensitivity);
 	if (!rc) {
@@ -970,6 +977,70 @@ int noise_datachunk_prepare(const noise_datachunk_params *p, strata_time ts_star
 {
 	return noise_datachunk_prepare_sens(p, ts_start, ts_end, segs, nsegs, resp, resp_ctx, NAN,
 	                                    out);
+}
+
+int noise_response_cache_init(noise_response_cache *c, dsp_response_fn fn, void *ctx)
+{
+	memset(c, 0, sizeof *c);
+	c->fn = fn;
+	c->ctx = ctx;
+	if (pthread_mutex_init(&c->lock, NULL) != 0)
+		return strata_error_set(STRATA_ERR, "response cache: mutex");
+	return 0;
+}
+
+/* Evaluate into the cache when the grid differs from the cached one; lock held. */
+static int cache_fill(noise_response_cache *c, const double *freqs, size_t n)
+{
+	double *f;
+	double complex *h;
+	int rc;
+
+	if (c->n == n && memcmp(c->freqs, freqs, n * sizeof(*freqs)) == 0)
+		return 0;
+	f = malloc(n * sizeof(*f));
+	h = malloc(n * sizeof(*h));
+	if (!f || !h)
+		rc = strata_error_set(STRATA_ENOMEM, "response cache: %zu frequencies", n);
+	else
+		rc = c->fn(c->ctx, freqs, n, h);
+	if (rc || !f || !h) {
+		free(f);
+		free(h);
+		return rc;
+	}
+	memcpy(f, freqs, n * sizeof(*f));
+	free(c->freqs);
+	free(c->h);
+	c->freqs = f;
+	c->h = h;
+	c->n = n;
+	return 0;
+}
+
+int noise_response_cached(void *cache, const double *freqs, size_t n, double complex *h)
+{
+	noise_response_cache *c = cache;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	rc = cache_fill(c, freqs, n);
+	if (!rc)
+		memcpy(h, c->h, n * sizeof(*h));
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void noise_response_cache_free(noise_response_cache *c)
+{
+	if (!c)
+		return;
+	free(c->freqs);
+	free(c->h);
+	pthread_mutex_destroy(&c->lock);
+	memset(c, 0, sizeof *c);
 }
 
 void noise_datachunk_free(noise_datachunk *c)

@@ -8,6 +8,8 @@
 #ifndef STRATA_NOISE_DATACHUNK_H
 #define STRATA_NOISE_DATACHUNK_H
 
+#include <complex.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "noise/dsp.h"
@@ -86,6 +88,25 @@ int noise_datachunk_prepare_sens(const noise_datachunk_params *p, strata_time ts
                                  strata_time ts_end, const noise_raw_segment *segs, size_t nsegs,
                                  dsp_response_fn resp, void *resp_ctx, double sensitivity,
                                  noise_datachunk *out);
+
+/*
+ * A response function memoized on the last frequency grid asked for: every
+ * chunk of a component asks for the same grid, and evaluating a StationXML
+ * response with FIR stages costs more than the rest of the chunk. Safe to
+ * share between threads; pass noise_response_cached with the cache as ctx.
+ */
+typedef struct noise_response_cache {
+	dsp_response_fn fn;
+	void *ctx;
+	pthread_mutex_t lock;
+	double *freqs;
+	double complex *h;
+	size_t n;
+} noise_response_cache;
+
+int noise_response_cache_init(noise_response_cache *c, dsp_response_fn fn, void *ctx);
+int noise_response_cached(void *cache, const double *freqs, size_t n, double complex *h);
+void noise_response_cache_free(noise_response_cache *c);
 
 /* Free c->x and zero c. */
 void noise_datachunk_free(noise_datachunk *c);

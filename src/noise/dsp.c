@@ -5,6 +5,7 @@
 #include "noise/dsp.h"
 
 #include <complex.h> /* before fftw3.h: fftw_complex is double complex */
+#include <float.h>
 #include <fftw3.h>
 #include <limits.h>
 #include <math.h>
@@ -16,35 +17,84 @@
 
 #define MAX_ORDER 64
 
-/* FFTW's planner is not thread-safe: plans are made and destroyed under this lock. */
+/* FFTW's planner is not thread-safe: plans are made under this lock. */
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Plan, run and destroy a real-to-complex transform of length n. */
-static void fft_r2c(size_t n, double *in, double complex *out)
-{
+/*
+ * Plans kept for reuse by length and direction (a chunk asks for the same few
+ * sizes every time, and planning a prime length such as 78643 costs more than
+ * the transform). Made FFTW_UNALIGNED on scratch arrays, run with the new-array
+ * execute functions, which are thread-safe. Kept until the process exits.
+ */
+#define PLAN_SLOTS 64
+struct plan_slot {
+	size_t n;
+	int c2r;
 	fftw_plan plan;
+};
+static struct plan_slot plans[PLAN_SLOTS];
+static size_t nplans;
+
+/* A plan for n (c2r: complex to real), or NULL when out of memory. */
+static fftw_plan get_plan(size_t n, int c2r)
+{
+	fftw_plan plan = NULL;
+	double *r;
+	fftw_complex *c;
 
 	pthread_mutex_lock(&plan_lock);
-	plan = fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+	for (size_t i = 0; i < nplans && !plan; i++)
+		if (plans[i].n == n && plans[i].c2r == c2r)
+			plan = plans[i].plan;
+	r = plan ? NULL : fftw_malloc(n * sizeof(*r));
+	c = plan ? NULL : fftw_malloc((n / 2 + 1) * sizeof(*c));
+	if (r && c)
+		plan = c2r ? fftw_plan_dft_c2r_1d((int)n, c, r, FFTW_ESTIMATE | FFTW_UNALIGNED)
+		           : fftw_plan_dft_r2c_1d((int)n, r, c, FFTW_ESTIMATE | FFTW_UNALIGNED);
+	if (r && c && plan && nplans < PLAN_SLOTS)
+		plans[nplans++] = (struct plan_slot){n, c2r, plan};
+	else if (r && c && plan) /* the table is full: the caller destroys it */
+		plan = NULL;
+	fftw_free(r);
+	fftw_free(c);
 	pthread_mutex_unlock(&plan_lock);
-	fftw_execute(plan);
-	pthread_mutex_lock(&plan_lock);
-	fftw_destroy_plan(plan);
-	pthread_mutex_unlock(&plan_lock);
+	return plan;
+}
+
+/* Plan (or reuse) and run a transform; in is overwritten by c2r. */
+static void fft_run(size_t n, int c2r, void *in, void *out)
+{
+	fftw_plan plan = get_plan(n, c2r);
+	int own = 0;
+
+	if (!plan) { /* table full: plan for this call only */
+		pthread_mutex_lock(&plan_lock);
+		plan = c2r ? fftw_plan_dft_c2r_1d((int)n, in, out, FFTW_ESTIMATE)
+		           : fftw_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+		pthread_mutex_unlock(&plan_lock);
+		own = 1;
+	}
+	if (c2r)
+		fftw_execute_dft_c2r(plan, in, out);
+	else
+		fftw_execute_dft_r2c(plan, in, out);
+	if (own) {
+		pthread_mutex_lock(&plan_lock);
+		fftw_destroy_plan(plan);
+		pthread_mutex_unlock(&plan_lock);
+	}
+}
+
+/* Real-to-complex transform of length n. */
+static void fft_r2c(size_t n, double *in, double complex *out)
+{
+	fft_run(n, 0, in, out);
 }
 
 /* The inverse, unnormalised (FFTW's c2r; in is overwritten). */
 static void fft_c2r(size_t n, double complex *in, double *out)
 {
-	fftw_plan plan;
-
-	pthread_mutex_lock(&plan_lock);
-	plan = fftw_plan_dft_c2r_1d((int)n, in, out, FFTW_ESTIMATE);
-	pthread_mutex_unlock(&plan_lock);
-	fftw_execute(plan);
-	pthread_mutex_lock(&plan_lock);
-	fftw_destroy_plan(plan);
-	pthread_mutex_unlock(&plan_lock);
+	fft_run(n, 1, in, out);
 }
 
 int dsp_cosine_taper(size_t npts, double p, int halfcosine, double *w)
@@ -335,6 +385,11 @@ void dsp_sosfilt(const struct dsp_sos *sos, double *x, size_t n)
 			double in = x[i], y = b0 * in + z0;
 			z0 = b1 * in - a1 * y + z1;
 			z1 = b2 * in - a2 * y;
+			/* A state decaying on zero input (the padding) would go subnormal,
+			 * which costs ~100x per operation; below DBL_MIN it is zero to any
+			 * tolerance. */
+			if (fabs(z0) < DBL_MIN && fabs(z1) < DBL_MIN)
+				z0 = z1 = 0.0;
 			x[i] = y;
 		}
 	}

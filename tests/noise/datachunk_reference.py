@@ -359,23 +359,28 @@ def preprocess(tr, length_s, p, resp, sensitivity):
     return tr
 
 
-def datachunk(spec):
-    p = Params(spec["params"])
-    ts0, ts1 = int(spec["ts_start"]), int(spec["ts_end"])
+def prepare(p, ts0, ts1, segments, resp, sensitivity):
+    """The datachunk of [ts0, ts1] from segments [(start_ns, fs, samples)]:
+    (trace, padded_npts); raises NoChunk or ValueError/ArithmeticError."""
     length_s = float((ts1 - ts0) // 1000000000)
-    dtype = np.int32 if spec.get("dtype") == "int32" else np.float64
     traces = []
-    for s in spec["segments"]:
-        x = np.fromfile(s["file"], dtype="<f8")
-        tr = Trace(int(s["start"]), s["fs"], np.require(x, dtype=dtype))
+    for start, fs, x in segments:
+        tr = Trace(int(start), fs, x)
         tr.ltrim(ts0, nearest_sample=False)
         tr.rtrim(ts1 - 1000, nearest_sample=False)
         if tr.npts:
             traces.append(tr)
     tr, deficit = validate_slice(traces, ts0, ts1, length_s, p)
+    return preprocess(tr, length_s, p, resp, sensitivity), deficit
+
+
+def datachunk(spec):
+    dtype = np.int32 if spec.get("dtype") == "int32" else np.float64
+    segments = [(s["start"], s["fs"], np.require(np.fromfile(s["file"], dtype="<f8"), dtype=dtype))
+                for s in spec["segments"]]
     resp = np.fromfile(spec["response"], dtype="<c16") if spec.get("response") else None
-    tr = preprocess(tr, length_s, p, resp, spec.get("sensitivity"))
-    return tr, deficit
+    return prepare(Params(spec["params"]), int(spec["ts_start"]), int(spec["ts_end"]), segments,
+                   resp, spec.get("sensitivity"))
 
 
 def run_job(spec, out):

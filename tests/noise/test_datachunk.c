@@ -164,6 +164,14 @@ static job *add_job(batch *b, const char *name, const char *params, strata_time 
 	return j;
 }
 
+/* Samples a chunk of j at fs has: whole seconds times fs. */
+static size_t expected_out(const job *j, double fs)
+{
+	long long seconds = (j->end - j->start) / SEC;
+
+	return (size_t)((double)seconds * fs);
+}
+
 /* The reference's job description. */
 static json_t *job_spec(const job *j)
 {
@@ -185,9 +193,7 @@ static json_t *job_spec(const job *j)
 	json_object_set_new(spec, "dtype", json_string(j->ds->integer ? "int32" : "float64"));
 	json_object_set_new(spec, "segments", segs);
 	json_object_set_new(spec, "sensitivity", json_real(j->sensitivity));
-	write_response(j,
-	               j->rc == 0 ? j->c.n : (size_t)((double)((j->end - j->start) / SEC) * fs_out),
-	               fs_out, resp, sizeof resp);
+	write_response(j, j->rc == 0 ? j->c.n : expected_out(j, fs_out), fs_out, resp, sizeof resp);
 	json_object_set_new(spec, "response", json_string(resp));
 	return spec;
 }
@@ -589,6 +595,26 @@ static void test_params(void **state)
 	assert_int_equal(noise_datachunk_params_parse("[]", &p), STRATA_ESCHEMA);
 }
 
+/* The memoized response equals the direct evaluation on every grid asked for. */
+static void test_response_cache(void **state)
+{
+	noise_response_cache cache;
+	double f1[3] = {0.1, 1.0, 5.0}, f2[2] = {0.2, 3.0};
+	double complex h[3], direct[3];
+
+	(void)state;
+	assert_ok(noise_response_cache_init(&cache, paz_response, NULL));
+	for (int round = 0; round < 2; round++) {
+		assert_ok(noise_response_cached(&cache, f1, 3, h));
+		assert_ok(paz_response(NULL, f1, 3, direct));
+		assert_memory_equal(h, direct, sizeof h);
+		assert_ok(noise_response_cached(&cache, f2, 2, h));
+		assert_ok(paz_response(NULL, f2, 2, direct));
+		assert_memory_equal(h, direct, 2 * sizeof(*h));
+	}
+	noise_response_cache_free(&cache);
+}
+
 /* Hostile segments: none, empty, NULL data, absurd rates, a reversed window. */
 static void test_bad_input(void **state)
 {
@@ -614,9 +640,9 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_params),    cmocka_unit_test(test_bad_input),
-	    cmocka_unit_test(test_synthetic), cmocka_unit_test(test_midnight_and_day),
-	    cmocka_unit_test(test_real_days),
+	    cmocka_unit_test(test_params),           cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_response_cache),   cmocka_unit_test(test_synthetic),
+	    cmocka_unit_test(test_midnight_and_day), cmocka_unit_test(test_real_days),
 	};
 	return cmocka_run_group_tests(tests, strata_test_dir_setup, strata_test_dir_teardown);
 }
