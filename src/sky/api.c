@@ -18,14 +18,18 @@
 #include <strings.h>
 #include <unistd.h>
 
-int sky_api_default_pool_size(void)
+int sky_api_default_pool_size(const char *catalog)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	/* More connections than about twice the cores only add threads that
-	 * share the CPU inside the database and JSON work: measured on 2
-	 * cores, a pool of 4 gave a third to a quarter of the p99 of a pool of
-	 * 16 at about the same throughput (docs/sky.md, Performance). */
+	/* PostgreSQL does the queries in its own processes and a request waits
+	 * for its round trip: 16 connections keep them overlapped (a pool of 4
+	 * cost the detail route a quarter of its throughput). On SQLite all the
+	 * work is in this process, and more connections than about twice the
+	 * cores only add threads sharing the CPU: a pool of 4 gave a third of
+	 * the list's p99 of a pool of 16 on 2 cores (docs/sky.md, Performance). */
+	if (catalog && !strncasecmp(catalog, "postgres", 8))
+		return 16;
 	return cpus < 2 ? 4 : cpus > 8 ? 16 : (int)(2 * cpus);
 }
 
@@ -35,7 +39,7 @@ void sky_api_config_default(sky_api_config *c)
 	c->host = "127.0.0.1";
 	c->port = 8000;
 	c->threads = 64;
-	c->pool_size = sky_api_default_pool_size();
+	c->pool_size = 0; /* by backend: sky_api_default_pool_size */
 	c->max_body = 64 * 1024;
 }
 
@@ -768,12 +772,14 @@ int sky_api_start(const sky_api_config *c, sky_api **out)
 	int rc;
 
 	*out = NULL;
-	if (c->pool_size < 1 || c->pool_size > 256 || c->threads < 1 || c->threads > 1024)
+	if (c->pool_size < 0 || c->pool_size > 256 || c->threads < 1 || c->threads > 1024)
 		return strata_error_set(STRATA_EINVAL,
 		                        "sky serve: pool size or threads out of range");
 	if (!(api = calloc(1, sizeof *api)))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	api->cfg = *c;
+	if (!api->cfg.pool_size)
+		api->cfg.pool_size = sky_api_default_pool_size(c->catalog);
 	api->started = sky_now();
 	pthread_mutex_init(&api->sessions_lock, NULL);
 	if ((rc = keys_init(api)) || (rc = limits_init(api)) || (rc = metrics_init(api)) ||

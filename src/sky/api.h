@@ -44,12 +44,14 @@ typedef struct sky_api_config {
 	double disk_min_free_gb;
 } sky_api_config;
 
-/* Defaults: 127.0.0.1, port 8000, 64 threads, pool
- * sky_api_default_pool_size(), 64 KiB bodies, reads closed, no limits. */
+/* Defaults: 127.0.0.1, port 8000, 64 threads, pool 0 (chosen by
+ * sky_api_default_pool_size at start), 64 KiB bodies, reads closed, no
+ * limits. */
 void sky_api_config_default(sky_api_config *c);
 
-/* Twice the online CPUs, at least 4 and at most 16. */
-int sky_api_default_pool_size(void);
+/* The pool for a catalog: 16 on PostgreSQL; on SQLite twice the online
+ * CPUs, at least 4 and at most 16. */
+int sky_api_default_pool_size(const char *catalog);
 
 typedef struct sky_api sky_api;
 

@@ -166,7 +166,7 @@ static int load_server(const strata_conf *s, sky_config *c)
 	    (rc = strata_conf_get_double(rl, "per_key", 0, &c->api.rate_key)) ||
 	    (rc = strata_conf_get_double(rl, "burst", 0, &c->api.rate_burst)))
 		return rc;
-	if (port < 0 || port > 65535 || threads < 1 || threads > 1024 || pool < 1 || pool > 256 ||
+	if (port < 0 || port > 65535 || threads < 1 || threads > 1024 || pool < 0 || pool > 256 ||
 	    body < 1 || body > (1 << 26))
 		return strata_error_set(STRATA_ESCHEMA, "server: port, threads, pool_size or "
 		                                        "max_body out of range");
