@@ -13,6 +13,7 @@
 #     (counted, logged with the file), the other component is written, exit 1;
 #   - the same on PostgreSQL (a fresh schema under $STRATA_TEST_PG_URL;
 #     skipped without it, failed under CI), with files identical to SQLite's.
+# shellcheck disable=SC2034 # CURRENT is read by fail in lib.sh
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"

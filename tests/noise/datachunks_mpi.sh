@@ -5,6 +5,7 @@
 # alone prints the summary with every process's counts; more processes than
 # component-day groups; --skip-existing across processes. Skipped when
 # mpirun or MPI support is missing, failed instead under CI.
+# shellcheck disable=SC2034 # CURRENT is read by fail in lib.sh
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
