@@ -11,8 +11,7 @@
 # per run: backend, route, requests/s, p50, p99, errors (non-2xx + socket).
 # Set SKY_BENCH_DB to reuse a seeded SQLite catalog, SKY_BENCH_PG_SCHEMA to
 # reuse a seeded schema of $STRATA_TEST_PG_URL (kept), SKY_BENCH_POOL for the
-# catalog pool size (default: the server's: 16 on PostgreSQL, 2 per CPU on
-# SQLite). Each route is
+# catalog pool size (default: the server's, 4 per CPU, 8..32). Each route is
 # warmed for 1 s (pool connections opened, statements prepared) first.
 set -eu
 strata=${1:-build/strata}

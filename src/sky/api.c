@@ -18,19 +18,16 @@
 #include <strings.h>
 #include <unistd.h>
 
-int sky_api_default_pool_size(const char *catalog)
+int sky_api_default_pool_size(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	/* PostgreSQL does the queries in its own processes and a request waits
-	 * for its round trip: 16 connections keep them overlapped (a pool of 4
-	 * cost the detail route a quarter of its throughput). On SQLite all the
-	 * work is in this process, and more connections than about twice the
-	 * cores only add threads sharing the CPU: a pool of 4 gave a third of
-	 * the list's p99 of a pool of 16 on 2 cores (docs/sky.md, Performance). */
-	if (catalog && !strncasecmp(catalog, "postgres", 8))
-		return 16;
-	return cpus < 2 ? 4 : cpus > 8 ? 16 : (int)(2 * cpus);
+	/* Measured on 2 cores with 50 clients (docs/sky.md, Performance): 16
+	 * connections left long p99 tails (threads sharing the CPU inside the
+	 * database and JSON work, 50-500 ms), 4 starved the cheap routes (every
+	 * request waits for a hand-over; PostgreSQL detail lost a quarter of its
+	 * throughput); 8 kept the throughput with p99 of 8-23 ms. */
+	return cpus < 2 ? 8 : cpus > 8 ? 32 : (int)(4 * cpus);
 }
 
 void sky_api_config_default(sky_api_config *c)
@@ -779,7 +776,7 @@ int sky_api_start(const sky_api_config *c, sky_api **out)
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	api->cfg = *c;
 	if (!api->cfg.pool_size)
-		api->cfg.pool_size = sky_api_default_pool_size(c->catalog);
+		api->cfg.pool_size = sky_api_default_pool_size();
 	api->started = sky_now();
 	pthread_mutex_init(&api->sessions_lock, NULL);
 	if ((rc = keys_init(api)) || (rc = limits_init(api)) || (rc = metrics_init(api)) ||

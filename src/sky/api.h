@@ -49,9 +49,8 @@ typedef struct sky_api_config {
  * limits. */
 void sky_api_config_default(sky_api_config *c);
 
-/* The pool for a catalog: 16 on PostgreSQL; on SQLite twice the online
- * CPUs, at least 4 and at most 16. */
-int sky_api_default_pool_size(const char *catalog);
+/* The default pool: 4 connections per online CPU, 8..32. */
+int sky_api_default_pool_size(void);
 
 typedef struct sky_api sky_api;
 
