@@ -406,20 +406,25 @@ static int plan(stage_run *r)
 	return rc;
 }
 
-/* Load the segments of every component that has items, over the span of
- * the selected timespans. */
+/* Load the segments of every component this process has items of, over
+ * the span of the selected timespans. */
 static int load_all_segments(stage_run *r)
 {
-	strata_time from = r->ts[0].start, to = r->ts[0].end;
+	strata_time from, to;
 	int rc = 0;
 
+	if (!r->nmine)
+		return 0;
+	from = r->ts[0].start;
+	to = r->ts[0].end;
 	for (size_t t = 1; t < r->nts; t++)
 		if (r->ts[t].end > to)
 			to = r->ts[t].end;
-	for (size_t g = 0; !rc && g < r->ngroups; g++) {
-		if (g > 0 && r->groups[g - 1].comp == r->groups[g].comp)
-			continue;
-		rc = load_segments(r->db, &r->comps[r->groups[g].comp], from, to);
+	for (size_t k = 0; !rc && k < r->nmine; k++) {
+		size_t comp = r->groups[r->mine[k]].comp;
+		if (k > 0 && r->groups[r->mine[k - 1]].comp == comp)
+			continue; /* mine is in group order: a component's groups are together */
+		rc = load_segments(r->db, &r->comps[comp], from, to);
 	}
 	return rc;
 }
@@ -463,21 +468,21 @@ static int needs_response(const noise_datachunk_params *p)
 	       (p->has_response_constant_coefficient && p->response_constant_coefficient == 0.0);
 }
 
-/* Parse the StationXML of every component with items (when the response is
- * used); the pointers stay valid once all are parsed. */
+/* Parse the StationXML of every component this process has items of (when
+ * the response is used); the pointers stay valid once all are parsed. */
 static int load_inventories(stage_run *r)
 {
 	int rc = 0;
 
 	if (!needs_response(&r->params))
 		return 0;
-	for (size_t g = 0; !rc && g < r->ngroups; g++) {
+	for (size_t k = 0; !rc && k < r->nmine; k++) {
 		const inv_entry *e = NULL;
-		rc = inventory_for(r, r->comps[r->groups[g].comp].inventory_path, &e);
+		rc = inventory_for(r, r->comps[r->groups[r->mine[k]].comp].inventory_path, &e);
 	}
-	for (size_t g = 0; !rc && g < r->ngroups; g++) {
+	for (size_t k = 0; !rc && k < r->nmine; k++) {
 		const inv_entry *e = NULL;
-		stage_component *c = &r->comps[r->groups[g].comp];
+		stage_component *c = &r->comps[r->groups[r->mine[k]].comp];
 		rc = inventory_for(r, c->inventory_path, &e);
 		c->inv = e;
 	}
@@ -1020,7 +1025,7 @@ static int pick_mine(stage_run *r)
 {
 	size_t size = (size_t)r->dist->size, rank = (size_t)r->dist->rank;
 
-	r->mine = malloc((r->ngroups ? r->ngroups : 1) * sizeof(*r->mine));
+	r->mine = calloc(r->ngroups ? r->ngroups : 1, sizeof(*r->mine));
 	if (!r->mine)
 		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
 	for (size_t g = rank; g < r->ngroups; g += size) {

@@ -151,6 +151,9 @@ expect_status 0
 expect_stdout_is "$(summary 4 4 0 0 0)"
 prepare "$tmp/sel" -c Z
 expect_stdout_is "$(summary 0 0 0 0 0)"
+prepare "$tmp/sel" -sd 2023-01-01 -ed 2023-01-02 # no timespans there
+expect_status 0
+expect_stdout_is "$(summary 0 0 0 0 0)"
 N processing prepare-datachunks -sd 2022-01-02 -ed 2022-01-03 -p 7 --processed-data-dir "$tmp/sel"
 expect_status 1
 expect_one_line_error "prepare-datachunks" "DatachunkParams number 7"

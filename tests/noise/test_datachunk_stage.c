@@ -243,6 +243,26 @@ static void test_unknown_params(void **state)
 	assert_non_null(strstr(strata_error_message(), "DatachunkParams number 9"));
 }
 
+/* No timespan or no component selected: nothing to do, nothing written. */
+static void test_empty_selection(void **state)
+{
+	fixture *fx = *state;
+	noise_stage_opts o = day_opts(fx, 1, 1);
+	noise_stage_summary s;
+	const char *none[1] = {"NOPE"};
+
+	o.sel.start = T0 + 10 * 24 * 60 * MIN;
+	o.sel.end = o.sel.start + 24 * 60 * MIN;
+	assert_ok(noise_datachunk_stage_run(fx->db, &o, &s));
+	assert_int_equal(s.selected, 0);
+	o = day_opts(fx, 1, 1);
+	o.sel.stations = none;
+	o.sel.nstations = 1;
+	assert_ok(noise_datachunk_stage_run(fx->db, &o, &s));
+	assert_int_equal(s.selected, 0);
+	assert_int_equal(s.done, 0);
+}
+
 static void test_path(void **state)
 {
 	char p[512];
@@ -276,6 +296,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_channel_choice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_response, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_params, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_selection, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
