@@ -19,6 +19,9 @@
 . "$STRATA_SOURCE_DIR/tests/lib.sh"
 PGBIN="${STRATA_PG_BIN:-/usr/lib/postgresql/15/bin}"
 if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_ctl" ] || ! command -v psql >/dev/null; then
+	if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+		echo "FAIL: PostgreSQL server binaries or psql missing under CI (scripts/install-deps)"; exit 1
+	fi
 	echo "SKIPPED: no PostgreSQL server binaries in $PGBIN"; exit 77
 fi
 command -v curl >/dev/null || { echo "SKIPPED: curl not installed"; exit 77; }
