@@ -398,6 +398,8 @@ def run_job(spec, out):
 
 
 def main(argv):
+    if argv[1] == "--probe":  # numpy and scipy are there
+        return
     with open(argv[1]) as f:
         spec = json.load(f)
     if "jobs" in spec:  # several windows in one run: OUT.0, OUT.1, ...
