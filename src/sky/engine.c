@@ -214,6 +214,8 @@ typedef struct stage_ctx {
 	long log_offset; /* where this stage's output starts */
 	const char *error;
 	int requeued;
+	int last;     /* the job's last stage: its success ends the job */
+	int job_done; /* the job was marked succeeded with its last stage */
 } stage_ctx;
 
 /* Record an image's QA row (kind image, its grade, noise, peak, DR, islands
@@ -327,9 +329,13 @@ static int register_outputs(stage_ctx *c)
 	return rc;
 }
 
-/* Stage succeeded: products, the stage change and checkpoint, together. */
+/* Stage succeeded: products, the stage change and checkpoint, together;
+ * after the job's last stage, the job's success too (so a connection lost
+ * at the commit leaves either all of it or none, never a done set under a
+ * running job). */
 static int stage_done_txn(strata_db *db, void *arg)
 {
+	static const char *const running[] = {"running", NULL};
 	stage_ctx *c = arg;
 	int rc = register_outputs(c);
 
@@ -341,6 +347,8 @@ static int stage_done_txn(strata_db *db, void *arg)
 		    " updated_at = ? WHERE id = ?",
 		    "tttdi", stages[c->stage].after, stages[c->stage].name, stages[c->stage].name,
 		    sky_now(), c->job->ms_id);
+	if (!rc && c->stage == c->last)
+		rc = sky_job_set_status(db, c->job->id, running, "succeeded", NULL, NULL);
 	return rc;
 }
 
@@ -461,6 +469,7 @@ static int run_stage(stage_ctx *c, int *go_on)
 		         res.exit_code);
 	} else if (!strata_db_transaction(c->db, stage_done_txn, c, 0)) {
 		*go_on = 1;
+		c->job_done = c->stage == c->last;
 		return 0;
 	} else {
 		snprintf(err, sizeof err, "stage %s: %s", stages[c->stage].name,
@@ -523,12 +532,14 @@ int sky_engine_run_job(strata_db *db, const sky_config *cfg, const sky_job *job)
 	c.job = job;
 	c.ms = &ms;
 	c.log_path = log_path;
+	c.last = last;
 	for (int s = first; s <= last && go_on && !rc; s++) {
 		c.stage = s;
 		rc = run_stage(&c, &go_on);
 	}
 	if (!rc && go_on)
-		rc = sky_job_transition(db, job->id, running, "succeeded", NULL, NULL);
+		rc = c.job_done ? 0
+		                : sky_job_transition(db, job->id, running, "succeeded", NULL, NULL);
 	return rc;
 }
 
