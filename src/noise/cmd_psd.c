@@ -46,105 +46,39 @@ static int load_plan(strata_db *db, long long number, char ppsd_id[37], char dc_
 	return rc;
 }
 
-/* Copy a text column into out[outlen]; NULL becomes "". */
-static void column_text(strata_db_stmt *st, int col, char *out, size_t outlen)
-{
-	const char *s = strata_db_column_text(st, col);
-
-	snprintf(out, outlen, "%s", s ? s : "");
-}
-
 /* ----------------------------------------------------------------- stage -- */
 
-/* One selected datachunk and what the stage made of it. */
+/* One selected datachunk and what the stage made of it; c.has_result: it
+ * has a result of the PPSDParams. */
 typedef struct psd_chunk {
-	char id[37], timespan_id[37];
-	char *filepath;
-	char network[16], station[16], component[8];
-	strata_time ts_start;
-	int has_result;
+	noise_chunk_row c;
 	int rc; /* worker and file outcome */
 	char msg[480];
 	noise_psd_result r;
 	char out_path[PATH_MAX];
 } psd_chunk;
 
-typedef struct psd_chunks {
-	psd_chunk *items;
-	size_t n, cap;
-} psd_chunks;
-
-static void psd_chunks_free(psd_chunks *c)
+static psd_chunk *chunk_at(const noise_rows *chunks, size_t i)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->items[i].filepath);
-		noise_psd_result_free(&c->items[i].r);
-	}
-	free(c->items);
-	memset(c, 0, sizeof *c);
+	return (psd_chunk *)noise_chunk_row_at(chunks, i);
 }
 
-static const char chunks_sql[] =
-    "SELECT d.id, d.timespan_id, d.filepath, c.network, c.station, c.component, "
-    "t.starttime_ns, r.id FROM datachunk d JOIN component c ON c.id = d.component_id "
-    "JOIN timespan t ON t.id = d.timespan_id "
-    "LEFT JOIN psd_result r ON r.datachunk_id = d.id AND r.params_id = ? "
-    "WHERE d.params_id = ? AND t.starttime_ns >= ? AND t.endtime_ns <= ? "
-    "ORDER BY t.starttime_ns, c.network, c.station, c.component, d.id";
-
-/* Append the current row of chunks_sql when its component is selected. */
-static int add_chunk(strata_db_stmt *st, const noise_selection *sel, psd_chunks *out)
+static void psd_chunks_free(noise_rows *chunks)
 {
-	char net[16], sta[16], comp[8];
-	psd_chunk *k;
-
-	column_text(st, 3, net, sizeof net);
-	column_text(st, 4, sta, sizeof sta);
-	column_text(st, 5, comp, sizeof comp);
-	if (!noise_selection_has_component(sel, net, sta, comp))
-		return 0;
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? 2 * out->cap : 64;
-		psd_chunk *items = realloc(out->items, cap * sizeof *items);
-		if (!items)
-			return strata_error_set(STRATA_ENOMEM, "out of memory");
-		out->items = items;
-		out->cap = cap;
-	}
-	k = &out->items[out->n];
-	memset(k, 0, sizeof *k);
-	column_text(st, 0, k->id, sizeof k->id);
-	column_text(st, 1, k->timespan_id, sizeof k->timespan_id);
-	memcpy(k->network, net, sizeof net);
-	memcpy(k->station, sta, sizeof sta);
-	memcpy(k->component, comp, sizeof comp);
-	k->ts_start = strata_db_column_int64(st, 6);
-	k->has_result = !strata_db_column_is_null(st, 7);
-	const char *path = strata_db_column_text(st, 2);
-	if (!(k->filepath = strdup(path ? path : "")))
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	out->n++;
-	return 0;
+	for (size_t i = 0; i < chunks->n; i++)
+		noise_psd_result_free(&chunk_at(chunks, i)->r);
+	noise_chunk_rows_free(chunks);
 }
 
 /* The datachunks of DatachunkParams dc_id in sel, with whether PPSDParams
  * ppsd_id has a result for them. */
 static int load_chunks(strata_db *db, const char *ppsd_id, const char *dc_id,
-                       const noise_selection *sel, psd_chunks *out)
+                       const noise_selection *sel, noise_rows *out)
 {
-	strata_db_stmt *st = NULL;
-	int rc = strata_db_prepare(db, chunks_sql, &st);
+	const noise_chunk_query q = {dc_id, "psd_result", ppsd_id,          NULL,
+	                             NULL,  NULL,         sizeof(psd_chunk)};
+	int rc = noise_chunk_rows_load(db, &q, sel, out);
 
-	memset(out, 0, sizeof *out);
-	rc = rc ? rc : strata_db_bind_text(st, 1, ppsd_id);
-	rc = rc ? rc : strata_db_bind_text(st, 2, dc_id);
-	rc = rc ? rc : strata_db_bind_int64(st, 3, sel->start);
-	rc = rc ? rc : strata_db_bind_int64(st, 4, sel->end);
-	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW)
-		rc = add_chunk(st, sel, out);
-	if (rc == STRATA_DB_DONE)
-		rc = 0;
-	strata_db_finalize(st);
 	if (rc)
 		psd_chunks_free(out);
 	return rc;
@@ -165,7 +99,7 @@ static int psd_work(size_t i, void *ctx)
 	psd_chunk *k = b->items[i];
 	noise_datachunk c;
 
-	k->rc = noise_chunkfile_read(k->filepath, &c);
+	k->rc = noise_chunkfile_read(k->c.filepath, &c);
 	if (!k->rc) {
 		k->rc = noise_psd_compute(b->plan, c.start, c.fs, c.x, c.n, &k->r);
 		noise_datachunk_free(&c);
@@ -182,11 +116,11 @@ static int psd_path(const char *root, long long number, const psd_chunk *k, char
 	strata_civil cv;
 	int year, doy, n;
 
-	strata_time_to_year_doy(k->ts_start, &year, &doy);
-	strata_time_to_civil(k->ts_start, &cv);
+	strata_time_to_year_doy(k->c.ts_start, &year, &doy);
+	strata_time_to_civil(k->c.ts_start, &cv);
 	n = snprintf(out, len, "%s/psd/%lld/%04d/%03d/%s.%s.%s.%04d.%03d.%02d%02d.0.npz", root,
-	             number, year, doy, k->network, k->station, k->component, year, doy, cv.hour,
-	             cv.minute);
+	             number, year, doy, k->c.network, k->c.station, k->c.component, year, doy,
+	             cv.hour, cv.minute);
 	if (n < 0 || (size_t)n >= len)
 		return strata_error_set(STRATA_ELIMIT, "PSD file path too long");
 	return 0;
@@ -229,8 +163,8 @@ static int write_rows_txn(strata_db *db, void *ctx)
 		rc = noise_new_id(id);
 		rc = rc ? rc : strata_db_bind_text(st, 1, id);
 		rc = rc ? rc : strata_db_bind_text(st, 2, b->ppsd_id);
-		rc = rc ? rc : strata_db_bind_text(st, 3, k->timespan_id);
-		rc = rc ? rc : strata_db_bind_text(st, 4, k->id);
+		rc = rc ? rc : strata_db_bind_text(st, 3, k->c.timespan_id);
+		rc = rc ? rc : strata_db_bind_text(st, 4, k->c.id);
 		rc = rc ? rc : strata_db_bind_text(st, 5, k->out_path);
 		rc = rc ? rc : strata_db_bind_int64(st, 6, (int64_t)k->r.ncomputed);
 		rc = rc ? rc : strata_db_bind_int64(st, 7, (int64_t)k->r.nkept);
@@ -250,12 +184,12 @@ static void tally(const psd_batch *b, noise_stage_summary *sum)
 			sum->done++;
 		else if (k->rc == STRATA_ENOTFOUND) {
 			sum->no_data++;
-			strata_log(STRATA_LOG_INFO, "PSD skips datachunk", "datachunk", k->id,
-			           "file", k->filepath, "reason", k->msg);
+			strata_log(STRATA_LOG_INFO, "PSD skips datachunk", "datachunk", k->c.id,
+			           "file", k->c.filepath, "reason", k->msg);
 		} else {
 			sum->failed++;
-			strata_log(STRATA_LOG_ERROR, "PSD failed", "datachunk", k->id, "file",
-			           k->filepath, "error", k->msg);
+			strata_log(STRATA_LOG_ERROR, "PSD failed", "datachunk", k->c.id, "file",
+			           k->c.filepath, "error", k->msg);
 		}
 		noise_psd_result_free(&k->r);
 	}
@@ -287,7 +221,7 @@ int noise_psd_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summar
 {
 	char ppsd_id[37], dc_id[37];
 	noise_psd_plan plan;
-	psd_chunks chunks;
+	noise_rows chunks;
 	psd_batch all = {NULL, 0, &plan, ppsd_id};
 	int rc;
 
@@ -306,10 +240,10 @@ int noise_psd_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summar
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < chunks.n; i++) {
-		if (o->skip_existing && chunks.items[i].has_result)
+		if (o->skip_existing && chunk_at(&chunks, i)->c.has_result)
 			sum->existing++;
 		else
-			all.items[all.n++] = &chunks.items[i];
+			all.items[all.n++] = chunk_at(&chunks, i);
 	}
 	rc = run_batches(db, o, &all, sum);
 	free(all.items);
@@ -369,7 +303,7 @@ typedef struct psd_row {
 
 typedef struct psd_rows {
 	psd_row *items;
-	size_t n, cap;
+	size_t n;
 } psd_rows;
 
 static void psd_rows_free(psd_rows *r)
@@ -387,48 +321,32 @@ static const char results_sql[] =
     "WHERE r.params_id = ? AND t.starttime_ns >= ? AND t.endtime_ns <= ? "
     "ORDER BY c.network, c.station, c.component, t.midtime_ns, r.id";
 
-static int add_row(strata_db_stmt *st, const noise_selection *sel, psd_rows *out)
+/* noise_row_read_fn: one row of results_sql into a psd_row. */
+static int read_row(strata_db_stmt *st, void *row, void *ctx)
 {
+	psd_row *r = row;
 	char net[16], sta[16], comp[8];
 	const char *path = strata_db_column_text(st, 0);
 
-	column_text(st, 1, net, sizeof net);
-	column_text(st, 2, sta, sizeof sta);
-	column_text(st, 3, comp, sizeof comp);
-	if (!noise_selection_has_component(sel, net, sta, comp))
-		return 0;
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? 2 * out->cap : 64;
-		psd_row *items = realloc(out->items, cap * sizeof *items);
-		if (!items)
-			return strata_error_set(STRATA_ENOMEM, "out of memory");
-		out->items = items;
-		out->cap = cap;
-	}
-	psd_row *r = &out->items[out->n];
+	(void)ctx;
+	noise_column_copy(st, 1, net, sizeof net);
+	noise_column_copy(st, 2, sta, sizeof sta);
+	noise_column_copy(st, 3, comp, sizeof comp);
 	snprintf(r->name, sizeof r->name, "%s.%s.%s", net, sta, comp);
 	r->mid = strata_db_column_int64(st, 4);
 	if (!(r->filepath = strdup(path ? path : "")))
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
-	out->n++;
 	return 0;
 }
 
 /* The PSD results of PPSDParams ppsd_id in sel, by component then time. */
 static int load_rows(strata_db *db, const char *ppsd_id, const noise_selection *sel, psd_rows *out)
 {
-	strata_db_stmt *st = NULL;
-	int rc = strata_db_prepare(db, results_sql, &st);
+	noise_rows rows = {NULL, 0, 0, sizeof(psd_row)};
+	int rc = noise_rows_select(db, results_sql, &ppsd_id, 1, sel, 1, read_row, NULL, &rows);
 
-	memset(out, 0, sizeof *out);
-	rc = rc ? rc : strata_db_bind_text(st, 1, ppsd_id);
-	rc = rc ? rc : strata_db_bind_int64(st, 2, sel->start);
-	rc = rc ? rc : strata_db_bind_int64(st, 3, sel->end);
-	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW)
-		rc = add_row(st, sel, out);
-	if (rc == STRATA_DB_DONE)
-		rc = 0;
-	strata_db_finalize(st);
+	out->items = rows.items;
+	out->n = rows.n;
 	if (rc)
 		psd_rows_free(out);
 	return rc;

@@ -19,13 +19,11 @@
 #include "strata/log.h"
 #include "strata/workers.h"
 
-/* One selected datachunk with what both stages read about it. */
+/* One selected datachunk with what both stages read about it; c.has_result:
+ * it has a QC-one result of the stage's params. */
 typedef struct qc_chunk {
-	char id[37];
-	char *filepath;
-	char network[16], station[16], component[8];
-	strata_time ts_start, ts_end;
-	int has_stats, has_gps, has_qcone;
+	noise_chunk_row c;
+	int has_stats, has_gps;
 	noise_stats stats;
 	double gps_time_error, gps_time_uncertainty;
 	/* stats stage: outcome of the worker; msg (malloc'd) only on failure */
@@ -35,116 +33,58 @@ typedef struct qc_chunk {
 	noise_qcone_result qc;
 } qc_chunk;
 
-/* The selected datachunks of one stage. */
-typedef struct qc_chunks {
-	qc_chunk *items;
-	size_t n, cap;
-} qc_chunks;
-
-static void qc_chunks_free(qc_chunks *c)
+static qc_chunk *chunk_at(const noise_rows *chunks, size_t i)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->items[i].filepath);
-		free(c->items[i].msg);
-	}
-	free(c->items);
-	memset(c, 0, sizeof(*c));
+	return (qc_chunk *)noise_chunk_row_at(chunks, i);
 }
 
-/* Every datachunk of a parameter set, with its component, timespan,
- * statistics, averaged GPS and the QC-one result of params ?1 if any. */
-static const char chunks_sql[] =
-    "SELECT d.id, d.filepath, c.network, c.station, c.component, t.starttime_ns, "
-    "t.endtime_ns, s.id, s.energy, s.min, s.max, s.mean, s.variance, s.skewness, s.kurtosis, "
-    "g.id, g.time_error, g.time_uncertainty, q.id "
-    "FROM datachunk d JOIN component c ON c.id = d.component_id "
-    "JOIN timespan t ON t.id = d.timespan_id "
-    "LEFT JOIN datachunk_stats s ON s.datachunk_id = d.id "
-    "LEFT JOIN averaged_soh_gps g ON g.device_id = d.device_id AND g.timespan_id = d.timespan_id "
-    "LEFT JOIN qcone_result q ON q.datachunk_id = d.id AND q.params_id = ? "
-    "WHERE d.params_id = ? AND t.starttime_ns >= ? AND t.endtime_ns <= ? "
-    "ORDER BY t.starttime_ns, c.network, c.station, c.component, d.id";
-
-/* A DOUBLE PRECISION column, NaN for NULL. */
-static double column_double(strata_db_stmt *st, int col)
+static void qc_chunks_free(noise_rows *chunks)
 {
-	return strata_db_column_is_null(st, col) ? NAN : strata_db_column_double(st, col);
+	for (size_t i = 0; i < chunks->n; i++)
+		free(chunk_at(chunks, i)->msg);
+	noise_chunk_rows_free(chunks);
 }
 
-/* Copy a text column into out[outlen]; NULL becomes "". */
-static void column_text(strata_db_stmt *st, int col, char *out, size_t outlen)
+/* The statistics and averaged GPS of each datachunk, read by read_stats_gps. */
+static const char stats_gps_columns[] =
+    ", s.id, s.energy, s.min, s.max, s.mean, s.variance, s.skewness, s.kurtosis, "
+    "g.id, g.time_error, g.time_uncertainty";
+static const char stats_gps_joins[] =
+    " LEFT JOIN datachunk_stats s ON s.datachunk_id = d.id "
+    "LEFT JOIN averaged_soh_gps g ON g.device_id = d.device_id AND g.timespan_id = "
+    "d.timespan_id";
+
+/* Read stats_gps_columns into the qc_chunk row. */
+static int read_stats_gps(strata_db_stmt *st, void *row)
 {
-	const char *s = strata_db_column_text(st, col);
+	qc_chunk *k = row;
+	int col = NOISE_CHUNK_EXTRA_COL;
 
-	snprintf(out, outlen, "%s", s ? s : "");
-}
-
-/* Fill *k from the current row of chunks_sql. */
-static int read_chunk_row(strata_db_stmt *st, qc_chunk *k)
-{
-	const char *path = strata_db_column_text(st, 1);
-
-	memset(k, 0, sizeof(*k));
-	column_text(st, 0, k->id, sizeof k->id);
-	column_text(st, 2, k->network, sizeof k->network);
-	column_text(st, 3, k->station, sizeof k->station);
-	column_text(st, 4, k->component, sizeof k->component);
-	k->ts_start = strata_db_column_int64(st, 5);
-	k->ts_end = strata_db_column_int64(st, 6);
-	k->has_stats = !strata_db_column_is_null(st, 7);
-	k->stats =
-	    (noise_stats){column_double(st, 8),  column_double(st, 9),  column_double(st, 10),
-	                  column_double(st, 11), column_double(st, 12), column_double(st, 13),
-	                  column_double(st, 14)};
-	k->has_gps = !strata_db_column_is_null(st, 15);
-	k->gps_time_error = column_double(st, 16);
-	k->gps_time_uncertainty = column_double(st, 17);
-	k->has_qcone = !strata_db_column_is_null(st, 18);
-	if (!(k->filepath = strdup(path ? path : "")))
-		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	k->has_stats = !strata_db_column_is_null(st, col);
+	k->stats = (noise_stats){noise_column_double(st, col + 1), noise_column_double(st, col + 2),
+	                         noise_column_double(st, col + 3), noise_column_double(st, col + 4),
+	                         noise_column_double(st, col + 5), noise_column_double(st, col + 6),
+	                         noise_column_double(st, col + 7)};
+	k->has_gps = !strata_db_column_is_null(st, col + 8);
+	k->gps_time_error = noise_column_double(st, col + 9);
+	k->gps_time_uncertainty = noise_column_double(st, col + 10);
 	return 0;
 }
 
-/* Append the current row to out when its component is selected. */
-static int add_chunk_row(strata_db_stmt *st, const noise_selection *sel, qc_chunks *out)
-{
-	if (!noise_selection_has_component(sel, strata_db_column_text(st, 2),
-	                                   strata_db_column_text(st, 3),
-	                                   strata_db_column_text(st, 4)))
-		return 0;
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? 2 * out->cap : 64;
-		qc_chunk *items = realloc(out->items, cap * sizeof(*items));
-		if (!items)
-			return strata_error_set(STRATA_ENOMEM, "out of memory");
-		out->items = items;
-		out->cap = cap;
-	}
-	int rc = read_chunk_row(st, &out->items[out->n]);
-	if (!rc)
-		out->n++;
-	return rc;
-}
-
-/* The datachunks of DatachunkParams dc_id in sel; qc_id ("" for none) picks
- * which QC-one result has_qcone reports. */
+/* The datachunks of DatachunkParams dc_id in sel; qc_id (NULL for none)
+ * picks which QC-one result c.has_result reports. */
 static int load_chunks(strata_db *db, const char *dc_id, const char *qc_id,
-                       const noise_selection *sel, qc_chunks *out)
+                       const noise_selection *sel, noise_rows *out)
 {
-	strata_db_stmt *st = NULL;
-	int rc = strata_db_prepare(db, chunks_sql, &st);
+	const noise_chunk_query q = {dc_id,           qc_id ? "qcone_result" : NULL,
+	                             qc_id,           stats_gps_columns,
+	                             stats_gps_joins, read_stats_gps,
+	                             sizeof(qc_chunk)};
+	int rc = noise_chunk_rows_load(db, &q, sel, out);
 
-	memset(out, 0, sizeof(*out));
-	rc = rc ? rc : strata_db_bind_text(st, 1, qc_id);
-	rc = rc ? rc : strata_db_bind_text(st, 2, dc_id);
-	rc = rc ? rc : strata_db_bind_int64(st, 3, sel->start);
-	rc = rc ? rc : strata_db_bind_int64(st, 4, sel->end);
-	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW)
-		rc = add_chunk_row(st, sel, out);
-	strata_db_finalize(st);
-	if (rc < 0)
+	if (rc)
 		qc_chunks_free(out);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 /* Bind v, or NULL when it is not finite (NaN statistics are SQL NULL). */
@@ -168,11 +108,11 @@ static int stats_work(size_t i, void *ctx)
 	qc_chunk *k = ((stats_batch *)ctx)->items[i];
 	noise_datachunk c;
 
-	k->rc = noise_chunkfile_read(k->filepath, &c);
+	k->rc = noise_chunkfile_read(k->c.filepath, &c);
 	if (!k->rc) {
 		k->rc = noise_stats_compute(c.x, c.n, &k->stats);
 		if (k->rc)
-			strata_error_wrap(k->rc, "%s", k->filepath);
+			strata_error_wrap(k->rc, "%s", k->c.filepath);
 		noise_datachunk_free(&c);
 	}
 	if (k->rc) {
@@ -202,7 +142,7 @@ static int stats_write_txn(strata_db *db, void *ctx)
 			continue;
 		rc = noise_new_id(id);
 		rc = rc ? rc : strata_db_bind_text(st, 1, id);
-		rc = rc ? rc : strata_db_bind_text(st, 2, k->id);
+		rc = rc ? rc : strata_db_bind_text(st, 2, k->c.id);
 		for (int j = 0; !rc && j < 7; j++)
 			rc = bind_double_or_null(st, 3 + j, noise_stats_value(&k->stats, j));
 		rc = rc ? rc : strata_db_step(st);
@@ -222,7 +162,7 @@ static void stats_tally(const stats_batch *b, noise_stage_summary *sum)
 			continue;
 		}
 		sum->failed++;
-		strata_log(STRATA_LOG_ERROR, "datachunk statistics failed", "datachunk", k->id,
+		strata_log(STRATA_LOG_ERROR, "datachunk statistics failed", "datachunk", k->c.id,
 		           "error", k->msg ? k->msg : "out of memory");
 	}
 }
@@ -249,14 +189,14 @@ static int stats_run(strata_db *db, const noise_stage_opts *o, qc_chunk **todo, 
 int noise_stats_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summary *sum)
 {
 	char dc_id[37];
-	qc_chunks chunks;
+	noise_rows chunks;
 	qc_chunk **todo = NULL;
 	size_t ntodo = 0;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
 	if ((rc = noise_params_lookup(db, "DatachunkParams", o->params_number, dc_id, NULL)) ||
-	    (rc = load_chunks(db, dc_id, "", &o->sel, &chunks)))
+	    (rc = load_chunks(db, dc_id, NULL, &o->sel, &chunks)))
 		return rc;
 	sum->selected = chunks.n;
 	if (!(todo = malloc((chunks.n ? chunks.n : 1) * sizeof(qc_chunk *)))) {
@@ -264,10 +204,10 @@ int noise_stats_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summ
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < chunks.n; i++) {
-		if (o->skip_existing && chunks.items[i].has_stats)
+		if (o->skip_existing && chunk_at(&chunks, i)->has_stats)
 			sum->existing++;
 		else
-			todo[ntodo++] = &chunks.items[i];
+			todo[ntodo++] = chunk_at(&chunks, i);
 	}
 	rc = stats_run(db, o, todo, ntodo, sum);
 	free(todo);
@@ -326,7 +266,7 @@ static int qcone_write_txn(strata_db *db, void *ctx)
 		rc = noise_new_id(id);
 		rc = rc ? rc : strata_db_bind_text(st, 1, id);
 		rc = rc ? rc : strata_db_bind_text(st, 2, b->params_id);
-		rc = rc ? rc : strata_db_bind_text(st, 3, k->id);
+		rc = rc ? rc : strata_db_bind_text(st, 3, k->c.id);
 		for (int c = 0; !rc && c < NOISE_QC_NCHECKS; c++)
 			rc = strata_db_bind_int64(st, 4 + c, k->qc.check[c]);
 		rc = rc ? rc : strata_db_bind_int64(st, 4 + NOISE_QC_NCHECKS, k->qc.passed);
@@ -342,13 +282,13 @@ static int qcone_write_txn(strata_db *db, void *ctx)
 static int qcone_decide(const noise_qcone_config *cfg, qc_chunk *k)
 {
 	const char *why = NULL;
-	noise_qcone_input in = {k->network,  k->station,        k->component,
-	                        k->ts_start, k->ts_end,         k->has_stats ? &k->stats : NULL,
-	                        k->has_gps,  k->gps_time_error, k->gps_time_uncertainty};
+	noise_qcone_input in = {k->c.network,  k->c.station,      k->c.component,
+	                        k->c.ts_start, k->c.ts_end,       k->has_stats ? &k->stats : NULL,
+	                        k->has_gps,    k->gps_time_error, k->gps_time_uncertainty};
 
 	if (!noise_qcone_applies(cfg, k->has_stats, k->has_gps, &why)) {
-		strata_log(STRATA_LOG_INFO, "QC-one skips datachunk", "datachunk", k->id, "reason",
-		           why);
+		strata_log(STRATA_LOG_INFO, "QC-one skips datachunk", "datachunk", k->c.id,
+		           "reason", why);
 		return 0;
 	}
 	noise_qcone_evaluate(cfg, &in, &k->qc);
@@ -357,7 +297,7 @@ static int qcone_decide(const noise_qcone_config *cfg, qc_chunk *k)
 
 /* Decide chunks and write the results in batches of o->batch_size. */
 static int qcone_run(strata_db *db, const noise_stage_opts *o, const char *qc_id,
-                     const noise_qcone_config *cfg, qc_chunks *chunks, noise_stage_summary *sum)
+                     const noise_qcone_config *cfg, noise_rows *chunks, noise_stage_summary *sum)
 {
 	qc_chunk **todo = malloc((chunks->n ? chunks->n : 1) * sizeof(qc_chunk *));
 	size_t n = 0, batch = o->batch_size ? o->batch_size : 1000;
@@ -366,8 +306,8 @@ static int qcone_run(strata_db *db, const noise_stage_opts *o, const char *qc_id
 	if (!todo)
 		return strata_error_set(STRATA_ENOMEM, "out of memory");
 	for (size_t i = 0; i < chunks->n; i++) {
-		qc_chunk *k = &chunks->items[i];
-		if (o->skip_existing && k->has_qcone)
+		qc_chunk *k = chunk_at(chunks, i);
+		if (o->skip_existing && k->c.has_result)
 			sum->existing++;
 		else if (!qcone_decide(cfg, k))
 			sum->no_data++;
@@ -389,7 +329,7 @@ int noise_qcone_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summ
 	char qc_id[37], dc_id[37];
 	char *json = NULL;
 	noise_qcone_config cfg;
-	qc_chunks chunks;
+	noise_rows chunks;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));

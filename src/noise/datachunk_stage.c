@@ -53,10 +53,7 @@ typedef struct stage_component {
 	const inv_entry *inv; /* set when the response is removed */
 } stage_component;
 
-typedef struct stage_timespan {
-	char id[37];
-	strata_time start, end;
-} stage_timespan;
+typedef noise_selected_timespan stage_timespan;
 
 enum item_status { ITEM_PENDING, ITEM_DONE, ITEM_NO_DATA, ITEM_FAILED };
 
@@ -109,33 +106,6 @@ typedef struct stage_run {
 	strata_progress *progress;
 } stage_run;
 
-/* arr (n used, *cap allocated) with room for one more element: arr itself,
- * a larger copy, or NULL (arr untouched) with the error set. */
-static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return arr;
-	ncap = *cap ? *cap * 2 : 64;
-	q = realloc(arr, ncap * elem);
-	if (!q) {
-		strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
-		return NULL;
-	}
-	*cap = ncap;
-	return q;
-}
-
-/* Copy a column's text into dst (empty for NULL). */
-static void copy_text(strata_db_stmt *st, int col, char *dst, size_t len)
-{
-	const char *v = strata_db_column_text(st, col);
-
-	snprintf(dst, len, "%s", v ? v : "");
-}
-
 /* "NET.STA.C" of a component, for messages. */
 static void component_key(const stage_component *c, char *out, size_t len)
 {
@@ -148,11 +118,11 @@ static void component_key(const stage_component *c, char *out, size_t len)
 static int read_component(strata_db_stmt *st, stage_component *c)
 {
 	memset(c, 0, sizeof(*c));
-	copy_text(st, 0, c->id, sizeof c->id);
-	copy_text(st, 1, c->device_id, sizeof c->device_id);
-	copy_text(st, 2, c->network, sizeof c->network);
-	copy_text(st, 3, c->station, sizeof c->station);
-	copy_text(st, 4, c->component, sizeof c->component);
+	noise_column_copy(st, 0, c->id, sizeof c->id);
+	noise_column_copy(st, 1, c->device_id, sizeof c->device_id);
+	noise_column_copy(st, 2, c->network, sizeof c->network);
+	noise_column_copy(st, 3, c->station, sizeof c->station);
+	noise_column_copy(st, 4, c->component, sizeof c->component);
 	c->inventory_path =
 	    strdup(strata_db_column_text(st, 5) ? strata_db_column_text(st, 5) : "");
 	if (!c->inventory_path)
@@ -179,7 +149,7 @@ static int load_components(stage_run *r)
 			free(c.inventory_path);
 			continue;
 		}
-		stage_component *more = rc ? NULL : grow(r->comps, &cap, r->ncomps, sizeof c);
+		stage_component *more = rc ? NULL : noise_grow(r->comps, &cap, r->ncomps, sizeof c);
 		if (!more) {
 			free(c.inventory_path);
 			rc = rc ? rc : STRATA_ENOMEM;
@@ -187,37 +157,6 @@ static int load_components(stage_run *r)
 		}
 		r->comps = more;
 		r->comps[r->ncomps++] = c;
-	}
-	strata_db_finalize(st);
-	return rc == STRATA_DB_DONE ? 0 : rc;
-}
-
-/* The selected timespans, ordered by start then end. */
-static int load_timespans(stage_run *r)
-{
-	strata_db_stmt *st = NULL;
-	size_t cap = 0;
-	int rc = strata_db_prepare(r->db,
-	                           "SELECT id, starttime_ns, endtime_ns FROM timespan "
-	                           "WHERE starttime_ns >= ? AND endtime_ns <= ? "
-	                           "ORDER BY starttime_ns, endtime_ns",
-	                           &st);
-
-	rc = rc ? rc : strata_db_bind_int64(st, 1, r->o->sel.start);
-	rc = rc ? rc : strata_db_bind_int64(st, 2, r->o->sel.end);
-	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW) {
-		stage_timespan t;
-		copy_text(st, 0, t.id, sizeof t.id);
-		t.start = strata_db_column_int64(st, 1);
-		t.end = strata_db_column_int64(st, 2);
-		stage_timespan *more = grow(r->ts, &cap, r->nts, sizeof t);
-		if (!more) {
-			rc = STRATA_ENOMEM;
-			break;
-		}
-		r->ts = more;
-		r->ts[r->nts++] = t;
-		rc = 0;
 	}
 	strata_db_finalize(st);
 	return rc == STRATA_DB_DONE ? 0 : rc;
@@ -251,10 +190,10 @@ static int load_existing(stage_run *r, existing_row **out, size_t *n)
 	rc = rc ? rc : strata_db_bind_text(st, 1, r->params_id);
 	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW) {
 		existing_row e;
-		copy_text(st, 0, e.comp_id, sizeof e.comp_id);
-		copy_text(st, 1, e.ts_id, sizeof e.ts_id);
+		noise_column_copy(st, 0, e.comp_id, sizeof e.comp_id);
+		noise_column_copy(st, 1, e.ts_id, sizeof e.ts_id);
 		e.path = strdup(strata_db_column_text(st, 2) ? strata_db_column_text(st, 2) : "");
-		existing_row *more = e.path ? grow(*out, &cap, *n, sizeof e) : NULL;
+		existing_row *more = e.path ? noise_grow(*out, &cap, *n, sizeof e) : NULL;
 		if (!more) {
 			free(e.path);
 			rc = strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
@@ -302,10 +241,10 @@ static int read_segment(strata_db_stmt *st, seg_ref *s)
 	s->path = strdup(strata_db_column_text(st, 0) ? strata_db_column_text(st, 0) : "");
 	if (!s->path)
 		return strata_error_set(STRATA_ENOMEM, "datachunk stage: out of memory");
-	copy_text(st, 1, m->network, sizeof m->network);
-	copy_text(st, 2, m->station, sizeof m->station);
-	copy_text(st, 3, m->location, sizeof m->location);
-	copy_text(st, 4, m->channel, sizeof m->channel);
+	noise_column_copy(st, 1, m->network, sizeof m->network);
+	noise_column_copy(st, 2, m->station, sizeof m->station);
+	noise_column_copy(st, 3, m->location, sizeof m->location);
+	noise_column_copy(st, 4, m->channel, sizeof m->channel);
 	m->sample_rate = strata_db_column_double(st, 5);
 	m->start = strata_db_column_int64(st, 6);
 	m->end = strata_db_column_int64(st, 7);
@@ -341,7 +280,7 @@ static int load_segments(strata_db *db, stage_component *c, strata_time from, st
 		seg_ref s;
 		if ((rc = read_segment(st, &s)) != 0)
 			break;
-		seg_ref *more = grow(c->segs, &cap, c->nsegs, sizeof s);
+		seg_ref *more = noise_grow(c->segs, &cap, c->nsegs, sizeof s);
 		if (!more) {
 			free(s.path);
 			rc = STRATA_ENOMEM;
@@ -361,14 +300,15 @@ static int plan_item(stage_run *r, size_t comp, size_t ts, size_t *item_cap, siz
 {
 	stage_group *g = r->ngroups ? &r->groups[r->ngroups - 1] : NULL;
 	strata_time day = strata_time_floor_day(r->ts[ts].start);
-	stage_item *items = grow(r->items, item_cap, r->nitems, sizeof(stage_item));
+	stage_item *items = noise_grow(r->items, item_cap, r->nitems, sizeof(stage_item));
 
 	if (!items)
 		return STRATA_ENOMEM;
 	r->items = items;
 	if (!g || g->comp != comp ||
 	    strata_time_floor_day(r->ts[r->items[g->first].ts].start) != day) {
-		stage_group *groups = grow(r->groups, group_cap, r->ngroups, sizeof(stage_group));
+		stage_group *groups =
+		    noise_grow(r->groups, group_cap, r->ngroups, sizeof(stage_group));
 		if (!groups)
 			return STRATA_ENOMEM;
 		r->groups = groups;
@@ -1204,7 +1144,7 @@ int noise_datachunk_stage_run_dist(strata_db *db, const noise_stage_opts *o,
 		return strata_error_set(STRATA_EINVAL, "datachunk stage: bad process layout");
 	rc = load_params(&r);
 	rc = rc ? rc : load_components(&r);
-	rc = rc ? rc : load_timespans(&r);
+	rc = rc ? rc : noise_selected_timespans_load(r.db, &r.o->sel, &r.ts, &r.nts);
 	rc = rc ? rc : plan(&r);
 	/* every process has read the catalog before rank 0 writes to it */
 	if (!rc && r.dist->size > 1)

@@ -109,51 +109,11 @@ int noise_soh_write(strata_db *db, const noise_soh_format *f, const char *device
 
 /* --- averaging ------------------------------------------------------------------------ */
 
-typedef struct avg_timespan {
-	char id[37];
-	strata_time start, end;
-} avg_timespan;
-
+/* The selected timespans. */
 typedef struct avg_list {
-	avg_timespan *ts;
+	noise_selected_timespan *ts;
 	size_t n;
 } avg_list;
-
-/* The timespans inside [sel->start, sel->end], by start. */
-static int load_timespans(strata_db *db, const noise_selection *sel, avg_list *out)
-{
-	strata_db_stmt *st = NULL;
-	size_t cap = 0;
-	int rc = strata_db_prepare(db,
-	                           "SELECT id, starttime_ns, endtime_ns FROM timespan WHERE "
-	                           "starttime_ns >= ? AND endtime_ns <= ? ORDER BY starttime_ns, "
-	                           "endtime_ns",
-	                           &st);
-
-	if (!rc)
-		rc = strata_db_bind_int64(st, 1, sel->start);
-	if (!rc)
-		rc = strata_db_bind_int64(st, 2, sel->end);
-	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW) {
-		rc = 0;
-		if (out->n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			avg_timespan *p = realloc(out->ts, ncap * sizeof(*p));
-			if (!p) {
-				rc = strata_error_set(STRATA_ENOMEM, "timespans: out of memory");
-				break;
-			}
-			out->ts = p;
-			cap = ncap;
-		}
-		avg_timespan *t = &out->ts[out->n++];
-		snprintf(t->id, sizeof t->id, "%s", strata_db_column_text(st, 0));
-		t->start = strata_db_column_int64(st, 1);
-		t->end = strata_db_column_int64(st, 2);
-	}
-	strata_db_finalize(st);
-	return rc < 0 ? rc : 0;
-}
 
 /* One device's GPS samples in a time range, by time. */
 typedef struct gps_series {
@@ -203,9 +163,8 @@ static int load_series(strata_db *db, const char *device_id, strata_time from, s
 	if (!rc)
 		rc = strata_db_bind_int64(st, 3, to);
 	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW) {
-		double e = strata_db_column_is_null(st, 1) ? NAN : strata_db_column_double(st, 1);
-		double u = strata_db_column_is_null(st, 2) ? NAN : strata_db_column_double(st, 2);
-		rc = series_push(g, strata_db_column_int64(st, 0), e, u);
+		rc = series_push(g, strata_db_column_int64(st, 0), noise_column_double(st, 1),
+		                 noise_column_double(st, 2));
 	}
 	strata_db_finalize(st);
 	return rc < 0 ? rc : 0;
@@ -384,7 +343,7 @@ int noise_soh_average_gps(strata_db *db, const noise_selection *sel, const char 
 	int rc;
 
 	memset(summary, 0, sizeof(*summary));
-	rc = load_timespans(db, sel, &tl);
+	rc = noise_selected_timespans_load(db, sel, &tl.ts, &tl.n);
 	if (!rc)
 		rc = load_devices(db, sel, networks, nnetworks, &devices, &ndevices);
 	if (!rc && tl.n && ndevices && !(rows = malloc(tl.n * sizeof(*rows))))

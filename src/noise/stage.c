@@ -2,12 +2,14 @@
 #include "noise/stage.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "noise/catalog.h"
+#include "strata/buf.h"
 #include "strata/cmd.h"
 #include "strata/error.h"
 
@@ -198,4 +200,198 @@ void noise_stage_summary_print(const char *what, const noise_stage_summary *s, i
 		    "(catalog %s)\n",
 		    what, s->selected, s->done, s->existing, s->no_data, s->failed,
 		    strata_db_display_name(db));
+}
+
+/* --- reading the catalog ------------------------------------------------------ */
+
+void noise_column_copy(strata_db_stmt *st, int col, char *out, size_t outlen)
+{
+	const char *s = strata_db_column_text(st, col);
+
+	snprintf(out, outlen, "%s", s ? s : "");
+}
+
+double noise_column_double(strata_db_stmt *st, int col)
+{
+	return strata_db_column_is_null(st, col) ? NAN : strata_db_column_double(st, col);
+}
+
+void *noise_grow(void *arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *q;
+
+	if (n < *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : 64;
+	q = realloc(arr, ncap * elem);
+	if (!q) {
+		strata_error_set(STRATA_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*cap = ncap;
+	return q;
+}
+
+int noise_selected_timespans_load(strata_db *db, const noise_selection *sel,
+                                  noise_selected_timespan **ts, size_t *n)
+{
+	strata_db_stmt *st = NULL;
+	size_t cap = 0;
+	int rc = strata_db_prepare(db,
+	                           "SELECT id, starttime_ns, endtime_ns FROM timespan "
+	                           "WHERE starttime_ns >= ? AND endtime_ns <= ? "
+	                           "ORDER BY starttime_ns, endtime_ns",
+	                           &st);
+
+	*ts = NULL;
+	*n = 0;
+	rc = rc ? rc : strata_db_bind_int64(st, 1, sel->start);
+	rc = rc ? rc : strata_db_bind_int64(st, 2, sel->end);
+	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW) {
+		noise_selected_timespan *more = noise_grow(*ts, &cap, *n, sizeof **ts);
+		if (!more) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		*ts = more;
+		noise_column_copy(st, 0, more[*n].id, sizeof more[*n].id);
+		more[*n].start = strata_db_column_int64(st, 1);
+		more[*n].end = strata_db_column_int64(st, 2);
+		(*n)++;
+		rc = 0;
+	}
+	strata_db_finalize(st);
+	return rc == STRATA_DB_DONE ? 0 : rc;
+}
+
+/* Append the current row of st to out, read by read, when sel selects the
+ * component in columns col..col+2. */
+static int add_selected_row(strata_db_stmt *st, const noise_selection *sel, int col,
+                            noise_row_read_fn read, void *ctx, noise_rows *out)
+{
+	void *more;
+	char *row;
+	int rc;
+
+	if (!noise_selection_has_component(sel, strata_db_column_text(st, col),
+	                                   strata_db_column_text(st, col + 1),
+	                                   strata_db_column_text(st, col + 2)))
+		return 0;
+	if (!(more = noise_grow(out->items, &out->cap, out->n, out->size)))
+		return STRATA_ENOMEM;
+	out->items = more;
+	row = (char *)more + out->n * out->size;
+	memset(row, 0, out->size);
+	if ((rc = read(st, row, ctx)))
+		return rc;
+	out->n++;
+	return 0;
+}
+
+int noise_rows_select(strata_db *db, const char *sql, const char *const *texts, size_t ntexts,
+                      const noise_selection *sel, int component_col, noise_row_read_fn read,
+                      void *ctx, noise_rows *out)
+{
+	strata_db_stmt *st = NULL;
+	int idx = 1, rc = strata_db_prepare(db, sql, &st);
+
+	out->items = NULL;
+	out->n = out->cap = 0;
+	for (size_t i = 0; !rc && i < ntexts; i++)
+		rc = strata_db_bind_text(st, idx++, texts[i]);
+	rc = rc ? rc : strata_db_bind_int64(st, idx++, sel->start);
+	rc = rc ? rc : strata_db_bind_int64(st, idx, sel->end);
+	while (!rc && (rc = strata_db_step(st)) == STRATA_DB_ROW)
+		rc = add_selected_row(st, sel, component_col, read, ctx, out);
+	strata_db_finalize(st);
+	return rc == STRATA_DB_DONE ? 0 : rc;
+}
+
+/* The query of noise_chunk_rows_load; its columns 0..8 are those
+ * read_chunk_row reads. */
+static int chunk_sql(const noise_chunk_query *q, char **sql)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	int rc = strata_buf_printf(
+	    &b,
+	    "SELECT d.id, d.timespan_id, d.filepath, c.network, c.station, c.component, "
+	    "t.starttime_ns, t.endtime_ns, %s%s FROM datachunk d "
+	    "JOIN component c ON c.id = d.component_id JOIN timespan t ON t.id = d.timespan_id%s",
+	    q->result_table ? "r.id" : "NULL", q->extra_columns ? q->extra_columns : "",
+	    q->extra_joins ? q->extra_joins : "");
+
+	if (!rc && q->result_table)
+		rc = strata_buf_printf(
+		    &b, " LEFT JOIN %s r ON r.datachunk_id = d.id AND r.params_id = ?",
+		    q->result_table);
+	rc = rc ? rc
+	        : strata_buf_puts(&b, " WHERE d.params_id = ? AND t.starttime_ns >= ? AND "
+	                              "t.endtime_ns <= ? "
+	                              "ORDER BY t.starttime_ns, c.network, c.station, "
+	                              "c.component, d.id");
+	if (rc) {
+		strata_buf_free(&b);
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	}
+	*sql = strata_buf_detach(&b);
+	return 0;
+}
+
+/* noise_row_read_fn of noise_chunk_rows_load: the common columns, then the
+ * query's extra ones. */
+static int read_chunk_row(strata_db_stmt *st, void *row, void *ctx)
+{
+	const noise_chunk_query *q = ctx;
+	noise_chunk_row *k = row;
+	const char *path = strata_db_column_text(st, 2);
+
+	noise_column_copy(st, 0, k->id, sizeof k->id);
+	noise_column_copy(st, 1, k->timespan_id, sizeof k->timespan_id);
+	noise_column_copy(st, 3, k->network, sizeof k->network);
+	noise_column_copy(st, 4, k->station, sizeof k->station);
+	noise_column_copy(st, 5, k->component, sizeof k->component);
+	k->ts_start = strata_db_column_int64(st, 6);
+	k->ts_end = strata_db_column_int64(st, 7);
+	k->has_result = !strata_db_column_is_null(st, 8);
+	if (q->read_extra) {
+		int rc = q->read_extra(st, row);
+		if (rc)
+			return rc;
+	}
+	if (!(k->filepath = strdup(path ? path : "")))
+		return strata_error_set(STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+int noise_chunk_rows_load(strata_db *db, const noise_chunk_query *q, const noise_selection *sel,
+                          noise_rows *out)
+{
+	const char *texts[2] = {q->result_params_id, q->datachunk_params_id};
+	char *sql = NULL;
+	int rc = chunk_sql(q, &sql);
+
+	out->items = NULL;
+	out->n = out->cap = 0;
+	out->size = q->row_size;
+	if (!rc)
+		rc = noise_rows_select(db, sql, q->result_table ? texts : texts + 1,
+		                       q->result_table ? 2 : 1, sel, 3, read_chunk_row, (void *)q,
+		                       out);
+	free(sql);
+	return rc;
+}
+
+noise_chunk_row *noise_chunk_row_at(const noise_rows *rows, size_t i)
+{
+	return (noise_chunk_row *)((char *)rows->items + i * rows->size);
+}
+
+void noise_chunk_rows_free(noise_rows *rows)
+{
+	for (size_t i = 0; i < rows->n; i++)
+		free(noise_chunk_row_at(rows, i)->filepath);
+	free(rows->items);
+	rows->items = NULL;
+	rows->n = rows->cap = 0;
 }

@@ -109,4 +109,99 @@ int noise_stage_cli_finish(const char *prog, const noise_stage_cli *c, noise_sta
 void noise_stage_summary_print(const char *what, const noise_stage_summary *s, int json,
                                strata_db *db);
 
+/* --- reading the catalog ------------------------------------------------------ */
+
+/* Copy text column col of the current row into out[outlen]; NULL becomes "". */
+void noise_column_copy(strata_db_stmt *st, int col, char *out, size_t outlen);
+
+/* Double column col of the current row, NaN for NULL. */
+double noise_column_double(strata_db_stmt *st, int col);
+
+/*
+ * Room for one more element in arr (n used, *cap allocated, elem bytes
+ * each), doubling from 64: arr itself, a larger copy (*cap updated), or NULL
+ * with STRATA_ENOMEM set and arr untouched.
+ */
+void *noise_grow(void *arr, size_t *cap, size_t n, size_t elem);
+
+/* A selected timespan. */
+typedef struct noise_selected_timespan {
+	char id[37];
+	strata_time start, end;
+} noise_selected_timespan;
+
+/* The timespans sel selects, ordered by start then end, into *ts (malloc'd,
+ * caller frees; NULL when none) and *n. */
+int noise_selected_timespans_load(strata_db *db, const noise_selection *sel,
+                                  noise_selected_timespan **ts, size_t *n);
+
+/* A growable array of rows of size bytes each, a stage's own row type. */
+typedef struct noise_rows {
+	void *items;
+	size_t n, cap, size;
+} noise_rows;
+
+/* Read the current result row of st into row (zeroed); ctx as given. */
+typedef int (*noise_row_read_fn)(strata_db_stmt *st, void *row, void *ctx);
+
+/*
+ * Run sql, binding texts[0..ntexts-1] then sel->start and sel->end, and
+ * append to out (emptied first; out->size set by the caller) every result
+ * row whose component, the network, station and component letter in
+ * columns component_col..component_col+2, sel selects, read by read. On an
+ * error the rows read so far stay in out for the caller to free.
+ */
+int noise_rows_select(strata_db *db, const char *sql, const char *const *texts, size_t ntexts,
+                      const noise_selection *sel, int component_col, noise_row_read_fn read,
+                      void *ctx, noise_rows *out);
+
+/*
+ * A selected datachunk as the stages that work on datachunks read it: its
+ * component, timespan and file, and whether the stage's result table has a
+ * row for it already.
+ */
+typedef struct noise_chunk_row {
+	char id[37], timespan_id[37];
+	char *filepath; /* malloc'd; "" for NULL */
+	char network[16], station[16], component[8];
+	strata_time ts_start, ts_end;
+	int has_result;
+} noise_chunk_row;
+
+/*
+ * Which datachunks noise_chunk_rows_load reads, and what else. Each row is
+ * row_size bytes and starts with a noise_chunk_row (a stage's own struct
+ * with one as its first member).
+ */
+typedef struct noise_chunk_query {
+	const char *datachunk_params_id; /* param_set id of the DatachunkParams */
+	/* has_result: result_table (a fixed identifier with datachunk_id and
+	 * params_id columns) has a row for the chunk and result_params_id;
+	 * NULL: has_result stays 0. */
+	const char *result_table, *result_params_id;
+	/* Appended to the SELECT list (", s.id, ...") and the joins, or NULL;
+	 * no placeholders. read_extra (if not NULL) reads those columns, the
+	 * first at index NOISE_CHUNK_EXTRA_COL. */
+	const char *extra_columns, *extra_joins;
+	int (*read_extra)(strata_db_stmt *st, void *row);
+	size_t row_size;
+} noise_chunk_query;
+
+/* Column index of the first of a noise_chunk_query's extra_columns. */
+#define NOISE_CHUNK_EXTRA_COL 9
+
+/*
+ * The datachunks of q->datachunk_params_id whose component and timespan sel
+ * selects, ordered by timespan start, network, station, component, id.
+ * Free with noise_chunk_rows_free (also after an error).
+ */
+int noise_chunk_rows_load(strata_db *db, const noise_chunk_query *q, const noise_selection *sel,
+                          noise_rows *out);
+
+/* Row i of rows loaded by noise_chunk_rows_load. */
+noise_chunk_row *noise_chunk_row_at(const noise_rows *rows, size_t i);
+
+/* Free the rows' file paths and the array. */
+void noise_chunk_rows_free(noise_rows *rows);
+
 #endif
