@@ -7,9 +7,10 @@
  *     generated deterministically, a poles-and-zeros response).
  * Each on a strata_workers pool of all cores and on one thread, the best of
  * 3 (real) or 2 (synthetic) passes, as the machine may be shared. The miniSEED
- * decoding is done before timing. The decoded real day is left under
- * $TMPDIR/strata_bench_datachunk for bench/noise/peer_noise.py, which times
- * the Python reference (tests/noise/datachunk_reference.py) on the same input.
+ * decoding is done before timing. DATACHUNK_BENCH_ONE_THREAD set: the
+ * one-thread lines only; DATACHUNK_BENCH_REAL_ONLY set: the real day only. The decoded real day is
+ * left under $TMPDIR/strata_bench_datachunk for bench/noise/peer_noise.py, which times the Python
+ * reference (tests/noise/datachunk_reference.py) on the same input.
  */
 #include "noise/datachunk.h"
 #include "noise/mseed_index.h"
@@ -218,7 +219,8 @@ static void real_day(const char *root)
 		printf("%-36s skipped: %s\n", "datachunk real day",
 		       rc ? strata_error_message() : "no temporary directory");
 	} else {
-		run(&b, "datachunk real day", 0, 3);
+		if (!getenv("DATACHUNK_BENCH_ONE_THREAD"))
+			run(&b, "datachunk real day", 0, 3);
 		run(&b, "datachunk real day", 1, 3);
 	}
 	for (int s = 0; s < 2; s++) {
@@ -288,7 +290,8 @@ static void synthetic(void)
 		ok = comps[k].data[0] != NULL;
 	}
 	if (ok) {
-		run(&b, "datachunk 20 stations", 0, 2);
+		if (!getenv("DATACHUNK_BENCH_ONE_THREAD"))
+			run(&b, "datachunk 20 stations", 0, 2);
 		run(&b, "datachunk 20 stations", 1, 2);
 	} else {
 		printf("%-36s skipped: out of memory\n", "datachunk 20 stations");
@@ -304,6 +307,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	real_day(root ? root : "../shared/data");
-	synthetic();
+	if (!getenv("DATACHUNK_BENCH_REAL_ONLY"))
+		synthetic();
 	return 0;
 }

@@ -767,8 +767,8 @@ static int decimate(dc_trace *t, int factor)
 	return 0;
 }
 
-/* Trace.resample(fs, no_filter=False). */
-static int resample(dc_trace *t, double fs)
+/* Trace.resample(fs, no_filter=False), computing only the first keep samples. */
+static int resample(dc_trace *t, double fs, size_t keep)
 {
 	double factor = t->fs / fs, *y;
 	size_t n;
@@ -781,7 +781,7 @@ static int resample(dc_trace *t, double fs)
 		    "filter",
 		    t->fs, fs);
 	rc = dsp_lowpass_cheby_2(t->x, t->n, t->fs, t->fs * 0.5 / factor, 12, NULL);
-	rc = rc ? rc : dsp_resample(t->x, t->n, t->fs, fs, &y, &n);
+	rc = rc ? rc : dsp_resample_keep(t->x, t->n, t->fs, fs, keep, &y, &n);
 	if (rc)
 		return rc;
 	free(t->x);
@@ -791,12 +791,15 @@ static int resample(dc_trace *t, double fs)
 	return 0;
 }
 
-/* One step of Noiz's rate change: decimate when the factor is whole, else resample. */
-static int change_rate(dc_trace *t, double factor, double fs, int halve)
+/*
+ * One step of Noiz's rate change: decimate when the factor is whole, else
+ * resample (only the first keep samples are needed; 0: all).
+ */
+static int change_rate(dc_trace *t, double factor, double fs, int halve, size_t keep)
 {
 	if (factor == floor(factor))
 		return decimate(t, halve ? 2 : (int)factor);
-	return resample(t, fs);
+	return resample(t, fs, keep);
 }
 
 /* Zero-pad t to a power of two (next_pow_2 as Noiz computes it). */
@@ -810,12 +813,15 @@ static int pad_pow2(dc_trace *t)
 /*
  * Noiz's resample_with_padding: pad to a power of two, halve while the factor
  * is above 16, change to fs, then Trace.slice(start, end) (nearest_sample) of
- * the original span.
+ * the original span. Samples after the slice or after the first limit are
+ * not computed.
  */
-static int resample_with_padding(dc_trace *t, double fs)
+static int resample_with_padding(dc_trace *t, double fs, size_t limit)
 {
 	strata_time end = trace_end(t);
 	double factor = t->fs / fs;
+	/* the slice's length: what the last step needs to compute */
+	size_t keep = end == t->start ? 1 : (size_t)round_away(time_diff(end, t->start) * fs) + 1;
 	long long d;
 	int rc;
 
@@ -826,10 +832,12 @@ static int resample_with_padding(dc_trace *t, double fs)
 	if (t->n > ((size_t)1 << 40))
 		return strata_error_set(STRATA_ELIMIT, "resampling: %zu samples", t->n);
 	rc = pad_pow2(t);
+	if (limit && limit < keep)
+		keep = limit;
 	for (; !rc && factor > 16.0; factor /= 2.0)
-		rc = change_rate(t, factor, fs, 1);
+		rc = change_rate(t, factor, fs, 1, 0);
 	if (!rc && t->fs != fs)
-		rc = change_rate(t, t->fs / fs, fs, 0);
+		rc = change_rate(t, t->fs / fs, fs, 0, keep);
 	if (rc)
 		return rc;
 	if (t->fs != fs)
@@ -882,10 +890,10 @@ static int preprocess(const dc_window *w, dc_trace *t, dsp_response_fn resp, voi
 	if (rc)
 		return rc;
 	demean(t->x, t->n);
-	rc = resample_with_padding(t, p->sampling_rate);
+	expected = expected_samples(w, p->sampling_rate);
+	rc = resample_with_padding(t, p->sampling_rate, expected);
 	if (rc)
 		return rc;
-	expected = expected_samples(w, p->sampling_rate);
 	if (t->n > expected)
 		t->n = expected;
 	rc = dsp_taper(t->x, t->n, t->fs, p->preprocessing_taper_max_percentage,

@@ -20,6 +20,16 @@
 /* FFTW's planner is not thread-safe: plans are made under this lock. */
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
+void dsp_fftw_lock(void)
+{
+	pthread_mutex_lock(&plan_lock);
+}
+
+void dsp_fftw_unlock(void)
+{
+	pthread_mutex_unlock(&plan_lock);
+}
+
 /*
  * Plans kept for reuse by length and direction (a chunk asks for the same few
  * sizes every time, and planning a prime length such as 78643 costs more than
@@ -374,24 +384,107 @@ void dsp_sos_free(struct dsp_sos *sos)
 	sos->n = 0;
 }
 
+/* One section's normalised coefficients (b0 b1 b2 a1 a2) and state (z0 z1). */
+struct sos_section {
+	double b0, b1, b2, a1, a2;
+	double z0, z1;
+};
+
+/* Samples per block between the subnormal checks. */
+#define SOS_BLOCK 64
+
+/*
+ * Samples [from, to) of x through sections sec[0..NSEC), sample by sample
+ * (each sample goes through every section before the next): the sections'
+ * recurrences are independent chains the CPU overlaps, where running a
+ * section over the whole array waits on one chain's latency per sample. The
+ * arithmetic of each section is that of scipy's sosfilt, in the same order.
+ */
+#define SOS_RUN(NSEC)                                                                              \
+	static void sos_run_##NSEC(struct sos_section *sec, double *x, size_t from, size_t to)     \
+	{                                                                                          \
+		double z0[NSEC], z1[NSEC];                                                         \
+		for (int s = 0; s < (NSEC); s++) {                                                 \
+			z0[s] = sec[s].z0;                                                         \
+			z1[s] = sec[s].z1;                                                         \
+		}                                                                                  \
+		for (size_t i = from; i < to; i++) {                                               \
+			double v = x[i];                                                           \
+			for (int s = 0; s < (NSEC); s++) {                                         \
+				double y = sec[s].b0 * v + z0[s];                                  \
+				z0[s] = sec[s].b1 * v - sec[s].a1 * y + z1[s];                     \
+				z1[s] = sec[s].b2 * v - sec[s].a2 * y;                             \
+				v = y;                                                             \
+			}                                                                          \
+			x[i] = v;                                                                  \
+		}                                                                                  \
+		for (int s = 0; s < (NSEC); s++) {                                                 \
+			sec[s].z0 = z0[s];                                                         \
+			sec[s].z1 = z1[s];                                                         \
+		}                                                                                  \
+	}
+SOS_RUN(1)
+SOS_RUN(2)
+SOS_RUN(3)
+SOS_RUN(4)
+
+/* Runs sections sec[0..nsec) (nsec <= 4) over x[from, to). */
+static void sos_run(struct sos_section *sec, size_t nsec, double *x, size_t from, size_t to)
+{
+	switch (nsec) {
+	case 1: sos_run_1(sec, x, from, to); break;
+	case 2: sos_run_2(sec, x, from, to); break;
+	case 3: sos_run_3(sec, x, from, to); break;
+	default: sos_run_4(sec, x, from, to); break;
+	}
+}
+
+/*
+ * A state decaying on zero input (the padding) would go subnormal, which
+ * costs ~100x per operation; below DBL_MIN it is zero to any tolerance.
+ * Returns whether every state is zero.
+ */
+static int sos_flush(struct sos_section *sec, size_t nsec)
+{
+	int zero = 1;
+
+	for (size_t s = 0; s < nsec; s++) {
+		if (fabs(sec[s].z0) < DBL_MIN && fabs(sec[s].z1) < DBL_MIN)
+			sec[s].z0 = sec[s].z1 = 0.0;
+		zero &= sec[s].z0 == 0.0 && sec[s].z1 == 0.0;
+	}
+	return zero;
+}
+
+/* Sections sec[0..nsec) over x[0..n) in blocks; zero state on zero input stays zero. */
+static void sos_group(struct sos_section *sec, size_t nsec, double *x, size_t n)
+{
+	size_t last = n; /* one past the last nonzero input */
+
+	while (last > 0 && x[last - 1] == 0.0)
+		last--;
+	for (size_t i = 0; i < n; i += SOS_BLOCK) {
+		size_t to = n - i < SOS_BLOCK ? n : i + SOS_BLOCK;
+		if (i >= last && sos_flush(sec, nsec))
+			break; /* the rest of the output is exactly zero */
+		sos_run(sec, nsec, x, i, to);
+		sos_flush(sec, nsec);
+	}
+}
+
 void dsp_sosfilt(const struct dsp_sos *sos, double *x, size_t n)
 {
-	for (size_t s = 0; s < sos->n; s++) {
-		const double *c = sos->s[s];
-		double b0 = c[0] / c[3], b1 = c[1] / c[3], b2 = c[2] / c[3];
-		double a1 = c[4] / c[3], a2 = c[5] / c[3], z0 = 0.0, z1 = 0.0;
+	for (size_t g = 0; g < sos->n; g += 4) {
+		struct sos_section sec[4];
+		size_t nsec = sos->n - g < 4 ? sos->n - g : 4;
 
-		for (size_t i = 0; i < n; i++) {
-			double in = x[i], y = b0 * in + z0;
-			z0 = b1 * in - a1 * y + z1;
-			z1 = b2 * in - a2 * y;
-			/* A state decaying on zero input (the padding) would go subnormal,
-			 * which costs ~100x per operation; below DBL_MIN it is zero to any
-			 * tolerance. */
-			if (fabs(z0) < DBL_MIN && fabs(z1) < DBL_MIN)
-				z0 = z1 = 0.0;
-			x[i] = y;
+		for (size_t s = 0; s < nsec; s++) {
+			const double *c = sos->s[g + s];
+			sec[s] =
+			    (struct sos_section){c[0] / c[3], c[1] / c[3], c[2] / c[3], c[4] / c[3],
+			                         c[5] / c[3], 0.0,         0.0};
 		}
+		sos_group(sec, nsec, x, n);
 	}
 }
 
@@ -486,13 +579,223 @@ static double shifted_hann(size_t n, size_t k)
 	return 0.5 - 0.5 * cos(2.0 * M_PI * (double)j / (double)n);
 }
 
-int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double **out,
-                 size_t *n_out)
+/*
+ * Per-length tables kept until the process exits, made under plan_lock and
+ * read-only afterwards: the shifted Hann window of a resampling input length
+ * (n/2 + 1 bins), and the chirps of a partial inverse transform.
+ */
+#define TABLE_SLOTS 16
+struct hann_table {
+	size_t n;
+	double *w;
+};
+static struct hann_table hann_tables[TABLE_SLOTS];
+static size_t nhann;
+
+/* shifted_hann(n, k) for k = 0..n/2, cached; NULL when out of memory. */
+static const double *hann_bins(size_t n)
+{
+	const double *w = NULL;
+
+	pthread_mutex_lock(&plan_lock);
+	for (size_t i = 0; i < nhann && !w; i++)
+		if (hann_tables[i].n == n)
+			w = hann_tables[i].w;
+	if (!w && nhann < TABLE_SLOTS) {
+		double *t = malloc((n / 2 + 1) * sizeof(*t));
+		for (size_t k = 0; t && k <= n / 2; k++)
+			t[k] = shifted_hann(n, k);
+		if (t)
+			hann_tables[nhann++] = (struct hann_table){n, t};
+		w = t;
+	}
+	pthread_mutex_unlock(&plan_lock);
+	return w;
+}
+
+/* Largest prime factor of x. */
+static size_t max_prime(size_t x)
+{
+	size_t best = 1;
+
+	for (size_t p = 2; p * p <= x; p++)
+		while (x % p == 0) {
+			best = p;
+			x /= p;
+		}
+	return x > 1 ? x : best;
+}
+
+/* The smallest length >= n whose prime factors are 2, 3 and 5. */
+static size_t smooth_length(size_t n)
+{
+	for (;; n++) {
+		size_t m = n;
+		while (m % 2 == 0)
+			m /= 2;
+		while (m % 3 == 0)
+			m /= 3;
+		while (m % 5 == 0)
+			m /= 5;
+		if (m == 1)
+			return n;
+	}
+}
+
+/*
+ * Bluestein's chirp-z form of the first m outputs of a length-n complex-to-
+ * real inverse DFT, for lengths FFTW handles slowly (a large prime factor):
+ * with c_j = exp(i pi j^2 / n), sum_k a_k w^(kt) = c_t sum_k (a_k c_k)
+ * conj(c_(t-k)), a cyclic convolution of length l >= kc + m done by FFTs of
+ * a 2-3-5-smooth length. The filter's transform and the chirps are kept.
+ */
+struct chirp_table {
+	size_t n, m, l, kc;
+	double complex *c;  /* c_j for j = 0..max(kc, m-1) */
+	double complex *fb; /* FFT of conj(c_j), j = -kc..m-1, wrapped, divided by l */
+	fftw_plan fwd, bwd;
+};
+static struct chirp_table chirps[TABLE_SLOTS];
+static size_t nchirps;
+
+/* exp(i pi j^2 / n), the phase reduced exactly modulo 2 pi first. */
+static double complex chirp(size_t j, size_t n)
+{
+	unsigned long long r = (unsigned long long)j * j % (2ULL * n);
+
+	return cexp(I * M_PI * (double)r / (double)n);
+}
+
+/* Fill t (n, m set) with its chirps, filter transform and plans; 0 or -1. */
+static int chirp_fill(struct chirp_table *t)
+{
+	size_t nc = t->kc + 1 > t->m ? t->kc + 1 : t->m;
+	fftw_complex *buf;
+
+	t->l = smooth_length(t->kc + t->m);
+	t->c = malloc(nc * sizeof(*t->c));
+	t->fb = fftw_malloc(t->l * sizeof(*t->fb));
+	buf = fftw_malloc(t->l * sizeof(*buf));
+	if (!t->c || !t->fb || !buf) {
+		fftw_free(buf);
+		return -1;
+	}
+	for (size_t j = 0; j < nc; j++)
+		t->c[j] = chirp(j, t->n);
+	t->fwd =
+	    fftw_plan_dft_1d((int)t->l, buf, buf, FFTW_FORWARD, FFTW_ESTIMATE | FFTW_UNALIGNED);
+	t->bwd =
+	    fftw_plan_dft_1d((int)t->l, buf, buf, FFTW_BACKWARD, FFTW_ESTIMATE | FFTW_UNALIGNED);
+	if (!t->fwd || !t->bwd) {
+		fftw_free(buf);
+		return -1;
+	}
+	memset(t->fb, 0, t->l * sizeof(*t->fb));
+	for (size_t j = 0; j < t->m; j++)
+		t->fb[j] = conj(t->c[j]) / (double)t->l;
+	for (size_t j = 1; j <= t->kc; j++)
+		t->fb[t->l - j] = conj(t->c[j]) / (double)t->l;
+	fftw_execute_dft(t->fwd, t->fb, t->fb);
+	fftw_free(buf);
+	return 0;
+}
+
+/* The chirp table of (n, m), made on first use; NULL when out of memory. */
+static const struct chirp_table *chirp_table(size_t n, size_t m)
+{
+	const struct chirp_table *found = NULL;
+
+	pthread_mutex_lock(&plan_lock);
+	for (size_t i = 0; i < nchirps && !found; i++)
+		if (chirps[i].n == n && chirps[i].m == m)
+			found = &chirps[i];
+	if (!found && nchirps < TABLE_SLOTS) {
+		struct chirp_table *t = &chirps[nchirps];
+		*t = (struct chirp_table){.n = n, .m = m, .kc = (n - 1) / 2};
+		if (chirp_fill(t) == 0) {
+			found = t;
+			nchirps++;
+		} else { /* plans are only made once both buffers exist */
+			free(t->c);
+			fftw_free(t->fb);
+		}
+	}
+	pthread_mutex_unlock(&plan_lock);
+	return found;
+}
+
+/*
+ * y[0..m) = the first m samples of FFTW's unnormalised c2r of spec[0..n/2]
+ * (spec[0] and, n even, spec[n/2] taken as real); spec is overwritten.
+ */
+static int c2r_first(size_t n, double complex *spec, size_t m, double *y)
+{
+	const struct chirp_table *t;
+	double complex *buf;
+	double *full;
+
+	if (max_prime(n) < 100) { /* FFTW's own algorithms are fast here */
+		full = m < n ? fftw_malloc(n * sizeof(*full)) : y;
+		if (!full)
+			return strata_error_set(STRATA_ENOMEM, "inverse FFT: %zu samples", n);
+		fft_run(n, 1, spec, full);
+		if (full != y) {
+			memcpy(y, full, m * sizeof(*y));
+			fftw_free(full);
+		}
+		return 0;
+	}
+	t = chirp_table(n, m);
+	buf = t ? fftw_malloc(t->l * sizeof(*buf)) : NULL;
+	if (!buf)
+		return strata_error_set(STRATA_ENOMEM, "inverse FFT: %zu samples", n);
+	memset(buf, 0, t->l * sizeof(*buf));
+	buf[0] = creal(spec[0]) / 2.0;
+	for (size_t k = 1; k <= t->kc; k++)
+		buf[k] = spec[k] * t->c[k];
+	fftw_execute_dft(t->fwd, buf, buf);
+	for (size_t j = 0; j < t->l; j++)
+		buf[j] *= t->fb[j];
+	fftw_execute_dft(t->bwd, buf, buf);
+	for (size_t j = 0; j < m; j++) {
+		y[j] = 2.0 * creal(buf[j] * t->c[j]);
+		if (n % 2 == 0)
+			y[j] += j % 2 ? -creal(spec[n / 2]) : creal(spec[n / 2]);
+	}
+	fftw_free(buf);
+	return 0;
+}
+
+/* The Hann-windowed spectrum (re, im: nb bins each) of x[0..n). */
+static int windowed_spectrum(const double *x, size_t n, double *re, double *im)
+{
+	size_t nb = n / 2 + 1;
+	const double *w = hann_bins(n);
+	double *in = fftw_malloc(n * sizeof(*in));
+	fftw_complex *spec = fftw_malloc(nb * sizeof(*spec));
+
+	if (!w || !in || !spec) {
+		fftw_free(in), fftw_free(spec);
+		return strata_error_set(STRATA_ENOMEM, "resample: %zu samples", n);
+	}
+	memcpy(in, x, n * sizeof(*in));
+	fft_r2c(n, in, spec);
+	for (size_t k = 0; k < nb; k++) {
+		re[k] = creal(spec[k]) * w[k];
+		im[k] = ((n % 2 == 0 && k == nb - 1) || k == 0 ? 0.0 : cimag(spec[k])) * w[k];
+	}
+	fftw_free(in), fftw_free(spec);
+	return 0;
+}
+
+int dsp_resample_keep(const double *x, size_t n, double fs_in, double fs_out, size_t keep,
+                      double **out, size_t *n_out)
 {
 	double factor = fs_in / fs_out, delta = 1.0 / fs_in;
 	size_t nb, num, nlb;
-	double *in, *re, *im, *y, df, dlf;
-	fftw_complex *spec, *lspec;
+	double *re, *im, *y, df, dlf;
+	fftw_complex *lspec;
+	int rc;
 
 	if (n < 2 || n > INT_MAX / 4 || !(fs_in > 0.0 && fs_out > 0.0 && fs_out / fs_in < 64.0))
 		return strata_error_set(STRATA_EINVAL, "resample: %zu samples, %g -> %g Hz", n,
@@ -500,25 +803,20 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 	num = (size_t)((double)n / factor);
 	if (num == 0)
 		num = 1;
+	if (keep == 0 || keep > num)
+		keep = num;
 	nb = n / 2 + 1;
 	nlb = num / 2 + 1;
-	in = fftw_malloc(n * sizeof(*in));
-	spec = fftw_malloc(nb * sizeof(*spec));
 	lspec = fftw_malloc(nlb * sizeof(*lspec));
 	re = malloc(2 * nb * sizeof(*re));
-	y = malloc(num * sizeof(*y));
-	if (!in || !spec || !lspec || !re || !y) {
-		fftw_free(in), fftw_free(spec), fftw_free(lspec), free(re), free(y);
-		return strata_error_set(STRATA_ENOMEM, "resample: %zu samples", n);
+	y = malloc(keep * sizeof(*y));
+	rc = lspec && re && y ? windowed_spectrum(x, n, re, re + nb)
+	                      : strata_error_set(STRATA_ENOMEM, "resample: %zu samples", n);
+	if (rc) {
+		fftw_free(lspec), free(re), free(y);
+		return rc;
 	}
 	im = re + nb;
-	memcpy(in, x, n * sizeof(*in));
-	fft_r2c(n, in, spec);
-	for (size_t k = 0; k < nb; k++) {
-		double w = shifted_hann(n, k);
-		re[k] = creal(spec[k]) * w;
-		im[k] = ((n % 2 == 0 && k == nb - 1) || k == 0 ? 0.0 : cimag(spec[k])) * w;
-	}
 	df = 1.0 / ((double)n * delta);
 	dlf = 1.0 / (double)num * fs_out;
 	for (size_t j = 0; j < nlb; j++) {
@@ -527,13 +825,23 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
 		    (j == 0 || (num % 2 == 0 && j == nlb - 1)) ? 0.0 : interp(f, df, im, nb);
 		lspec[j] = interp(f, df, re, nb) + I * imag;
 	}
-	fft_c2r(num, lspec, y);
-	for (size_t i = 0; i < num; i++)
+	rc = c2r_first(num, lspec, keep, y);
+	for (size_t i = 0; rc == 0 && i < keep; i++)
 		y[i] = y[i] / (double)num * ((double)num / (double)n);
-	fftw_free(in), fftw_free(spec), fftw_free(lspec), free(re);
+	fftw_free(lspec), free(re);
+	if (rc) {
+		free(y);
+		return rc;
+	}
 	*out = y;
-	*n_out = num;
+	*n_out = keep;
 	return 0;
+}
+
+int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double **out,
+                 size_t *n_out)
+{
+	return dsp_resample_keep(x, n, fs_in, fs_out, 0, out, n_out);
 }
 
 int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, int antialias,
@@ -559,26 +867,13 @@ int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, 
 	else if (antialias)
 		rc = dsp_lowpass_cheby_2(buf, padded, fs_in, fs_in * 0.5 / (fs_in / fs_out), 12,
 		                         NULL);
-	if (rc == 0)
-		rc = dsp_resample(buf, padded, fs_in, fs_out, out, n_out);
-	free(buf);
 	keep = (size_t)((double)n / (fs_in / fs_out));
-	if (rc == 0 && keep < *n_out)
-		*n_out = keep;
+	if (rc == 0)
+		rc = dsp_resample_keep(buf, padded, fs_in, fs_out, keep ? keep : 1, out, n_out);
+	if (rc == 0 && keep == 0)
+		*n_out = 0;
+	free(buf);
 	return rc;
-}
-
-/* Largest prime factor of x. */
-static size_t max_prime(size_t x)
-{
-	size_t best = 1;
-
-	for (size_t p = 2; p * p <= x; p++)
-		while (x % p == 0) {
-			best = p;
-			x /= p;
-		}
-	return x > 1 ? x : best;
 }
 
 size_t dsp_npts2nfft(size_t npts)

@@ -66,12 +66,27 @@ int dsp_resample(const double *x, size_t n, double fs_in, double fs_out, double 
                  size_t *n_out);
 
 /*
+ * dsp_resample computing only the first min(keep, its length) samples (keep 0:
+ * all of them), which costs less when the output length has a large prime
+ * factor (Bluestein's algorithm instead of FFTW's generic one).
+ */
+int dsp_resample_keep(const double *x, size_t n, double fs_in, double fs_out, size_t keep,
+                      double **out, size_t *n_out);
+
+/*
  * Noiz's resampling: zero-pad to the next power of two, then with antialias
  * Trace.resample's no_filter=False step (lowpass_cheby_2 at fs_in/2/factor,
  * maxorder 12; factors above 16 refused), resample, keep int(n*fs_out/fs_in).
  */
 int dsp_resample_padded(const double *x, size_t n, double fs_in, double fs_out, int antialias,
                         double **out, size_t *n_out);
+
+/*
+ * The lock under which FFTW plans are made and destroyed (FFTW's planner is
+ * not thread-safe): code planning its own transforms must hold it too.
+ */
+void dsp_fftw_lock(void);
+void dsp_fftw_unlock(void);
 
 /* obspy.signal.util._npts2nfft(npts) (smart=True). */
 size_t dsp_npts2nfft(size_t npts);
