@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "noise/dsp.h"
 #include "strata/error.h"
 #include "strata/npy.h"
 
@@ -269,8 +270,10 @@ int noise_psd_plan_init(const noise_psd_params *p, noise_psd_plan *pl)
 	}
 	double *in = fftw_malloc(pl->nsamples * sizeof(double));
 	fftw_complex *out = fftw_malloc((pl->nsamples / 2 + 1) * sizeof(fftw_complex));
+	dsp_fftw_lock(); /* FFTW's planner is shared with the datachunk code */
 	if (in && out)
 		pl->fftw_plan = fftw_plan_dft_r2c_1d((int)pl->nsamples, in, out, FFTW_ESTIMATE);
+	dsp_fftw_unlock();
 	fftw_free(in);
 	fftw_free(out);
 	if (!pl->fftw_plan) {
@@ -283,8 +286,10 @@ int noise_psd_plan_init(const noise_psd_params *p, noise_psd_plan *pl)
 
 void noise_psd_plan_free(noise_psd_plan *pl)
 {
+	dsp_fftw_lock();
 	if (pl->fftw_plan)
 		fftw_destroy_plan(pl->fftw_plan);
+	dsp_fftw_unlock();
 	if (pl->freqs != pl->bin_freqs)
 		free(pl->freqs);
 	free(pl->bins);
