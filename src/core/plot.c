@@ -265,33 +265,50 @@ static void tick_label(double v, char *buf, size_t len)
 	snprintf(buf, len, "%g", v);
 }
 
+/* The major and minor tick values of an axis. */
+typedef struct axis_ticks {
+	double major[MAX_TICKS], minor[MAX_TICKS];
+	size_t nmajor, nminor;
+} axis_ticks;
+
+static void ticks_of(const axis *a, axis_ticks *t)
+{
+	t->nmajor = t->nminor = 0;
+	if (a->log)
+		log_ticks(a->lo, a->hi, t->major, &t->nmajor, t->minor, &t->nminor);
+	else
+		t->nmajor = linear_ticks(a->lo, a->hi, t->major, MAX_TICKS);
+}
+
+/* Whether minor tick v gets a label: 2 and 5 when fewer than two decades show. */
+static int minor_labelled(const axis_ticks *t, double v)
+{
+	double m = v / pow(10, floor(log10(v) + 1e-9));
+
+	return t->nmajor < 2 && (fabs(m - 2) < 1e-6 || fabs(m - 5) < 1e-6);
+}
+
 /* Ticks, grid and labels of a horizontal (bottom) axis over [top, bottom]. */
 static void draw_x_axis(canvas *c, const axis *a, int top, int bottom, int grid)
 {
-	double major[MAX_TICKS], minor[MAX_TICKS];
-	size_t nmajor = 0, nminor = 0;
+	axis_ticks t;
 	char label[64];
 
-	if (a->log)
-		log_ticks(a->lo, a->hi, major, &nmajor, minor, &nminor);
-	else
-		nmajor = linear_ticks(a->lo, a->hi, major, MAX_TICKS);
-	for (size_t i = 0; i < nminor; i++) {
-		int x = (int)lround(axis_px(a, minor[i]));
+	ticks_of(a, &t);
+	for (size_t i = 0; i < t.nminor; i++) {
+		int x = (int)lround(axis_px(a, t.minor[i]));
 		draw_line(c, x, bottom, x, bottom + 4, black, 1);
-		/* Label 2 and 5 when fewer than two decades show. */
-		double m = minor[i] / pow(10, floor(log10(minor[i]) + 1e-9));
-		if (nmajor < 2 && (fabs(m - 2) < 1e-6 || fabs(m - 5) < 1e-6)) {
-			tick_label(minor[i], label, sizeof label);
+		if (minor_labelled(&t, t.minor[i])) {
+			tick_label(t.minor[i], label, sizeof label);
 			draw_text(c, x, bottom + 12, label, 0, black);
 		}
 	}
-	for (size_t i = 0; i < nmajor; i++) {
-		int x = (int)lround(axis_px(a, major[i]));
+	for (size_t i = 0; i < t.nmajor; i++) {
+		int x = (int)lround(axis_px(a, t.major[i]));
 		if (grid)
 			draw_line(c, x, top + 1, x, bottom - 1, grid_grey, 1);
 		draw_line(c, x, bottom, x, bottom + 8, black, 2);
-		tick_label(major[i], label, sizeof label);
+		tick_label(t.major[i], label, sizeof label);
 		draw_text(c, x, bottom + 12, label, 0, black);
 	}
 }
@@ -299,29 +316,24 @@ static void draw_x_axis(canvas *c, const axis *a, int top, int bottom, int grid)
 /* Ticks, grid and labels of a vertical (left) axis over [left, right]. */
 static void draw_y_axis(canvas *c, const axis *a, int left, int right, int grid)
 {
-	double major[MAX_TICKS], minor[MAX_TICKS];
-	size_t nmajor = 0, nminor = 0;
+	axis_ticks t;
 	char label[64];
 
-	if (a->log)
-		log_ticks(a->lo, a->hi, major, &nmajor, minor, &nminor);
-	else
-		nmajor = linear_ticks(a->lo, a->hi, major, MAX_TICKS);
-	for (size_t i = 0; i < nminor; i++) {
-		int y = (int)lround(axis_px(a, minor[i]));
+	ticks_of(a, &t);
+	for (size_t i = 0; i < t.nminor; i++) {
+		int y = (int)lround(axis_px(a, t.minor[i]));
 		draw_line(c, left - 4, y, left, y, black, 1);
-		double m = minor[i] / pow(10, floor(log10(minor[i]) + 1e-9));
-		if (nmajor < 2 && (fabs(m - 2) < 1e-6 || fabs(m - 5) < 1e-6)) {
-			tick_label(minor[i], label, sizeof label);
+		if (minor_labelled(&t, t.minor[i])) {
+			tick_label(t.minor[i], label, sizeof label);
 			draw_text(c, left - 12, y - CHAR_H / 2, label, 1, black);
 		}
 	}
-	for (size_t i = 0; i < nmajor; i++) {
-		int y = (int)lround(axis_px(a, major[i]));
+	for (size_t i = 0; i < t.nmajor; i++) {
+		int y = (int)lround(axis_px(a, t.major[i]));
 		if (grid)
 			draw_line(c, left + 1, y, right - 1, y, grid_grey, 1);
 		draw_line(c, left - 8, y, left, y, black, 2);
-		tick_label(major[i], label, sizeof label);
+		tick_label(t.major[i], label, sizeof label);
 		draw_text(c, left - 12, y - CHAR_H / 2, label, 1, black);
 	}
 }
