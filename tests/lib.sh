@@ -7,6 +7,16 @@
 #   fail MSG                   record a failure
 #   finish                     print "N passed, N failed" and exit
 #   require_testdata REL       exit 77 (skipped) when shared data is absent
+#   query SQL                  every row's first column, one a line, from the
+#                              catalog $CAT (a SQLite path, or a postgresql: URL)
+#   query_at URL SQL           the same from the catalog URL
+#   expect_query SQL S         query SQL prints exactly S
+#   pg_schema NAME WHAT        a fresh schema NAME on $STRATA_TEST_PG_URL, PG_URL a
+#                              catalog URL that uses it; returns 1 without the
+#                              server or psql, printing "SKIPPED: WHAT" (a failure
+#                              under CI), or when the schema cannot be made (a failure)
+#   pg_schema_drop             drop pg_schema's schema, if any (for an EXIT trap)
+# shellcheck shell=sh
 OUT=$(mktemp /tmp/strata-test-out-XXXXXX)
 ERR=$(mktemp /tmp/strata-test-err-XXXXXX)
 STATUS=0
@@ -75,6 +85,55 @@ require_testdata() {
 	if [ ! -e "$(testdata "$1")" ]; then
 		echo "SKIPPED: test data $(testdata "$1") not found"
 		exit 77
+	fi
+}
+
+query_at() {
+	case "$1" in
+	postgresql:* | postgres:*)
+		psql -qtA "$1" -c "$2" | sed '/^$/d'
+		;;
+	*)
+		python3 -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$1" "$2"
+		;;
+	esac
+}
+
+query() {
+	query_at "$CAT" "$1"
+}
+
+expect_query() {
+	CURRENT="$1"
+	got=$(query "$1")
+	if [ "$got" = "$2" ]; then pass; else fail "got $got, expected $2"; fi
+}
+
+PG_SCHEMA=""
+PG_URL=""
+pg_schema() {
+	if [ -z "${STRATA_TEST_PG_URL:-}" ] || ! command -v psql >/dev/null; then
+		if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+			fail "STRATA_TEST_PG_URL or psql missing under CI"
+		else
+			echo "SKIPPED: $2 (STRATA_TEST_PG_URL not set)"
+		fi
+		return 1
+	fi
+	if ! psql -q "$STRATA_TEST_PG_URL" -c "CREATE SCHEMA $1" >/dev/null; then
+		fail "cannot create schema $1"
+		return 1
+	fi
+	PG_SCHEMA=$1
+	case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
+	# shellcheck disable=SC2034 # read by the tests
+	PG_URL="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$1"
+}
+
+pg_schema_drop() {
+	if [ -n "$PG_SCHEMA" ]; then
+		psql -q "$STRATA_TEST_PG_URL" -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1
 	fi
 }
 

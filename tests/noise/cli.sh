@@ -14,17 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 data=$(testdata seismic)
 
 tmp=$(mktemp -d /tmp/strata-noise-catalog-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-cat="$tmp/catalog.db"
-N() { "$STRATA" noise "$@" --catalog "$cat"; }
-# sql DB QUERY: the first column of the first row, via Python's sqlite3.
-sql() {
-	python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2"
-}
-expect_sql() {
-	got=$(sql "$cat" "$1")
-	if [ "$got" = "$2" ]; then pass; else fail "$1: got $got, expected $2"; fi
-}
+trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
+CAT="$tmp/catalog.db"
+N() { "$STRATA" noise "$@" --catalog "$CAT"; }
 
 # --- ingest ------------------------------------------------------------------
 run N add-seismic-data "$data" --json
@@ -33,9 +25,9 @@ expect_stdout_is '{"files":31,"indexed":10,"unchanged":0,"skipped":21,"failed":0
 run N add-seismic-data "$data" --json
 expect_status 0
 expect_stdout_contains '"indexed":0,"unchanged":10,'
-expect_sql "SELECT COUNT(*) FROM mseed_segment" 35
-expect_sql "SELECT nsamples FROM mseed_segment WHERE station = 'HEC'" 3456000
-expect_sql "SELECT COUNT(*) FROM mseed_segment WHERE gap_before_ns IS NOT NULL" 3
+expect_query "SELECT COUNT(*) FROM mseed_segment" 35
+expect_query "SELECT nsamples FROM mseed_segment WHERE station = 'HEC'" 3456000
+expect_query "SELECT COUNT(*) FROM mseed_segment WHERE gap_before_ns IS NOT NULL" 3
 run N add-seismic-data "$data/noisepy" --glob '*LHZ*' --json
 expect_stdout_contains '"files":4,'
 run N add-seismic-data "$tmp/nope"
@@ -53,15 +45,15 @@ python3 "$here/pairs_reference.py" stationxml "$tmp/syn.xml" 40 7
 run N add-inventory "$tmp/syn.xml" --json
 expect_status 0
 expect_stdout_contains '"components":82,'
-run python3 "$here/pairs_reference.py" check "$cat"
+run python3 "$here/pairs_reference.py" check "$CAT"
 expect_status 0
 expect_stdout_contains ", 0 differences,"
 run N add-component-pairs --json
 expect_status 0
-expect_sql "SELECT COUNT(*) FROM component_pair" "$(sql "$cat" "SELECT COUNT(*) FROM component_pair")"
-before=$(sql "$cat" "SELECT COUNT(*) || '/' || MIN(id) FROM component_pair")
+expect_query "SELECT COUNT(*) FROM component_pair" "$(query "SELECT COUNT(*) FROM component_pair")"
+before=$(query "SELECT COUNT(*) || '/' || MIN(id) FROM component_pair")
 run N add-inventory "$tmp/syn.xml"
-expect_sql "SELECT COUNT(*) || '/' || MIN(id) FROM component_pair" "$before"
+expect_query "SELECT COUNT(*) || '/' || MIN(id) FROM component_pair" "$before"
 printf '<FDSNStationXML><Network code="XX">' >"$tmp/bad.xml"
 run N add-inventory "$tmp/bad.xml"
 expect_status 1
@@ -75,7 +67,7 @@ run N add-timespans --start 2022-01-02 --end 2022-01-03 --window-length 1800 --o
 expect_stdout_is '72 timespans (48 new)\n' # 24 share start and end with the first set
 run N add-timespans --start 2022-01-02 --end 2022-01-03 --window-length 1800
 expect_stdout_is '48 timespans (0 new)\n'
-expect_sql "SELECT COUNT(*) FROM timespan" 96
+expect_query "SELECT COUNT(*) FROM timespan" 96
 run N add-timespans --start 2022-01-02 --end 2022-01-03 --window-length 1800 --overlap 1800
 expect_status 1
 expect_one_line_error "overlap"
@@ -89,7 +81,7 @@ run N add-params "$data"/noiz/config_examples/*.toml
 expect_status 0
 expect_stdout_contains "datachunk_params.toml: DatachunkParams 1"
 expect_stdout_contains "crosscorrelation_params.toml: CrosscorrelationCartesianParams 1"
-expect_sql "SELECT COUNT(*) FROM param_set" 11
+expect_query "SELECT COUNT(*) FROM param_set" 11
 printf '[DatachunkParams]\nsampling_rate = 24\nsampling_rat = 1\n' >"$tmp/typo.toml"
 run N add-params "$tmp/typo.toml"
 expect_status 1
@@ -118,7 +110,7 @@ expect_stdout_is '72 timespans (0 new)\n'
 run N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wo 600
 expect_status 2
 expect_one_line_error "-wl/--window-length"
-expect_sql "SELECT COUNT(*) FROM timespan" 96
+expect_query "SELECT COUNT(*) FROM timespan" 96
 
 # --- configs add-<kind>: every example through its own command ----------------------------
 cfg="$tmp/configs.db"
@@ -145,7 +137,7 @@ add_config add_stacking_schema stacking_schema.toml StackingSchema 1
 run C add-datachunk-params -f "$ex/datachunk_params.toml" --json
 expect_stdout_contains '"kind":"DatachunkParams","number":1,'
 expect_stdout_contains '"created":false}'
-got=$(sql "$cfg" "SELECT COUNT(*) FROM param_set")
+got=$(query_at "$cfg" "SELECT COUNT(*) FROM param_set")
 if [ "$got" = 11 ]; then pass; else fail "param_set rows after configs: $got, expected 11"; fi
 run C add-qcone-config -f "$ex/datachunk_params.toml"
 expect_status 1
@@ -189,20 +181,13 @@ concurrent() {
 	fi
 }
 concurrent "$tmp/conc.db" SQLite
-got=$(sql "$tmp/conc.db" "SELECT (SELECT COUNT(*) FROM mseed_file) || '/' || (SELECT COUNT(*) FROM mseed_segment) || '/' || (SELECT COUNT(DISTINCT file_id || ':' || seq) FROM mseed_segment)")
+got=$(query_at "$tmp/conc.db" "SELECT (SELECT COUNT(*) FROM mseed_file) || '/' || (SELECT COUNT(*) FROM mseed_segment) || '/' || (SELECT COUNT(DISTINCT file_id || ':' || seq) FROM mseed_segment)")
 if [ "$got" = "80/200/200" ]; then pass; else fail "SQLite after concurrent runs: $got, expected 80/200/200"; fi
 
-if [ -n "${STRATA_TEST_PG_URL:-}" ] && command -v psql >/dev/null 2>&1; then
-	schema="noise_conc_$$"
-	psql -q "$STRATA_TEST_PG_URL" -c "CREATE SCHEMA $schema" >/dev/null
-	case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
-	url="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$schema"
-	concurrent "$url" PostgreSQL
-	got=$(psql -qtA "$STRATA_TEST_PG_URL" -c "SET search_path = $schema; SELECT (SELECT COUNT(*) FROM mseed_file) || '/' || (SELECT COUNT(*) FROM mseed_segment) || '/' || (SELECT COUNT(DISTINCT file_id || ':' || seq) FROM mseed_segment)" | tail -1)
+if pg_schema "noise_conc_$$" "concurrent runs on PostgreSQL"; then
+	concurrent "$PG_URL" PostgreSQL
+	got=$(query_at "$PG_URL" "SELECT (SELECT COUNT(*) FROM mseed_file) || '/' || (SELECT COUNT(*) FROM mseed_segment) || '/' || (SELECT COUNT(DISTINCT file_id || ':' || seq) FROM mseed_segment)")
 	if [ "$got" = "80/200/200" ]; then pass; else fail "PostgreSQL after concurrent runs: $got, expected 80/200/200"; fi
-	psql -q "$STRATA_TEST_PG_URL" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
-else
-	echo "SKIPPED: concurrent runs on PostgreSQL (STRATA_TEST_PG_URL not set)"
 fi
 
 finish

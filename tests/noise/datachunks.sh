@@ -17,22 +17,15 @@
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_noise.sh"
 require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
 seismic=$(cd "$(testdata seismic)" && pwd)
 
 tmp=$(mktemp -d /tmp/strata-noise-datachunks-XXXXXX)
-schema=""
-cleanup() {
-	if [ -n "$schema" ]; then
-		psql -q "$STRATA_TEST_PG_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
 unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
 
 CAT="" # the catalog URL of the backend under test
-N() { run "$STRATA" noise "$@" --catalog "$CAT"; }
 # prepare DIR ARGS...: the stage over the day, files under DIR.
 prepare() {
 	dir=$1
@@ -40,42 +33,9 @@ prepare() {
 	N processing prepare-datachunks -sd 2022-01-02 -ed 2022-01-03 -p 1 \
 		--processed-data-dir "$dir" --json "$@"
 }
-summary() {
-	printf '{"stage":"prepare-datachunks","selected":%s,"done":%s,"existing":%s,"no_data":%s,"failed":%s}\\n' "$@"
-}
-
-# query SQL: every row's first column, one a line, on the backend under test.
-query() {
-	case "$CAT" in
-	postgresql:*)
-		psql -qtA "$STRATA_TEST_PG_URL" -c "SET search_path = $schema; $1" | sed '/^SET$/d; /^$/d'
-		;;
-	*)
-		python3 -c 'import sqlite3, sys
-for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$CAT" "$1"
-		;;
-	esac
-}
-expect_query() {
-	CURRENT="$1"
-	got=$(query "$1")
-	if [ "$got" = "$2" ]; then pass; else fail "got $got, expected $2"; fi
-}
+summary() { stage_summary prepare-datachunks "$@"; }
 # The rows in a fixed order: id and file.
-ROWS="SELECT d.id || ' ' || d.filepath FROM datachunk d JOIN component c ON c.id = d.component_id
- JOIN timespan t ON t.id = d.timespan_id ORDER BY c.station, c.component, t.starttime_ns"
-
-# catalog [SEISMIC_DIR]: the day's data, inventories, timespans, parameters.
-catalog() {
-	N data add-seismic-data "${1:-$seismic/noisepy}" --glob '*BHN*'
-	expect_status 0
-	N data add-inventory "$seismic/noisepy/CI_CCA.xml" "$seismic/noisepy/CI_HEC.xml"
-	expect_status 0
-	N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wl 1800
-	expect_stdout_is '48 timespans (48 new)\n'
-	N configs add-params "$seismic/noiz/config_examples/datachunk_params.toml"
-	expect_status 0
-}
+ROWS=$NOISE_CHUNK_ROWS
 
 # rows_are_files DIR: one file per row, each where its row says, and no other.
 rows_are_files() {
@@ -108,7 +68,7 @@ same_files() {
 # backend NAME: the stage on the catalog $CAT.
 backend() {
 	name=$1
-	catalog
+	noise_day_catalog
 	prepare "$tmp/$name-w1" --workers 1
 	expect_status 0
 	expect_stdout_is "$(summary 96 96 0 0 0)"
@@ -169,7 +129,7 @@ k = 512 * (len(d) // 1024)
 open(sys.argv[2] + "/CCA_BHN_a.ms", "wb").write(d[:k])
 open(sys.argv[2] + "/CCA_BHN_b.ms", "wb").write(d[k:])' "$seismic/noisepy/CICCA__BHN___2022002.ms" "$tmp/split"
 CAT="$tmp/split.db"
-catalog "$tmp/split"
+noise_day_catalog "$tmp/split"
 expect_query "SELECT COUNT(*) FROM mseed_segment WHERE station = 'CCA'" 2
 prepare "$tmp/split-out" -sd 2022-01-02T11:30:00Z -ed 2022-01-02T13:30:00Z
 expect_status 0
@@ -186,7 +146,7 @@ if [ "$differ" -eq 0 ] && [ "$n" -eq 4 ]; then pass; else fail "$differ of $n fi
 mkdir -p "$tmp/bad"
 cp "$seismic/noisepy/CICCA__BHN___2022002.ms" "$seismic/noisepy/CIHEC__BHN___2022002.ms" "$tmp/bad/"
 CAT="$tmp/bad.db"
-catalog "$tmp/bad"
+noise_day_catalog "$tmp/bad"
 # garbage over one record's header in the middle of CI.CCA's day
 python3 -c 'import sys
 with open(sys.argv[1], "r+b") as f:
@@ -209,23 +169,9 @@ expect_stdout_is "$(summary 96 0 0 0 96)"
 expect_query "SELECT COUNT(*) FROM datachunk" 48
 
 # --- PostgreSQL -----------------------------------------------------------------
-if [ -z "${STRATA_TEST_PG_URL:-}" ] || ! command -v psql >/dev/null; then
-	if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
-		fail "STRATA_TEST_PG_URL or psql missing under CI"
-	else
-		echo "SKIPPED: the datachunk stage on PostgreSQL (STRATA_TEST_PG_URL not set)"
-	fi
-	finish
-	exit $?
+if pg_schema "noise_datachunks_$$" "the datachunk stage on PostgreSQL"; then
+	CAT=$PG_URL
+	backend pg
+	same_files "$tmp/sqlite-w1" "$tmp/pg-w1"
 fi
-schema="noise_datachunks_$$"
-psql -q "$STRATA_TEST_PG_URL" -c "CREATE SCHEMA $schema" >/dev/null || {
-	fail "cannot create schema $schema"
-	finish
-	exit 1
-}
-case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
-CAT="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$schema"
-backend pg
-same_files "$tmp/sqlite-w1" "$tmp/pg-w1"
 finish

@@ -9,8 +9,8 @@
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_noise.sh"
 require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
-seismic=$(cd "$(testdata seismic)" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip_or_fail() {
@@ -30,8 +30,7 @@ fi
 tmp=$(mktemp -d /tmp/strata-noise-mpi-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
-cat="$tmp/c.db"
-N() { run "$STRATA" noise "$@" --catalog "$cat"; }
+CAT="$tmp/c.db"
 # mpi K DIR ARGS...: the stage on K processes, files under DIR.
 mpi() {
 	k=$1
@@ -41,18 +40,11 @@ mpi() {
 	# full stacks (the slow unwinder) let the suppressions recognise them.
 	run env "LSAN_OPTIONS=suppressions=$here/mpi_lsan.supp:fast_unwind_on_malloc=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
 		mpirun --allow-run-as-root --oversubscribe -n "$k" "$STRATA" noise processing \
-		prepare-datachunks -sd 2022-01-02 -ed 2022-01-03 -p 1 --catalog "$cat" \
+		prepare-datachunks -sd 2022-01-02 -ed 2022-01-03 -p 1 --catalog "$CAT" \
 		--processed-data-dir "$dir" --json --mpi "$@"
 }
-summary() {
-	printf '{"stage":"prepare-datachunks","selected":%s,"done":%s,"existing":%s,"no_data":%s,"failed":%s}\\n' "$@"
-}
-query() {
-	python3 -c 'import sqlite3, sys
-for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$cat" "$1"
-}
-ROWS="SELECT d.id || ' ' || d.filepath FROM datachunk d JOIN component c ON c.id = d.component_id
- JOIN timespan t ON t.id = d.timespan_id ORDER BY c.station, c.component, t.starttime_ns"
+summary() { stage_summary prepare-datachunks "$@"; }
+ROWS=$NOISE_CHUNK_ROWS
 
 # same_as_w1 DIR: the rows name DIR's files, which equal those of --workers 1.
 same_as_w1() {
@@ -72,11 +64,7 @@ same_as_w1() {
 	if cut -d' ' -f1 "$tmp/rows" | cmp -s - "$tmp/ids"; then pass; else fail "ids changed"; fi
 }
 
-N data add-seismic-data "$seismic/noisepy" --glob '*BHN*'
-N data add-inventory "$seismic/noisepy/CI_CCA.xml" "$seismic/noisepy/CI_HEC.xml"
-N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wl 1800
-N configs add-params "$seismic/noiz/config_examples/datachunk_params.toml"
-expect_status 0
+noise_day_catalog
 N processing prepare-datachunks -sd 2022-01-02 -ed 2022-01-03 --workers 1 \
 	--processed-data-dir "$tmp/w1" --json
 expect_stdout_is "$(summary 96 96 0 0 0)"

@@ -15,46 +15,20 @@
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_noise.sh"
 require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
 seismic=$(cd "$(testdata seismic)" && pwd)
 
 tmp=$(mktemp -d /tmp/strata-noise-psd-XXXXXX)
-schema=""
-cleanup() {
-	if [ -n "$schema" ]; then
-		psql -q "$STRATA_TEST_PG_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
 unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
 CAT="" # the catalog URL of the backend under test
-N() { run "$STRATA" noise "$@" --catalog "$CAT"; }
 SD=2022-01-02T00:00:00
 ED=2022-01-02T03:00:00
 ppsd() {
 	N processing run-ppsd -sd "$SD" -ed "$ED" --processed-data-dir "$PROC" --json "$@"
 }
-summary() {
-	printf '{"stage":"run-ppsd","selected":%s,"done":%s,"existing":%s,"no_data":%s,"failed":%s}\\n' "$@"
-}
-# query SQL: every row's first column, one a line, on the backend under test.
-query() {
-	case "$CAT" in
-	postgresql:*)
-		psql -qtA "$STRATA_TEST_PG_URL" -c "SET search_path = $schema; $1" | sed '/^SET$/d; /^$/d'
-		;;
-	*)
-		python3 -c 'import sqlite3, sys
-for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0])' "$CAT" "$1"
-		;;
-	esac
-}
-expect_query() {
-	CURRENT="$1"
-	got=$(query "$1")
-	if [ "$got" = "$2" ]; then pass; else fail "got $got, expected $2"; fi
-}
+summary() { stage_summary run-ppsd "$@"; }
 ROWS="SELECT r.id || ' ' || r.filepath FROM psd_result r JOIN datachunk d ON d.id = r.datachunk_id
  JOIN component c ON c.id = d.component_id JOIN param_set p ON p.id = r.params_id
  WHERE p.number = 1 ORDER BY c.station, r.filepath"
@@ -63,13 +37,8 @@ ROWS="SELECT r.id || ' ' || r.filepath FROM psd_result r JOIN datachunk d ON d.i
 backend() {
 	PROC="$tmp/$1"
 	# The catalog: data, inventories, timespans, parameters, datachunks.
-	N data add-seismic-data "$seismic/noisepy" --glob '*BHN*'
-	expect_status 0
-	N data add-inventory "$seismic/noisepy/CI_CCA.xml" "$seismic/noisepy/CI_HEC.xml"
-	expect_status 0
-	N data add-timespans -sd 2022-01-02 -ed 2022-01-03 -wl 1800
-	expect_status 0
-	for f in datachunk_params ppsd_params ppsd_params_resampled; do
+	noise_day_catalog
+	for f in ppsd_params ppsd_params_resampled; do
 		N configs add-params "$seismic/noiz/config_examples/$f.toml"
 		expect_status 0
 	done
@@ -170,18 +139,8 @@ CAT="$tmp/catalog.db"
 backend sqlite
 
 # --- PostgreSQL -----------------------------------------------------------------
-if [ -z "${STRATA_TEST_PG_URL:-}" ] || ! command -v psql >/dev/null; then
-	if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
-		fail "STRATA_TEST_PG_URL or psql missing under CI"
-	else
-		echo "SKIPPED: the PSD stage on PostgreSQL (STRATA_TEST_PG_URL not set)"
-	fi
-	finish
-	exit $?
+if pg_schema "noise_psd_$$" "the PSD stage on PostgreSQL"; then
+	CAT=$PG_URL
+	backend postgresql
 fi
-schema="noise_psd_$$"
-psql -q "$STRATA_TEST_PG_URL" -c "CREATE SCHEMA $schema" >/dev/null
-case "$STRATA_TEST_PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
-CAT="$STRATA_TEST_PG_URL${sep}options=-c%20search_path%3D$schema"
-backend postgresql
 finish

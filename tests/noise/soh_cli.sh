@@ -16,15 +16,8 @@ td="$noiz/TD.TD09.D0.SOH_centaur-3_1492_20180616_040000.miniseed"
 
 tmp=$(mktemp -d /tmp/strata-noise-soh-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-cat="$tmp/catalog.db"
-N() { "$STRATA" noise "$@" --catalog "$cat"; }
-sql() {
-	python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$1" "$2"
-}
-expect_sql() {
-	got=$(sql "$cat" "$1")
-	if [ "$got" = "$2" ]; then pass; else fail "$1: got $got, expected $2"; fi
-}
+CAT="$tmp/catalog.db"
+N() { "$STRATA" noise "$@" --catalog "$CAT"; }
 
 # --- stations ----------------------------------------------------------------------
 sed 's/"TD03"/"TD09"/' "$noiz/TD03_inventory.xml" >"$tmp/TD09.xml"
@@ -45,19 +38,19 @@ expect_stdout_is '{"files":2,"failed":0,"samples":2,"rows":2,"table":"soh_gps"}\
 run N data add-soh-files --station S0001 --station_type centaur --soh_type miniseed_instrument "$xx"
 expect_status 0
 expect_stdout_contains "1 files (centaur miniseed_instrument), 0 failed, 2 samples, 2 rows upserted into soh_instrument for S0001"
-expect_sql "SELECT COUNT(*) FROM soh_instrument" 4
-expect_sql "SELECT COUNT(*) FROM soh_gps" 2
-expect_sql "SELECT voltage FROM soh_instrument WHERE datetime_ns = 1511605800000000000" 13.369
-expect_sql "SELECT temperature FROM soh_instrument WHERE datetime_ns = 1529121600000000000" 25.25
+expect_query "SELECT COUNT(*) FROM soh_instrument" 4
+expect_query "SELECT COUNT(*) FROM soh_gps" 2
+expect_query "SELECT voltage FROM soh_instrument WHERE datetime_ns = 1511605800000000000" 13.369
+expect_query "SELECT temperature FROM soh_instrument WHERE datetime_ns = 1529121600000000000" 25.25
 
 # The same rows as the independent reader finds.
-run python3 "$here/soh_reference.py" check gps "$cat" S0001 "$xx"
+run python3 "$here/soh_reference.py" check gps "$CAT" S0001 "$xx"
 expect_status 0
 expect_stdout_contains "2 rows, 0 differences"
-run python3 "$here/soh_reference.py" check instrument "$cat" S0001 "$xx"
+run python3 "$here/soh_reference.py" check instrument "$CAT" S0001 "$xx"
 expect_status 0
 expect_stdout_contains "2 rows, 0 differences"
-run python3 "$here/soh_reference.py" check instrument "$cat" TD09 "$td"
+run python3 "$here/soh_reference.py" check instrument "$CAT" TD09 "$td"
 expect_status 0
 expect_stdout_contains "2 rows, 0 differences"
 
@@ -66,8 +59,8 @@ run N data add-soh-dir -s TD09 -t centaur -p miniseed_instrument "$noiz"
 expect_status 0
 run N data add-soh-files -s S0001 -t centaur -p miniseed_gpstime "$xx"
 expect_status 0
-expect_sql "SELECT COUNT(*) FROM soh_instrument" 4
-expect_sql "SELECT COUNT(*) FROM soh_gps" 2
+expect_query "SELECT COUNT(*) FROM soh_instrument" 4
+expect_query "SELECT COUNT(*) FROM soh_gps" 2
 
 # --- bad input ------------------------------------------------------------------------
 run N data add-soh-dir -s NOPE -t centaur -p miniseed_gpstime "$noiz"
@@ -97,9 +90,9 @@ run N data add-soh-dir -s S0001 -t centaur -p gnsstime "$tmp/soh" --json
 expect_status 1
 expect_stdout_is '{"files":3,"failed":1,"samples":2,"rows":2,"table":"soh_gps"}\n'
 expect_stderr_contains "S0001_GNSSTime_20171125c.csv: line 2, column 8 (Time uncertainty(ns))"
-expect_sql "SELECT COUNT(*) FROM soh_gps" 4
-expect_sql "SELECT time_error FROM soh_gps WHERE datetime_ns = 1511611800000000000" 3.0
-expect_sql "SELECT time_uncertainty FROM soh_gps WHERE datetime_ns = 1511611200000000000" 0.04
+expect_query "SELECT COUNT(*) FROM soh_gps" 4
+expect_query "SELECT time_error FROM soh_gps WHERE datetime_ns = 1511611800000000000" 3.0
+expect_query "SELECT time_uncertainty FROM soh_gps WHERE datetime_ns = 1511611200000000000" 0.04
 
 # --- averages per timespan -----------------------------------------------------------------
 run N data add-timespans -sd 2017-11-25 -ed 2017-11-26 -wl 3600
@@ -110,17 +103,17 @@ expect_status 0
 # and 12:00 and 12:10 (1 and 3 us): 09-10, 10-11, 11-12 and 12-13 (edges
 # included, as Noiz's <= both ways).
 expect_stdout_is '{"stage":"average-soh-gps","selected":48,"done":4,"existing":0,"no_data":44,"failed":0}\n'
-expect_sql "SELECT COUNT(*) FROM averaged_soh_gps" 4
-expect_sql "SELECT nsamples FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511604000000000000" 2
-expect_sql "SELECT time_error FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511611200000000000" 2.0
-expect_sql "SELECT time_uncertainty FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511611200000000000" 0.05
-expect_sql "SELECT time_uncertainty IS NULL FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511604000000000000" 1
+expect_query "SELECT COUNT(*) FROM averaged_soh_gps" 4
+expect_query "SELECT nsamples FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511604000000000000" 2
+expect_query "SELECT time_error FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511611200000000000" 2.0
+expect_query "SELECT time_uncertainty FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511611200000000000" 0.05
+expect_query "SELECT time_uncertainty IS NULL FROM averaged_soh_gps a JOIN timespan t ON t.id = a.timespan_id WHERE t.starttime_ns = 1511604000000000000" 1
 run N processing average_soh_gps -sd 2017-11-25 -ed 2017-11-26 -s TD09
 expect_status 0
 expect_stdout_contains "average-soh-gps: 24 selected, 0 done"
 run N processing average-soh-gps -sd 2017-11-25 -ed 2017-11-26 -n XX -s S0001
 expect_status 0
-expect_sql "SELECT COUNT(*) FROM averaged_soh_gps" 4
+expect_query "SELECT COUNT(*) FROM averaged_soh_gps" 4
 run N processing average-soh-gps -sd 2017-11-25
 expect_status 2
 
