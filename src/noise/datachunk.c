@@ -679,65 +679,44 @@ static int assemble(dc_window *w, size_t *padded)
 
 /*
  * obspy.signal.detrend.polynomial(order=3): the least-squares cubic in the
- * sample index removed. Solved in the orthonormal basis Householder QR gives
- * (x scaled to [-1, 1]), which equals numpy.polyfit's fit to rounding.
+ * sample index removed. With u the index scaled to [-1, 1] (symmetric about
+ * 0), 1, u, u^2 - s2/n and u^3 - (s4/s2) u are orthogonal (s_k = sum u^k), so
+ * the fit is four independent projections: the same cubic numpy.polyfit
+ * finds, to rounding, in two passes over the data.
  */
 static int detrend_cubic(double *x, size_t n)
 {
-	enum { K = 4 };
-	double *a, r[K][K], qty[K], coef[K];
 	double half = (double)(n > 1 ? n - 1 : 1) / 2.0;
+	double s2 = 0.0, s4 = 0.0, s6 = 0.0, d[4] = {0.0, 0.0, 0.0, 0.0};
+	double c2, c3, a0, a1;
 
-	if (n <= K) { /* the cubic goes through every sample */
+	if (n <= 4) { /* the cubic goes through every sample */
 		memset(x, 0, n * sizeof(*x));
 		return 0;
 	}
-	a = malloc((size_t)K * n * sizeof(*a));
-	if (!a)
-		return strata_error_set(STRATA_ENOMEM, "detrend: %zu samples", n);
 	for (size_t i = 0; i < n; i++) {
-		double u = ((double)i - half) / half, p = 1.0;
-		for (int k = 0; k < K; k++, p *= u)
-			a[(size_t)k * n + i] = p;
+		double u = ((double)i - half) / half, u2 = u * u;
+		s2 += u2;
+		s4 += u2 * u2;
+		s6 += u2 * u2 * u2;
+		d[0] += x[i];
+		d[1] += x[i] * u;
+		d[2] += x[i] * u2;
+		d[3] += x[i] * u2 * u;
 	}
-	/* modified Gram-Schmidt twice: Q in a, R in r */
-	memset(r, 0, sizeof r);
-	for (int k = 0; k < K; k++) {
-		double *ak = a + (size_t)k * n, norm = 0.0;
-		for (int pass = 0; pass < 2; pass++)
-			for (int j = 0; j < k; j++) {
-				const double *aj = a + (size_t)j * n;
-				double dot = 0.0;
-				for (size_t i = 0; i < n; i++)
-					dot += aj[i] * ak[i];
-				for (size_t i = 0; i < n; i++)
-					ak[i] -= dot * aj[i];
-				r[j][k] += dot;
-			}
-		for (size_t i = 0; i < n; i++)
-			norm += ak[i] * ak[i];
-		norm = sqrt(norm);
-		r[k][k] = norm;
-		for (size_t i = 0; i < n; i++)
-			ak[i] /= norm;
-	}
-	for (int k = 0; k < K; k++) {
-		const double *ak = a + (size_t)k * n;
-		qty[k] = 0.0;
-		for (size_t i = 0; i < n; i++)
-			qty[k] += ak[i] * x[i];
-	}
-	for (int k = K - 1; k >= 0; k--) {
-		coef[k] = qty[k];
-		for (int j = k + 1; j < K; j++)
-			coef[k] -= r[k][j] * coef[j];
-		coef[k] /= r[k][k];
-	}
+	c2 = s2 / (double)n;
+	c3 = s4 / s2;
+	/* projections on the orthogonal basis, from the raw moments */
+	d[3] = (d[3] - c3 * d[1]) / (s6 - s4 * c3);
+	d[2] = (d[2] - c2 * d[0]) / (s4 - s2 * c2);
+	d[1] = d[1] / s2;
+	d[0] = d[0] / (double)n;
+	a0 = d[0] - d[2] * c2;
+	a1 = d[1] - d[3] * c3;
 	for (size_t i = 0; i < n; i++) {
 		double u = ((double)i - half) / half;
-		x[i] -= coef[0] + u * (coef[1] + u * (coef[2] + u * coef[3]));
+		x[i] -= a0 + u * (a1 + u * (d[2] + u * d[3]));
 	}
-	free(a);
 	return 0;
 }
 
