@@ -173,3 +173,66 @@ void strata_test_db_drop(strata_test_db *t)
 		admin_exec(t->base, sql);
 	}
 }
+
+int strata_test_catalog_setup(void **state)
+{
+	strata_test_catalog *c = *state;
+
+	c->db = NULL;
+	strata_error_clear();
+	strata_test_db_create(&c->t, c->sqlite_file, c->schema_prefix);
+	if (!c->t.skip)
+		assert_ok(c->open(c->t.url, &c->db));
+	return 0;
+}
+
+int strata_test_catalog_teardown(void **state)
+{
+	strata_test_catalog *c = *state;
+
+	strata_db_close(c->db);
+	c->db = NULL;
+	strata_test_db_drop(&c->t);
+	return 0;
+}
+
+strata_test_catalog *strata_test_catalog_of(void **state)
+{
+	strata_test_catalog *c = *state;
+
+	if (c->t.skip)
+		skip();
+	return c;
+}
+
+/* The fixture of the group strata_test_catalog_groups runs. */
+static strata_test_catalog *catalog_group;
+
+static int catalog_group_setup(void **state)
+{
+	*state = catalog_group;
+	return 0;
+}
+
+int strata_test_catalog_groups(const char *name, const struct CMUnitTest *tests, size_t n,
+                               const char *sqlite_file, const char *schema_prefix,
+                               int (*open)(const char *url, strata_db **db))
+{
+	static strata_test_catalog sqlite, postgres;
+	char group[256];
+	int failed;
+
+	sqlite = (strata_test_catalog){.t.backend = STRATA_DB_SQLITE,
+	                               .sqlite_file = sqlite_file,
+	                               .schema_prefix = schema_prefix,
+	                               .open = open};
+	postgres = sqlite;
+	postgres.t.backend = STRATA_DB_POSTGRES;
+	catalog_group = &sqlite;
+	snprintf(group, sizeof group, "%s on SQLite", name);
+	failed = _cmocka_run_group_tests(group, tests, n, catalog_group_setup, NULL);
+	catalog_group = &postgres;
+	snprintf(group, sizeof group, "%s on PostgreSQL", name);
+	failed += _cmocka_run_group_tests(group, tests, n, catalog_group_setup, NULL);
+	return failed;
+}

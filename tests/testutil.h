@@ -79,6 +79,35 @@ void strata_test_db_create(strata_test_db *t, const char *sqlite_file, const cha
 /* Remove the temp directory and drop the PostgreSQL schema. */
 void strata_test_db_drop(strata_test_db *t);
 
+/*
+ * Tests that each want a fresh catalog, run on both backends: t as
+ * strata_test_db_create makes it and db opened on it with open
+ * (strata_db_open, or an app's catalog open that migrates). Give the tests
+ * strata_test_catalog_setup and strata_test_catalog_teardown, get the
+ * fixture with strata_test_catalog_of(state) (which skips the test when its
+ * backend is unavailable), and run them with STRATA_TEST_CATALOG_GROUPS.
+ */
+typedef struct strata_test_catalog {
+	strata_test_db t;
+	strata_db *db;
+	const char *sqlite_file, *schema_prefix;
+	int (*open)(const char *url, strata_db **db);
+} strata_test_catalog;
+
+int strata_test_catalog_setup(void **state);
+int strata_test_catalog_teardown(void **state);
+strata_test_catalog *strata_test_catalog_of(void **state);
+
+/* Run tests[0..n-1] as the groups "<name> on SQLite" and "<name> on
+ * PostgreSQL", each test on a catalog made as strata_test_catalog says
+ * (sqlite_file, schema_prefix, open). Returns the number of failures. */
+int strata_test_catalog_groups(const char *name, const struct CMUnitTest *tests, size_t n,
+                               const char *sqlite_file, const char *schema_prefix,
+                               int (*open)(const char *url, strata_db **db));
+#define STRATA_TEST_CATALOG_GROUPS(name, tests, sqlite_file, schema_prefix, open)                  \
+	strata_test_catalog_groups((name), (tests), sizeof(tests) / sizeof((tests)[0]),            \
+	                           (sqlite_file), (schema_prefix), (open))
+
 /* Assert an int return is 0, printing the strata error message if not. */
 #define assert_ok(expr)                                                                            \
 	do {                                                                                       \

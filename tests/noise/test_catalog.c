@@ -39,56 +39,7 @@
 	} while (0)
 #define SEC_NS STRATA_NS_PER_SEC
 
-/* --- fixtures: one catalog per test on each backend ------------------------- */
-
-typedef struct fixture {
-	strata_test_db t;
-	strata_db *db;
-} fixture;
-
-static fixture sqlite_fixture = {.t.backend = STRATA_DB_SQLITE};
-static fixture postgres_fixture = {.t.backend = STRATA_DB_POSTGRES};
-
-static int group_sqlite(void **state)
-{
-	*state = &sqlite_fixture;
-	return 0;
-}
-
-static int group_postgres(void **state)
-{
-	*state = &postgres_fixture;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	fixture *fx = *state;
-
-	fx->db = NULL;
-	strata_test_db_create(&fx->t, "catalog.db", "noise");
-	if (!fx->t.skip)
-		assert_ok(noise_catalog_open(fx->t.url, &fx->db));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *fx = *state;
-
-	strata_db_close(fx->db);
-	fx->db = NULL;
-	strata_test_db_drop(&fx->t);
-	return 0;
-}
-
-static fixture *fx_of(void **state)
-{
-	fixture *fx = *state;
-	if (fx->t.skip)
-		skip();
-	return fx;
-}
+/* --- the catalog tests: one catalog per test on each backend (testutil.h) --- */
 
 static long long count_rows(strata_db *db, const char *table)
 {
@@ -120,7 +71,7 @@ static strata_time iso(const char *text)
 
 static void test_migrate(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	int version = 0;
 
 	assert_ok(strata_db_schema_version(fx->db, &version));
@@ -257,7 +208,7 @@ static void test_timespans_invalid(void **state)
 
 static void test_timespans_store(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	noise_timespan *ts = NULL;
 	size_t n = gen("2022-01-02", "2022-01-04", 1800, 0, 0, &ts), inserted = 0;
 	long long first_id_len;
@@ -307,7 +258,7 @@ static void test_distaz(void **state)
 
 static void test_inventory_and_pairs(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	char cca[1024], hec[1024], td03[1024];
 	noise_inventory_summary s;
 	noise_pairs_summary p;
@@ -371,7 +322,7 @@ static void test_inventory_and_pairs(void **state)
 
 static void test_inventory_errors(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	noise_inventory_summary s;
 	char path[512];
 
@@ -450,7 +401,7 @@ static const int encodings[] = {DE_STEIM1, DE_STEIM2, DE_INT16, DE_INT32, DE_FLO
 #define NENC (sizeof(encodings) / sizeof(encodings[0]))
 
 /* A tree with one file per encoding, in nested directories, plus a note. */
-static void make_tree(const fixture *fx, char *root, size_t rootlen)
+static void make_tree(const strata_test_catalog *fx, char *root, size_t rootlen)
 {
 	char path[600];
 
@@ -470,7 +421,8 @@ static void make_tree(const fixture *fx, char *root, size_t rootlen)
 	strata_test_write_file(path, "not miniSEED\n");
 }
 
-static noise_ingest_summary ingest(const fixture *fx, const char *root, const char *glob)
+static noise_ingest_summary ingest(const strata_test_catalog *fx, const char *root,
+                                   const char *glob)
 {
 	const char *roots[] = {root};
 	noise_ingest_opts opts = {glob, 2, 0};
@@ -482,7 +434,7 @@ static noise_ingest_summary ingest(const fixture *fx, const char *root, const ch
 
 static void test_ingest_encodings(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	char root[512];
 	noise_ingest_summary s;
 	strata_db_stmt *st;
@@ -546,7 +498,7 @@ static void test_ingest_encodings(void **state)
 
 static void test_ingest_rerun_and_change(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	char root[512], path[700];
 	noise_ingest_summary s;
 	FILE *f;
@@ -608,7 +560,7 @@ static void test_ingest_rerun_and_change(void **state)
 
 static void test_ingest_corrupt(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	char root[512], path[700];
 	noise_ingest_summary s;
 	FILE *f;
@@ -633,7 +585,7 @@ static void test_ingest_corrupt(void **state)
  * diagnostics (found by fuzzing): now one failed file, quickly. */
 static void test_ingest_blockette_loop(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	char cmd[1200], dir[600];
 	noise_ingest_summary s;
 
@@ -651,7 +603,7 @@ static void test_ingest_blockette_loop(void **state)
 
 static void test_ingest_real_data(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	char dir[1024];
 	noise_ingest_summary s;
 
@@ -672,7 +624,7 @@ static void test_ingest_real_data(void **state)
 
 static void test_params_examples(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	static const char *const files[] = {"QCOneConfig.toml",
 	                                    "QCOneConfig_without_rejected_times.toml",
 	                                    "QCTwoConfig.toml",
@@ -707,7 +659,7 @@ static void test_params_examples(void **state)
 	assert_int_equal(count_rows(fx->db, "param_set"), 11);
 }
 
-static void expect_params_error(const fixture *fx, const char *text, const char *needle)
+static void expect_params_error(const strata_test_catalog *fx, const char *text, const char *needle)
 {
 	char path[512];
 	noise_param_set p;
@@ -721,7 +673,7 @@ static void expect_params_error(const fixture *fx, const char *text, const char 
 
 static void test_params_errors(void **state)
 {
-	fixture *fx = fx_of(state);
+	strata_test_catalog *fx = strata_test_catalog_of(state);
 	noise_param_set p;
 	char path[512];
 
@@ -754,17 +706,29 @@ static void test_params_errors(void **state)
 }
 
 #define CATALOG_TESTS                                                                              \
-	cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),                            \
-	    cmocka_unit_test_setup_teardown(test_timespans_store, setup, teardown),                \
-	    cmocka_unit_test_setup_teardown(test_inventory_and_pairs, setup, teardown),            \
-	    cmocka_unit_test_setup_teardown(test_inventory_errors, setup, teardown),               \
-	    cmocka_unit_test_setup_teardown(test_ingest_encodings, setup, teardown),               \
-	    cmocka_unit_test_setup_teardown(test_ingest_rerun_and_change, setup, teardown),        \
-	    cmocka_unit_test_setup_teardown(test_ingest_corrupt, setup, teardown),                 \
-	    cmocka_unit_test_setup_teardown(test_ingest_blockette_loop, setup, teardown),          \
-	    cmocka_unit_test_setup_teardown(test_ingest_real_data, setup, teardown),               \
-	    cmocka_unit_test_setup_teardown(test_params_examples, setup, teardown),                \
-	    cmocka_unit_test_setup_teardown(test_params_errors, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_migrate, strata_test_catalog_setup,                   \
+	                                strata_test_catalog_teardown),                             \
+	    cmocka_unit_test_setup_teardown(test_timespans_store, strata_test_catalog_setup,       \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_inventory_and_pairs, strata_test_catalog_setup,   \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_inventory_errors, strata_test_catalog_setup,      \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_ingest_encodings, strata_test_catalog_setup,      \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_ingest_rerun_and_change,                          \
+	                                    strata_test_catalog_setup,                             \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_ingest_corrupt, strata_test_catalog_setup,        \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_ingest_blockette_loop, strata_test_catalog_setup, \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_ingest_real_data, strata_test_catalog_setup,      \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_params_examples, strata_test_catalog_setup,       \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_params_errors, strata_test_catalog_setup,         \
+	                                    strata_test_catalog_teardown)
 
 int main(void)
 {
@@ -779,9 +743,7 @@ int main(void)
 	const struct CMUnitTest catalog[] = {CATALOG_TESTS};
 	int failed = cmocka_run_group_tests_name("noise timespans and geometry", pure, NULL, NULL);
 
-	failed +=
-	    cmocka_run_group_tests_name("noise catalog on SQLite", catalog, group_sqlite, NULL);
-	failed += cmocka_run_group_tests_name("noise catalog on PostgreSQL", catalog,
-	                                      group_postgres, NULL);
+	failed += STRATA_TEST_CATALOG_GROUPS("noise catalog", catalog, "catalog.db", "noise",
+	                                     noise_catalog_open);
 	return failed;
 }

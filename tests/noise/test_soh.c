@@ -393,53 +393,10 @@ static void test_csv_file(void **state)
 
 /* --- catalog: devices, upserts, averages ------------------------------------------------- */
 
-typedef struct fixture {
-	strata_test_db t;
-	strata_db *db;
-} fixture;
-
-static fixture sqlite_fixture = {.t.backend = STRATA_DB_SQLITE};
-static fixture postgres_fixture = {.t.backend = STRATA_DB_POSTGRES};
-
-static int group_sqlite(void **state)
-{
-	*state = &sqlite_fixture;
-	return 0;
-}
-
-static int group_postgres(void **state)
-{
-	*state = &postgres_fixture;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	fixture *fx = *state;
-
-	fx->db = NULL;
-	strata_test_db_create(&fx->t, "catalog.db", "noise_soh");
-	if (!fx->t.skip)
-		assert_ok(noise_catalog_open(fx->t.url, &fx->db));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *fx = *state;
-
-	strata_db_close(fx->db);
-	fx->db = NULL;
-	strata_test_db_drop(&fx->t);
-	return 0;
-}
-
+/* The test's catalog, skipping the test when its backend is unavailable. */
 static strata_db *db_of(void **state)
 {
-	fixture *fx = *state;
-	if (fx->t.skip)
-		skip();
-	return fx->db;
+	return strata_test_catalog_of(state)->db;
 }
 
 static void exec_sql(strata_db *db, const char *sql)
@@ -612,9 +569,12 @@ static void test_average(void **state)
 }
 
 #define CATALOG_TESTS                                                                              \
-	cmocka_unit_test_setup_teardown(test_find_device, setup, teardown),                        \
-	    cmocka_unit_test_setup_teardown(test_write_upsert, setup, teardown),                   \
-	    cmocka_unit_test_setup_teardown(test_average, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_find_device, strata_test_catalog_setup,               \
+	                                strata_test_catalog_teardown),                             \
+	    cmocka_unit_test_setup_teardown(test_write_upsert, strata_test_catalog_setup,          \
+	                                    strata_test_catalog_teardown),                         \
+	    cmocka_unit_test_setup_teardown(test_average, strata_test_catalog_setup,               \
+	                                    strata_test_catalog_teardown)
 
 int main(void)
 {
@@ -635,9 +595,7 @@ int main(void)
 	const struct CMUnitTest catalog[] = {CATALOG_TESTS};
 	int failed = cmocka_run_group_tests_name("noise SOH formats", pure, NULL, NULL);
 
-	failed +=
-	    cmocka_run_group_tests_name("noise SOH catalog on SQLite", catalog, group_sqlite, NULL);
-	failed += cmocka_run_group_tests_name("noise SOH catalog on PostgreSQL", catalog,
-	                                      group_postgres, NULL);
+	failed += STRATA_TEST_CATALOG_GROUPS("noise SOH catalog", catalog, "catalog.db",
+	                                     "noise_soh", noise_catalog_open);
 	return failed;
 }
