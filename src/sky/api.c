@@ -38,6 +38,7 @@ void sky_api_config_default(sky_api_config *c)
 	c->threads = 64;
 	c->pool_size = 0; /* by backend: sky_api_default_pool_size */
 	c->max_body = 64 * 1024;
+	c->cache_mb = 64;
 }
 
 /* --- routing ---------------------------------------------------------------- */
@@ -634,8 +635,8 @@ static int reconnect_for_retry(api_req *r, const api_route *rt, int rc)
 	return rc == STRATA_EDB && !strcmp(rt->method, "GET") && api_reconnect(r);
 }
 
-/* Route, authenticate, authorize, limit, validate, handle. Returns the
- * route index or -1. */
+/* Route, authenticate, authorize, limit, validate, then answer from the
+ * response cache or handle (and cache). Returns the route index or -1. */
 static int serve_request(api_req *r)
 {
 	int mismatch, route;
@@ -653,13 +654,15 @@ static int serve_request(api_req *r)
 	}
 	const api_route *rt = &sky_api_routes[route];
 	if (authenticate(r, who, sizeof who) || authorize(r, rt, who[0] != 0) ||
-	    rate_limit(r, who) || check_query_names(r, rt))
+	    rate_limit(r, who) || check_query_names(r, rt) || api_cache_lookup(r, route))
 		return route;
 	int rc = rt->fn(r);
 	if (rc < 0 && reconnect_for_retry(r, rt, rc))
 		rc = rt->fn(r);
 	if (rc < 0)
 		api_fail(r, rc);
+	else
+		api_cache_store(r);
 	return route;
 }
 
@@ -780,7 +783,7 @@ int sky_api_start(const sky_api_config *c, sky_api **out)
 	api->started = sky_now();
 	pthread_mutex_init(&api->sessions_lock, NULL);
 	if ((rc = keys_init(api)) || (rc = limits_init(api)) || (rc = metrics_init(api)) ||
-	    (rc = catalog_init(api)))
+	    (rc = catalog_init(api)) || (rc = api_cache_init(api)))
 		goto fail;
 	strata_http_options_default(&ho);
 	ho.host = c->host;
@@ -816,6 +819,7 @@ void sky_api_stop(sky_api *api)
 		session_drop_cache(&api->sessions[i]);
 	free(api->sessions);
 	strata_db_pool_close(api->pool);
+	api_cache_free(api);
 	if (api->route_metrics)
 		for (int i = 0; i <= sky_api_n_routes; i++)
 			pthread_mutex_destroy(&api->route_metrics[i].lock);

@@ -30,6 +30,7 @@ typedef struct sky_api_config {
 	int port;      /* 0: any free port */
 	int threads;   /* HTTP threads (one per open keep-alive connection) */
 	int pool_size; /* catalog connections */
+	int cache_mb;  /* response cache for catalog reads (MiB); 0: none */
 	size_t max_body;
 	int read_open; /* reads without credentials */
 	const sky_api_key *keys;
@@ -45,8 +46,8 @@ typedef struct sky_api_config {
 } sky_api_config;
 
 /* Defaults: 127.0.0.1, port 8000, 64 threads, pool 0 (chosen by
- * sky_api_default_pool_size at start), 64 KiB bodies, reads closed, no
- * limits. */
+ * sky_api_default_pool_size at start), 64 KiB bodies, a 64 MiB response
+ * cache, reads closed, no limits. */
 void sky_api_config_default(sky_api_config *c);
 
 /* The default pool: 4 connections per online CPU, 8..32. */

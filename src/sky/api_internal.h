@@ -7,6 +7,7 @@
 #define STRATA_SKY_API_INTERNAL_H
 
 #include "sky/api.h"
+#include "sky/api_cache.h"
 #include "sky/catalog.h"
 #include "strata/db.h"
 #include "strata/http.h"
@@ -38,6 +39,8 @@ typedef struct api_req {
 	int scopes;           /* granted scopes */
 	api_session *session; /* acquired lazily by api_db */
 	const char *csp;      /* Content-Security-Policy; NULL: none allowed */
+	int cache_store;      /* keep the answer in the cache under cache_gen */
+	uint64_t cache_gen;
 } api_req;
 
 typedef int (*api_handler)(api_req *r);
@@ -74,7 +77,9 @@ struct sky_api {
 	sky_ratelimit *rl_ip, *rl_key;
 	struct api_route_metrics *route_metrics;
 	double started;
-	struct api_ws_hub *ws; /* WebSocket subscribers and their pusher */
+	struct api_ws_hub *ws;    /* WebSocket subscribers and their pusher */
+	sky_cache *cache;         /* NULL: responses are not cached */
+	unsigned char *cacheable; /* per route: a pure catalog read */
 };
 
 /* --- responses ------------------------------------------------------------ */
@@ -139,6 +144,15 @@ void api_ws_stop(sky_api *api);
 int api_dashboard_page(api_req *r);
 int api_dashboard_script(api_req *r);
 int api_dashboard_style(api_req *r);
+
+/* The response cache around a route's handler (api_cache.c): before it,
+ * 1 when the answer came from the cache; after it, keep a 200 answer. */
+int api_cache_lookup(api_req *r, int route);
+void api_cache_store(api_req *r);
+
+/* Open the cache (cfg.cache_mb > 0) and mark the cacheable routes. */
+int api_cache_init(sky_api *api);
+void api_cache_free(sky_api *api);
 
 /* The OpenAPI document of the route table. */
 int api_openapi(strata_buf *out);

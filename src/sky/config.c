@@ -22,6 +22,7 @@ static const strata_conf_field server_fields[] = {
     {"port", STRATA_CONF_INT, 0, NULL, 0},
     {"threads", STRATA_CONF_INT, 0, NULL, 0},
     {"pool_size", STRATA_CONF_INT, 0, NULL, 0},
+    {"cache_mb", STRATA_CONF_INT, 0, NULL, 0},
     {"max_body", STRATA_CONF_INT, 0, NULL, 0},
     {"read_open", STRATA_CONF_BOOL, 0, NULL, 0},
     {"jwt_secret", STRATA_CONF_STRING, 0, NULL, 0},
@@ -151,7 +152,7 @@ static int load_server(const strata_conf *s, sky_config *c)
 	const strata_conf *rl = strata_conf_get(s, "rate_limit");
 	const char *secret_file = NULL;
 	int64_t port = c->api.port, threads = c->api.threads, pool = c->api.pool_size;
-	int64_t body = (int64_t)c->api.max_body;
+	int64_t body = (int64_t)c->api.max_body, cache_mb = c->api.cache_mb;
 	int rc;
 
 	if ((rc = strata_conf_get_string(s, "host", c->api.host, &c->api.host)) ||
@@ -159,6 +160,7 @@ static int load_server(const strata_conf *s, sky_config *c)
 	    (rc = strata_conf_get_int64(s, "threads", threads, &threads)) ||
 	    (rc = strata_conf_get_int64(s, "pool_size", pool, &pool)) ||
 	    (rc = strata_conf_get_int64(s, "max_body", body, &body)) ||
+	    (rc = strata_conf_get_int64(s, "cache_mb", cache_mb, &cache_mb)) ||
 	    (rc = strata_conf_get_bool(s, "read_open", 0, &c->api.read_open)) ||
 	    (rc = strata_conf_get_string(s, "jwt_secret", NULL, &c->api.jwt_secret)) ||
 	    (rc = strata_conf_get_string(s, "jwt_secret_file", NULL, &secret_file)) ||
@@ -167,13 +169,14 @@ static int load_server(const strata_conf *s, sky_config *c)
 	    (rc = strata_conf_get_double(rl, "burst", 0, &c->api.rate_burst)))
 		return rc;
 	if (port < 0 || port > 65535 || threads < 1 || threads > 1024 || pool < 0 || pool > 256 ||
-	    body < 1 || body > (1 << 26))
-		return strata_error_set(STRATA_ESCHEMA, "server: port, threads, pool_size or "
-		                                        "max_body out of range");
+	    body < 1 || body > (1 << 26) || cache_mb < 0 || cache_mb > 65536)
+		return strata_error_set(STRATA_ESCHEMA, "server: port, threads, pool_size, "
+		                                        "max_body or cache_mb out of range");
 	c->api.port = (int)port;
 	c->api.threads = (int)threads;
 	c->api.pool_size = (int)pool;
 	c->api.max_body = (size_t)body;
+	c->api.cache_mb = (int)cache_mb;
 	if (secret_file) {
 		if ((rc = read_secret(secret_file, &c->secrets[SKY_MAX_KEYS])))
 			return rc;
