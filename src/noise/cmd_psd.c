@@ -264,32 +264,9 @@ int noise_cmd_run_ppsd(int argc, char **argv)
 	    "chunk under PROCESSED/psd/N/YEAR/DOY/ (fft_mean, fft_std; all_windows and\n"
 	    "window_midtimes with save_all_windows) and one psd_result row. Chunks with a result\n"
 	    "are left alone unless --no-skip-existing. Exit status 1 when a chunk failed.\n";
-	noise_stage_cli c;
-	strata_opt opts[NOISE_STAGE_NOPTS + 1];
-	noise_stage_opts o;
-	noise_stage_summary sum;
-	strata_db *db = NULL;
-	size_t npos = 0;
-	int rc;
 
-	if (strata_cmd_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return STRATA_EXIT_OK;
-	}
-	noise_stage_cli_options(&c, opts);
-	opts[NOISE_STAGE_NOPTS] = (strata_opt){"ppsd-params-id", NULL, STRATA_OPT_VALUE, &c.params};
-	if ((rc = strata_args_parse(argv[0], argc, argv, opts, NOISE_STAGE_NOPTS + 1, NULL, 0,
-	                            &npos)) ||
-	    (rc = noise_stage_cli_finish(argv[0], &c, &o, &db)))
-		return rc;
-	if (noise_psd_stage(db, &o, &sum) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], strata_error_message());
-		strata_db_close(db);
-		return STRATA_EXIT_FAILURE;
-	}
-	noise_stage_summary_print("run-ppsd", &sum, c.json, db);
-	strata_db_close(db);
-	return sum.failed ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
+	return noise_stage_command(argc, argv, help, "run-ppsd", 1, "ppsd-params-id",
+	                           noise_psd_stage);
 }
 
 /* ----------------------------------------------------------------- plots -- */
@@ -339,7 +316,8 @@ static int read_row(strata_db_stmt *st, void *row, void *ctx)
 	return 0;
 }
 
-/* The PSD results of PPSDParams ppsd_id in sel, by component then time. */
+/* The PSD results of PPSDParams ppsd_id in sel, by component then time;
+ * none is STRATA_ENOTFOUND. */
 static int load_rows(strata_db *db, const char *ppsd_id, const noise_selection *sel, psd_rows *out)
 {
 	noise_rows rows = {NULL, 0, 0, sizeof(psd_row)};
@@ -347,6 +325,10 @@ static int load_rows(strata_db *db, const char *ppsd_id, const noise_selection *
 
 	out->items = rows.items;
 	out->n = rows.n;
+	if (!rc && !rows.n)
+		rc =
+		    strata_error_set(STRATA_ENOTFOUND, "no PSD results in the selection (run "
+		                                       "`strata noise processing run-ppsd` first)");
 	if (rc)
 		psd_rows_free(out);
 	return rc;
@@ -430,6 +412,17 @@ static int plot_parse(int argc, char **argv, plot_cli *c, const strata_opt *extr
 	for (size_t i = 0; i < nextra && n < sizeof opts / sizeof opts[0]; i++)
 		opts[n++] = extra[i];
 	return strata_args_parse(argv[0], argc, argv, opts, n, NULL, 0, &npos);
+}
+
+/* End a plot command: report rc's error, free what it loaded; the exit status. */
+static int plot_done(const char *prog, int rc, psd_rows *rows, noise_psd_plan *plan, strata_db *db)
+{
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, strata_error_message());
+	psd_rows_free(rows);
+	noise_psd_plan_free(plan);
+	strata_db_close(db);
+	return rc ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
 }
 
 /* A date option as it goes into a file name ("start"/"end" when absent). */
@@ -556,20 +549,11 @@ int noise_cmd_plot_average_psd(int argc, char **argv)
 	else
 		snprintf(path, sizeof path, "%s", c.path);
 	rc = load_rows(db, ppsd_id, &sel, &rows);
-	if (!rc && !rows.n)
-		rc =
-		    strata_error_set(STRATA_ENOTFOUND, "no PSD results in the selection (run "
-		                                       "`strata noise processing run-ppsd` first)");
 	if (!rc)
 		rc = draw_average(&c, &rows, &plan, path);
-	if (rc)
-		fprintf(stderr, "%s: %s\n", argv[0], strata_error_message());
-	else
+	if (!rc)
 		printf("%s\n", path);
-	psd_rows_free(&rows);
-	noise_psd_plan_free(&plan);
-	strata_db_close(db);
-	return rc ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
+	return plot_done(argv[0], rc, &rows, &plan, db);
 }
 
 /* The time cells of a spectrogram: a regular grid of the smallest spacing
@@ -720,16 +704,7 @@ int noise_cmd_plot_spectrogram(int argc, char **argv)
 	rc = strata_mkdir_p(dir, 0755);
 	if (!rc)
 		rc = load_rows(db, ppsd_id, &sel, &rows);
-	if (!rc && !rows.n)
-		rc =
-		    strata_error_set(STRATA_ENOTFOUND, "no PSD results in the selection (run "
-		                                       "`strata noise processing run-ppsd` first)");
 	if (!rc)
 		rc = spectrograms(&c, &rows, &plan, vmin, vmax, dir);
-	if (rc)
-		fprintf(stderr, "%s: %s\n", argv[0], strata_error_message());
-	psd_rows_free(&rows);
-	noise_psd_plan_free(&plan);
-	strata_db_close(db);
-	return rc ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
+	return plot_done(argv[0], rc, &rows, &plan, db);
 }

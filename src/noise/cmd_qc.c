@@ -354,44 +354,6 @@ int noise_qcone_stage(strata_db *db, const noise_stage_opts *o, noise_stage_summ
 
 /* --- commands ----------------------------------------------------------------- */
 
-/* Parse a stage command's options (the common ones plus extra[0..nextra-1]),
- * run the stage, print its summary. Exit status: 1 if anything failed. */
-static int run_stage_command(int argc, char **argv, const char *help, const char *what,
-                             int skip_existing_default, const char *params_alias,
-                             int (*stage)(strata_db *, const noise_stage_opts *,
-                                          noise_stage_summary *))
-{
-	noise_stage_cli c;
-	strata_opt opts[NOISE_STAGE_NOPTS + 1];
-	noise_stage_opts o;
-	noise_stage_summary sum;
-	strata_db *db = NULL;
-	size_t npos = 0, nopts = NOISE_STAGE_NOPTS;
-	int rc;
-
-	if (strata_cmd_wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return STRATA_EXIT_OK;
-	}
-	noise_stage_cli_options(&c, opts);
-	c.skip_existing = skip_existing_default;
-	/* Noiz's name of -p for this command (the common options have
-	 * --datachunk-params-id already). */
-	if (params_alias)
-		opts[nopts++] = (strata_opt){params_alias, NULL, STRATA_OPT_VALUE, &c.params};
-	if ((rc = strata_args_parse(argv[0], argc, argv, opts, nopts, NULL, 0, &npos)) ||
-	    (rc = noise_stage_cli_finish(argv[0], &c, &o, &db)))
-		return rc;
-	if (stage(db, &o, &sum) != 0) {
-		fprintf(stderr, "%s: %s\n", argv[0], strata_error_message());
-		strata_db_close(db);
-		return STRATA_EXIT_FAILURE;
-	}
-	noise_stage_summary_print(what, &sum, c.json, db);
-	strata_db_close(db);
-	return sum.failed ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
-}
-
 int noise_cmd_calc_datachunk_stats(int argc, char **argv)
 {
 	static const char help[] =
@@ -404,8 +366,8 @@ int noise_cmd_calc_datachunk_stats(int argc, char **argv)
 	    "within -sd..-ed. Chunks that already have statistics are left alone unless\n"
 	    "--no-skip-existing. Exit status 1 when a chunk failed (the others are written).\n";
 
-	return run_stage_command(argc, argv, help, "calc-datachunk-stats", 1, NULL,
-	                         noise_stats_stage);
+	return noise_stage_command(argc, argv, help, "calc-datachunk-stats", 1, NULL,
+	                           noise_stats_stage);
 }
 
 int noise_cmd_run_qcone(int argc, char **argv)
@@ -419,6 +381,6 @@ int noise_cmd_run_qcone(int argc, char **argv)
 	    "qcone_result row (21 checks and passed) per datachunk. Every chunk is decided again\n"
 	    "unless --skip-existing.\n";
 
-	return run_stage_command(argc, argv, help, "run-qcone", 0, "qcone-config-id",
-	                         noise_qcone_stage);
+	return noise_stage_command(argc, argv, help, "run-qcone", 0, "qcone-config-id",
+	                           noise_qcone_stage);
 }

@@ -202,6 +202,40 @@ void noise_stage_summary_print(const char *what, const noise_stage_summary *s, i
 		    strata_db_display_name(db));
 }
 
+int noise_stage_command(int argc, char **argv, const char *help, const char *what,
+                        int skip_existing_default, const char *params_alias, noise_stage_fn stage)
+{
+	noise_stage_cli c;
+	strata_opt opts[NOISE_STAGE_NOPTS + 1];
+	noise_stage_opts o;
+	noise_stage_summary sum;
+	strata_db *db = NULL;
+	size_t npos = 0, nopts = NOISE_STAGE_NOPTS;
+	int rc;
+
+	if (strata_cmd_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return STRATA_EXIT_OK;
+	}
+	noise_stage_cli_options(&c, opts);
+	c.skip_existing = skip_existing_default;
+	/* Noiz's name of -p for this command (the common options have
+	 * --datachunk-params-id already). */
+	if (params_alias)
+		opts[nopts++] = (strata_opt){params_alias, NULL, STRATA_OPT_VALUE, &c.params};
+	if ((rc = strata_args_parse(argv[0], argc, argv, opts, nopts, NULL, 0, &npos)) ||
+	    (rc = noise_stage_cli_finish(argv[0], &c, &o, &db)))
+		return rc;
+	if (stage(db, &o, &sum) != 0) {
+		fprintf(stderr, "%s: %s\n", argv[0], strata_error_message());
+		strata_db_close(db);
+		return STRATA_EXIT_FAILURE;
+	}
+	noise_stage_summary_print(what, &sum, c.json, db);
+	strata_db_close(db);
+	return sum.failed ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
+}
+
 /* --- reading the catalog ------------------------------------------------------ */
 
 void noise_column_copy(strata_db_stmt *st, int col, char *out, size_t outlen)

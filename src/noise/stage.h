@@ -109,6 +109,19 @@ int noise_stage_cli_finish(const char *prog, const noise_stage_cli *c, noise_sta
 void noise_stage_summary_print(const char *what, const noise_stage_summary *s, int json,
                                strata_db *db);
 
+/* A stage: fills *sum; an error only when the stage as a whole failed. */
+typedef int (*noise_stage_fn)(strata_db *db, const noise_stage_opts *o, noise_stage_summary *sum);
+
+/*
+ * The whole of a stage command: help, the common options (plus
+ * params_alias, Noiz's name of -p for this command, when not NULL) with
+ * --skip-existing defaulting to skip_existing_default, the stage, and its
+ * summary printed as what. Returns the exit status: 1 when the stage or
+ * any work item failed.
+ */
+int noise_stage_command(int argc, char **argv, const char *help, const char *what,
+                        int skip_existing_default, const char *params_alias, noise_stage_fn stage);
+
 /* --- reading the catalog ------------------------------------------------------ */
 
 /* Copy text column col of the current row into out[outlen]; NULL becomes "". */
