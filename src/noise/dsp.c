@@ -555,25 +555,26 @@ int dsp_bandpass(double *x, size_t n, double fs, double fmin, double fmax, int c
 	return rc < 0 ? rc : apply(&sos, x, n, zerophase);
 }
 
-/* np.interp(xq, k*df, y) for k = 0..ny-1: linear, clamped at both ends. */
-static double interp(double xq, double df, const double *y, size_t ny)
+/*
+ * np.interp(xq, k*df, y) for k = 0..ny-1 (ny >= 2): linear, clamped at both
+ * ends. *i is the segment searched from, so that increasing xq walk the grid
+ * once: the segment is the last i <= ny-2 with df*i <= xq, as a search from
+ * 0 finds it.
+ */
+static double interp_from(double xq, double df, const double *y, size_t ny, size_t *i)
 {
-	size_t i;
 	double x0;
 
 	if (xq <= 0.0)
 		return y[0];
 	if (xq >= df * (double)(ny - 1))
 		return y[ny - 1];
-	i = (size_t)(xq / df);
-	if (i >= ny - 1)
-		i = ny - 2;
-	while (i > 0 && df * (double)i > xq)
-		i--;
-	while (i + 1 < ny - 1 && df * (double)(i + 1) <= xq)
-		i++;
-	x0 = df * (double)i;
-	return (y[i + 1] - y[i]) / (df * (double)(i + 1) - x0) * (xq - x0) + y[i];
+	while (*i > 0 && df * (double)*i > xq)
+		(*i)--;
+	while (*i + 1 < ny - 1 && df * (double)(*i + 1) <= xq)
+		(*i)++;
+	x0 = df * (double)*i;
+	return (y[*i + 1] - y[*i]) / (df * (double)(*i + 1) - x0) * (xq - x0) + y[*i];
 }
 
 /* Periodic Hann window of length n, ifftshifted, at bin k (k <= n/2). */
@@ -846,11 +847,12 @@ int dsp_resample_keep(const double *x, size_t n, double fs_in, double fs_out, si
 	im = re + nb;
 	df = 1.0 / ((double)n * delta);
 	dlf = 1.0 / (double)num * fs_out;
-	for (size_t j = 0; j < nlb; j++) {
-		double f = dlf * (double)j;
-		double imag =
-		    (j == 0 || (num % 2 == 0 && j == nlb - 1)) ? 0.0 : interp(f, df, im, nb);
-		lspec[j] = interp(f, df, re, nb) + I * imag;
+	for (size_t j = 0, seg = 0; j < nlb; j++) {
+		double f = dlf * (double)j, real = interp_from(f, df, re, nb, &seg);
+		double imag = (j == 0 || (num % 2 == 0 && j == nlb - 1))
+		                  ? 0.0
+		                  : interp_from(f, df, im, nb, &seg);
+		lspec[j] = CMPLX(real, imag);
 	}
 	rc = c2r_first(num, lspec, keep, y);
 	for (size_t i = 0; rc == 0 && i < keep; i++)
@@ -919,24 +921,37 @@ size_t dsp_npts2nfft(size_t npts)
 	return nfft;
 }
 
-/* obspy.signal.invsim.invert_spectrum: water level then 1/H; zero where |H| == 0. */
-static void invert_spectrum(double complex *h, size_t n, double water_level_db)
+/* 1 / h for finite nonzero h: conj(h) / |h|^2 where that cannot overflow. */
+static double complex reciprocal(double complex h, double a)
+{
+	if (a > 1e-150 && a < 1e150)
+		return CMPLX(creal(h), -cimag(h)) / (a * a);
+	return 1.0 / h;
+}
+
+/*
+ * obspy.signal.invsim.invert_spectrum: water level then 1/H; zero where
+ * |H| == 0. amp (n values) is scratch for |H|.
+ */
+static void invert_spectrum(double complex *h, double *amp, size_t n, double water_level_db)
 {
 	double maxamp = 0.0, swamp;
 
-	for (size_t i = 0; i < n; i++)
-		if (cabs(h[i]) > maxamp)
-			maxamp = cabs(h[i]);
+	for (size_t i = 0; i < n; i++) {
+		amp[i] = cabs(h[i]);
+		if (amp[i] > maxamp)
+			maxamp = amp[i];
+	}
 	swamp = maxamp * pow(10.0, -water_level_db / 20.0);
 	for (size_t i = 0; i < n; i++) {
-		double a = cabs(h[i]);
+		double a = amp[i];
 		if (a == 0.0) {
 			h[i] = 0.0;
-			continue;
+		} else if (a < swamp) { /* |h * swamp / a| = swamp */
+			h[i] = reciprocal(h[i] * (swamp / a), swamp);
+		} else {
+			h[i] = reciprocal(h[i], a);
 		}
-		if (a < swamp)
-			h[i] *= swamp / a;
-		h[i] = 1.0 / h[i];
 	}
 }
 
@@ -971,7 +986,7 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	buf = fftw_malloc(nfft * sizeof(*buf));
 	spec = fftw_malloc(nb * sizeof(*spec));
 	h = malloc(nb * sizeof(*h));
-	w = calloc(n, sizeof(*w));
+	w = malloc((n > nb ? n : nb) * sizeof(*w)); /* the taper, then |H| */
 	if (!buf || !spec || !h || !w) {
 		rc = strata_error_set(STRATA_ENOMEM, "remove_response: nfft %zu", nfft);
 		goto out;
@@ -982,15 +997,16 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	rc = taper ? dsp_cosine_taper(n, taper_fraction, 0, w) : 0;
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < nfft; i++)
-		buf[i] = i < n ? (x[i] - mean) * (taper ? w[i] : 1.0) : 0.0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (x[i] - mean) * (taper ? w[i] : 1.0);
+	memset(buf + n, 0, (nfft - n) * sizeof(*buf));
 	rc = response_on_grid(eval, ctx, fs, nb, h);
 	if (rc < 0)
 		goto out;
-	invert_spectrum(h, nb, water_level_db);
+	invert_spectrum(h, w, nb, water_level_db);
 	fft_r2c(nfft, buf, spec);
 	for (size_t k = 0; k < nb; k++)
-		spec[k] *= h[k];
+		spec[k] = cmul(spec[k], h[k]);
 	spec[nb - 1] = cabs(spec[nb - 1]); /* ObsPy: data[-1] = abs(data[-1]) + 0j */
 	spec[0] = creal(spec[0]);
 	fft_c2r(nfft, spec, buf);
