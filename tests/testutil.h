@@ -108,6 +108,14 @@ int strata_test_catalog_groups(const char *name, const struct CMUnitTest *tests,
 	strata_test_catalog_groups((name), (tests), sizeof(tests) / sizeof((tests)[0]),            \
 	                           (sqlite_file), (schema_prefix), (open))
 
+/* |a - b| <= eps (use <math.h>), with both values in the failure message. */
+#define assert_near(a, b, eps)                                                                     \
+	do {                                                                                       \
+		double a_ = (a), b_ = (b);                                                         \
+		if (!(fabs(a_ - b_) <= (eps)))                                                     \
+			fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                        \
+	} while (0)
+
 /* Assert an int return is 0, printing the strata error message if not. */
 #define assert_ok(expr)                                                                            \
 	do {                                                                                       \

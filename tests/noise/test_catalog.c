@@ -30,13 +30,6 @@
 #include "strata/time.h"
 
 #define DAY_NS STRATA_NS_PER_DAY
-/* |a - b| <= eps, with both values in the failure message. */
-#define assert_near(a, b, eps)                                                                     \
-	do {                                                                                       \
-		double a_ = (a), b_ = (b);                                                         \
-		if (!(fabs(a_ - b_) <= (eps)))                                                     \
-			fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                        \
-	} while (0)
 #define SEC_NS STRATA_NS_PER_SEC
 
 /* --- the catalog tests: one catalog per test on each backend (testutil.h) --- */

@@ -20,14 +20,6 @@
 
 #define SEC_NS STRATA_NS_PER_SEC
 
-/* |a - b| <= eps, with both values in the failure message. */
-#define assert_near(a, b, eps)                                                                     \
-	do {                                                                                       \
-		double a_ = (a), b_ = (b);                                                         \
-		if (!(fabs(a_ - b_) <= (eps)))                                                     \
-			fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                        \
-	} while (0)
-
 static const noise_soh_format *format(const char *station_type, const char *soh_type)
 {
 	const noise_soh_format *f = NULL;
