@@ -6,7 +6,7 @@
  * equal, fft_mean/fft_std/all_windows within 1e-9 (max|c - ref| / max|ref|),
  * midtimes equal; the npz read by numpy; threads; hostile input.
  */
-#include "testutil.h"
+#include "pyref.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "noise/psd.h"
+#include "strata/file.h"
 #include "strata/npy.h"
 
 #define RTOL 1e-9
@@ -54,47 +55,25 @@ static double *synthetic(size_t n, uint64_t seed)
 	return x;
 }
 
+/* A file the reference wrote (malloc'd, NUL-terminated). */
 static void *read_all(const char *path, size_t *bytes)
 {
-	FILE *f = fopen(path, "rb");
-	long len;
-	void *x;
+	char *data = NULL;
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len >= 0);
-	rewind(f);
-	x = malloc((size_t)len + 8);
-	assert_non_null(x);
-	assert_int_equal(fread(x, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*bytes = (size_t)len;
-	return x;
+	assert_ok(strata_file_read_all(path, 0, &data, bytes));
+	return data;
 }
 
 /* Run the reference on x; skips the test without numpy/scipy. */
 static void run_reference(const char *json, strata_time start, const double *x, size_t n)
 {
-	char in[512], cmd[4096];
-	const char *py = getenv("STRATA_PYTHON");
-	FILE *f;
-	int rc;
+	char in[512], args[3072];
 
 	snprintf(in, sizeof in, "%s/in.f64", strata_test_dir);
-	f = fopen(in, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(x, sizeof *x, n, f), n);
-	fclose(f);
-	snprintf(cmd, sizeof cmd, "%s %s/tests/noise/psd_reference.py '%s' %.17g %lld %s %s",
-	         py ? py : "/usr/bin/python3", STRATA_SOURCE_DIR, json, FS, (long long)start, in,
+	pyref_write(in, x, n * sizeof *x);
+	snprintf(args, sizeof args, "'%s' %.17g %lld %s %s", json, FS, (long long)start, in,
 	         strata_test_dir);
-	rc = system(cmd);
-	if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) {
-		printf("SKIPPED: python3 with numpy and scipy not available\n");
-		skip();
-	}
-	assert_int_equal(rc, 0);
+	pyref_run("psd_reference.py", args);
 }
 
 /* max|c - ref| / max|ref| over the finite values; NaN positions must agree. */
