@@ -1,5 +1,8 @@
 # lib_noise.sh - helpers of the noise shell tests (POSIX sh), sourced after
 # lib.sh by tests/noise/*.sh.
+#   noise_tmp NAME            tmp: a fresh directory /tmp/strata-noise-NAME-XXXXXX,
+#                             removed on exit with pg_schema's schema; the
+#                             noise environment variables unset
 #   N ARGS...                 run strata noise ARGS... --catalog "$CAT"
 #   noise_day_catalog [DIR]   fill $CAT with the real CI.CCA / CI.HEC BHN day
 #                             (2022-01-02, 40 Hz): the data of DIR (default the
@@ -11,6 +14,12 @@
 #   NOISE_CHUNK_ROWS          SQL: "id filepath" of every datachunk, by
 #                             station, component and window start
 # shellcheck shell=sh
+
+noise_tmp() {
+	tmp=$(mktemp -d "/tmp/strata-noise-$1-XXXXXX")
+	trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
+	unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
+}
 
 N() { run "$STRATA" noise "$@" --catalog "$CAT"; }
 

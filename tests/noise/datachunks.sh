@@ -21,9 +21,7 @@ STRATA="${STRATA:?set STRATA to the strata binary}"
 require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
 seismic=$(cd "$(testdata seismic)" && pwd)
 
-tmp=$(mktemp -d /tmp/strata-noise-datachunks-XXXXXX)
-trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
-unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
+noise_tmp datachunks
 
 CAT="" # the catalog URL of the backend under test
 # prepare DIR ARGS...: the stage over the day, files under DIR.

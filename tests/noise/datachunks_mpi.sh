@@ -27,9 +27,7 @@ if "$STRATA" noise processing prepare-datachunks --mpi -sd 2022-01-02 -ed 2022-0
 	skip_or_fail "strata built without MPI (libopenmpi-dev)"
 fi
 
-tmp=$(mktemp -d /tmp/strata-noise-mpi-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
+noise_tmp mpi
 CAT="$tmp/c.db"
 # mpi K DIR ARGS...: the stage on K processes, files under DIR.
 mpi() {

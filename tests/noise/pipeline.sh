@@ -10,14 +10,13 @@
 set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_noise.sh"
 require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
 src="${STRATA_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 seismic=$(cd "$(testdata seismic)" && pwd)
 examples="$seismic/noiz/config_examples"
 
-tmp=$(mktemp -d /tmp/strata-noise-pipeline-XXXXXX)
-trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
-unset STRATA_NOISE_PROJECT
+noise_tmp pipeline
 dates="-sd 2022-01-02 -ed 2022-01-03"
 
 

@@ -19,9 +19,7 @@ STRATA="${STRATA:?set STRATA to the strata binary}"
 require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
 seismic=$(cd "$(testdata seismic)" && pwd)
 
-tmp=$(mktemp -d /tmp/strata-noise-psd-XXXXXX)
-trap 'pg_schema_drop; rm -rf "$tmp"' EXIT
-unset STRATA_NOISE_PROJECT PROCESSED_DATA_DIR STRATA_NOISE_CATALOG
+noise_tmp psd
 CAT="" # the catalog URL of the backend under test
 SD=2022-01-02T00:00:00
 ED=2022-01-02T03:00:00
