@@ -148,31 +148,27 @@ static const char upsert_sql[] =
     "timespan_id = excluded.timespan_id, filepath = excluded.filepath, "
     "nsegments = excluded.nsegments, nkept = excluded.nkept";
 
+/* noise_bind_row_fn: the row of chunk i of the batch; failed ones are left out. */
+static int bind_psd_row(strata_db_stmt *st, size_t i, void *ctx)
+{
+	const psd_batch *b = ctx;
+	const psd_chunk *k = b->items[i];
+	int rc;
+
+	if (k->rc)
+		return 1;
+	rc = strata_db_bind_text(st, 2, b->ppsd_id);
+	rc = rc ? rc : strata_db_bind_text(st, 3, k->c.timespan_id);
+	rc = rc ? rc : strata_db_bind_text(st, 4, k->c.id);
+	rc = rc ? rc : strata_db_bind_text(st, 5, k->out_path);
+	rc = rc ? rc : strata_db_bind_int64(st, 6, (int64_t)k->r.ncomputed);
+	return rc ? rc : strata_db_bind_int64(st, 7, (int64_t)k->r.nkept);
+}
+
 /* Transaction: upsert the rows of the batch's written chunks. */
 static int write_rows_txn(strata_db *db, void *ctx)
 {
-	const psd_batch *b = ctx;
-	strata_db_stmt *st = NULL;
-	int rc = strata_db_prepare(db, upsert_sql, &st);
-
-	for (size_t i = 0; !rc && i < b->n; i++) {
-		const psd_chunk *k = b->items[i];
-		char id[37];
-		if (k->rc)
-			continue;
-		rc = noise_new_id(id);
-		rc = rc ? rc : strata_db_bind_text(st, 1, id);
-		rc = rc ? rc : strata_db_bind_text(st, 2, b->ppsd_id);
-		rc = rc ? rc : strata_db_bind_text(st, 3, k->c.timespan_id);
-		rc = rc ? rc : strata_db_bind_text(st, 4, k->c.id);
-		rc = rc ? rc : strata_db_bind_text(st, 5, k->out_path);
-		rc = rc ? rc : strata_db_bind_int64(st, 6, (int64_t)k->r.ncomputed);
-		rc = rc ? rc : strata_db_bind_int64(st, 7, (int64_t)k->r.nkept);
-		rc = rc ? rc : strata_db_step(st);
-		rc = rc < 0 ? rc : strata_db_reset(st);
-	}
-	strata_db_finalize(st);
-	return rc;
+	return noise_upsert_each(db, upsert_sql, ((const psd_batch *)ctx)->n, bind_psd_row, ctx);
 }
 
 /* Count and log the batch's outcomes; free the results. */

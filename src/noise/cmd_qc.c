@@ -128,28 +128,26 @@ static const char stats_upsert_sql[] =
     "energy = excluded.energy, min = excluded.min, max = excluded.max, mean = excluded.mean, "
     "variance = excluded.variance, skewness = excluded.skewness, kurtosis = excluded.kurtosis";
 
+/* noise_bind_row_fn: the statistics of chunk i of the batch; failed ones are
+ * left out. */
+static int bind_stats(strata_db_stmt *st, size_t i, void *ctx)
+{
+	const qc_chunk *k = ((const stats_batch *)ctx)->items[i];
+	int rc;
+
+	if (k->rc)
+		return 1;
+	rc = strata_db_bind_text(st, 2, k->c.id);
+	for (int j = 0; !rc && j < 7; j++)
+		rc = bind_double_or_null(st, 3 + j, noise_stats_value(&k->stats, j));
+	return rc;
+}
+
 /* Transaction: upsert the statistics of the batch's successful chunks. */
 static int stats_write_txn(strata_db *db, void *ctx)
 {
-	const stats_batch *b = ctx;
-	strata_db_stmt *st = NULL;
-	int rc = strata_db_prepare(db, stats_upsert_sql, &st);
-
-	for (size_t i = 0; !rc && i < b->n; i++) {
-		const qc_chunk *k = b->items[i];
-		char id[37];
-		if (k->rc)
-			continue;
-		rc = noise_new_id(id);
-		rc = rc ? rc : strata_db_bind_text(st, 1, id);
-		rc = rc ? rc : strata_db_bind_text(st, 2, k->c.id);
-		for (int j = 0; !rc && j < 7; j++)
-			rc = bind_double_or_null(st, 3 + j, noise_stats_value(&k->stats, j));
-		rc = rc ? rc : strata_db_step(st);
-		rc = rc < 0 ? rc : strata_db_reset(st);
-	}
-	strata_db_finalize(st);
-	return rc;
+	return noise_upsert_each(db, stats_upsert_sql, ((const stats_batch *)ctx)->n, bind_stats,
+	                         ctx);
 }
 
 /* Count and log the batch's outcomes. */
@@ -251,29 +249,26 @@ static int qcone_upsert_sql(char **sql)
 	return 0;
 }
 
+/* noise_bind_row_fn: the decisions of chunk i of the batch. */
+static int bind_qcone(strata_db_stmt *st, size_t i, void *ctx)
+{
+	const qcone_batch *b = ctx;
+	const qc_chunk *k = b->items[i];
+	int rc = strata_db_bind_text(st, 2, b->params_id);
+
+	rc = rc ? rc : strata_db_bind_text(st, 3, k->c.id);
+	for (int c = 0; !rc && c < NOISE_QC_NCHECKS; c++)
+		rc = strata_db_bind_int64(st, 4 + c, k->qc.check[c]);
+	return rc ? rc : strata_db_bind_int64(st, 4 + NOISE_QC_NCHECKS, k->qc.passed);
+}
+
 /* Transaction: upsert the batch's results. */
 static int qcone_write_txn(strata_db *db, void *ctx)
 {
-	const qcone_batch *b = ctx;
-	strata_db_stmt *st = NULL;
 	char *sql = NULL;
 	int rc = qcone_upsert_sql(&sql);
 
-	rc = rc ? rc : strata_db_prepare(db, sql, &st);
-	for (size_t i = 0; !rc && i < b->n; i++) {
-		const qc_chunk *k = b->items[i];
-		char id[37];
-		rc = noise_new_id(id);
-		rc = rc ? rc : strata_db_bind_text(st, 1, id);
-		rc = rc ? rc : strata_db_bind_text(st, 2, b->params_id);
-		rc = rc ? rc : strata_db_bind_text(st, 3, k->c.id);
-		for (int c = 0; !rc && c < NOISE_QC_NCHECKS; c++)
-			rc = strata_db_bind_int64(st, 4 + c, k->qc.check[c]);
-		rc = rc ? rc : strata_db_bind_int64(st, 4 + NOISE_QC_NCHECKS, k->qc.passed);
-		rc = rc ? rc : strata_db_step(st);
-		rc = rc < 0 ? rc : strata_db_reset(st);
-	}
-	strata_db_finalize(st);
+	rc = rc ? rc : noise_upsert_each(db, sql, ((const qcone_batch *)ctx)->n, bind_qcone, ctx);
 	free(sql);
 	return rc;
 }

@@ -794,6 +794,31 @@ int noise_datachunk_path(const char *processed_dir, long long params_number, con
 	return 0;
 }
 
+/* What upsert_rows binds: the run's pending rows, all with one created_at. */
+typedef struct upsert_ctx {
+	const stage_run *r;
+	strata_time now;
+} upsert_ctx;
+
+/* noise_bind_row_fn: pending row i. */
+static int bind_pending_row(strata_db_stmt *st, size_t i, void *ctx)
+{
+	const upsert_ctx *u = ctx;
+	const pending_row *p = &u->r->rows[i];
+	const stage_component *c = &u->r->comps[p->comp];
+	int rc = strata_db_bind_text(st, 2, u->r->params_id);
+
+	rc = rc ? rc : strata_db_bind_text(st, 3, c->id);
+	rc = rc ? rc : strata_db_bind_text(st, 4, u->r->ts[p->ts].id);
+	rc = rc ? rc : strata_db_bind_text(st, 5, *c->device_id ? c->device_id : NULL);
+	rc = rc ? rc : strata_db_bind_double(st, 6, p->fs);
+	rc = rc ? rc : strata_db_bind_int64(st, 7, (int64_t)p->npts);
+	rc = rc ? rc : strata_db_bind_int64(st, 8, (int64_t)p->padded_npts);
+	rc = rc ? rc : strata_db_bind_int64(st, 9, p->start);
+	rc = rc ? rc : strata_db_bind_text(st, 10, p->path);
+	return rc ? rc : strata_db_bind_int64(st, 11, u->now);
+}
+
 /* strata_db_transaction body: upsert the pending rows. */
 static int upsert_rows(strata_db *db, void *arg)
 {
@@ -806,32 +831,9 @@ static int upsert_rows(strata_db *db, void *arg)
 	    "npts = excluded.npts, padded_npts = excluded.padded_npts, "
 	    "starttime_ns = excluded.starttime_ns, filepath = excluded.filepath, "
 	    "created_at = excluded.created_at";
-	const stage_run *r = arg;
-	strata_db_stmt *st = NULL;
-	strata_time now = strata_time_now();
-	int rc = strata_db_prepare(db, sql, &st);
+	upsert_ctx u = {arg, strata_time_now()};
 
-	for (size_t i = 0; !rc && i < r->nrows; i++) {
-		const pending_row *p = &r->rows[i];
-		const stage_component *c = &r->comps[p->comp];
-		char id[37];
-		rc = noise_new_id(id);
-		rc = rc ? rc : strata_db_bind_text(st, 1, id);
-		rc = rc ? rc : strata_db_bind_text(st, 2, r->params_id);
-		rc = rc ? rc : strata_db_bind_text(st, 3, c->id);
-		rc = rc ? rc : strata_db_bind_text(st, 4, r->ts[p->ts].id);
-		rc = rc ? rc : strata_db_bind_text(st, 5, *c->device_id ? c->device_id : NULL);
-		rc = rc ? rc : strata_db_bind_double(st, 6, p->fs);
-		rc = rc ? rc : strata_db_bind_int64(st, 7, (int64_t)p->npts);
-		rc = rc ? rc : strata_db_bind_int64(st, 8, (int64_t)p->padded_npts);
-		rc = rc ? rc : strata_db_bind_int64(st, 9, p->start);
-		rc = rc ? rc : strata_db_bind_text(st, 10, p->path);
-		rc = rc ? rc : strata_db_bind_int64(st, 11, now);
-		if (!rc && (rc = strata_db_step(st)) == STRATA_DB_DONE)
-			rc = strata_db_reset(st);
-	}
-	strata_db_finalize(st);
-	return rc;
+	return noise_upsert_each(db, sql, u.r->nrows, bind_pending_row, &u);
 }
 
 /* Commit the pending rows in one transaction; they count as done. */

@@ -416,6 +416,26 @@ int noise_chunk_rows_load(strata_db *db, const noise_chunk_query *q, const noise
 	return rc;
 }
 
+int noise_upsert_each(strata_db *db, const char *sql, size_t n, noise_bind_row_fn bind, void *ctx)
+{
+	strata_db_stmt *st = NULL;
+	int rc = strata_db_prepare(db, sql, &st);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		char id[37];
+		if ((rc = bind(st, i, ctx)) > 0) {
+			rc = 0;
+			continue;
+		}
+		rc = rc ? rc : noise_new_id(id);
+		rc = rc ? rc : strata_db_bind_text(st, 1, id);
+		rc = rc ? rc : strata_db_step(st);
+		rc = rc < 0 ? rc : strata_db_reset(st);
+	}
+	strata_db_finalize(st);
+	return rc;
+}
+
 noise_chunk_row *noise_chunk_row_at(const noise_rows *rows, size_t i)
 {
 	return (noise_chunk_row *)((char *)rows->items + i * rows->size);

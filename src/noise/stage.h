@@ -211,6 +211,16 @@ typedef struct noise_chunk_query {
 int noise_chunk_rows_load(strata_db *db, const noise_chunk_query *q, const noise_selection *sel,
                           noise_rows *out);
 
+/* Bind row i's values from parameter 2 on; > 0 leaves the row out. */
+typedef int (*noise_bind_row_fn)(strata_db_stmt *st, size_t i, void *ctx);
+
+/*
+ * Within the caller's transaction, run the upsert sql once for each row i in
+ * [0, n) that bind binds (and does not leave out), with a fresh id
+ * (noise_new_id) as parameter 1.
+ */
+int noise_upsert_each(strata_db *db, const char *sql, size_t n, noise_bind_row_fn bind, void *ctx);
+
 /* Row i of rows loaded by noise_chunk_rows_load. */
 noise_chunk_row *noise_chunk_row_at(const noise_rows *rows, size_t i);
 
