@@ -18,9 +18,7 @@ set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_noise.sh"
-require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
-seismic=$(cd "$(testdata seismic)" && pwd)
-
+noise_require_day
 noise_tmp datachunks
 
 CAT="" # the catalog URL of the backend under test
@@ -50,16 +48,18 @@ rows_are_files() {
 	fi
 }
 
-# same_files A B: every file under A is byte-identical under B, and B has no more.
+# same_files A B [N]: the N (default 96) files under A are byte-identical
+# under B, which has the 96 files of the day.
 same_files() {
 	CURRENT="identical chunk files: $1 and $2"
 	differ=0
 	for f in $(cd "$1" && find . -type f); do
 		cmp -s "$1/$f" "$2/$f" || differ=$((differ + 1))
 	done
+	na=$(find "$1" -type f | wc -l)
 	nb=$(find "$2" -type f | wc -l)
-	if [ "$differ" -eq 0 ] && [ "$nb" -eq 96 ]; then pass; else
-		fail "$differ files differ, $nb files under $2"
+	if [ "$differ" -eq 0 ] && [ "$na" -eq "${3:-96}" ] && [ "$nb" -eq 96 ]; then pass; else
+		fail "$differ files differ, $na files under $1, $nb files under $2"
 	fi
 }
 
@@ -132,13 +132,7 @@ expect_query "SELECT COUNT(*) FROM mseed_segment WHERE station = 'CCA'" 2
 prepare "$tmp/split-out" -sd 2022-01-02T11:30:00Z -ed 2022-01-02T13:30:00Z
 expect_status 0
 expect_stdout_is "$(summary 8 4 0 4 0)" # CI.HEC has no data here
-CURRENT="chunks across two files equal those of one file"
-differ=0
-for f in $(cd "$tmp/split-out" && find . -type f); do
-	cmp -s "$tmp/split-out/$f" "$tmp/sqlite-w1/$f" || differ=$((differ + 1))
-done
-n=$(find "$tmp/split-out" -type f | wc -l)
-if [ "$differ" -eq 0 ] && [ "$n" -eq 4 ]; then pass; else fail "$differ of $n files differ"; fi
+same_files "$tmp/split-out" "$tmp/sqlite-w1" 4 # chunks across two files equal those of one file
 
 # a day file corrupted after indexing: its windows fail, the other station's are written
 mkdir -p "$tmp/bad"

@@ -10,7 +10,7 @@ set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_noise.sh"
-require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
+noise_require_day
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip_or_fail() {

@@ -11,9 +11,8 @@ set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_noise.sh"
-require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
+noise_require_day
 src="${STRATA_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-seismic=$(cd "$(testdata seismic)" && pwd)
 examples="$seismic/noiz/config_examples"
 
 noise_tmp pipeline

@@ -16,9 +16,7 @@ set -u
 STRATA="${STRATA:?set STRATA to the strata binary}"
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_noise.sh"
-require_testdata seismic/noisepy/CICCA__BHN___2022002.ms
-seismic=$(cd "$(testdata seismic)" && pwd)
-
+noise_require_day
 noise_tmp psd
 CAT="" # the catalog URL of the backend under test
 SD=2022-01-02T00:00:00
