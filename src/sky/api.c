@@ -756,6 +756,7 @@ static int catalog_init(sky_api *api)
 
 	if ((rc = sky_catalog_open(api->cfg.catalog, &db)))
 		return rc;
+	api->backend = strata_db_backend_of(db);
 	strata_db_close(db);
 	if ((rc = strata_db_pool_open(api->cfg.catalog, api->cfg.pool_size, &api->pool)))
 		return rc;

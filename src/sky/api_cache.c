@@ -6,6 +6,7 @@
 #include "strata/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,8 @@ struct sky_cache {
 	int have_raw;
 	int64_t last_raw; /* data_version, or the generation counters' sum */
 	uint64_t gen;     /* how many changes of last_raw were seen (from 1) */
+	/* the newest shared generation read on a caller's connection */
+	_Atomic uint64_t newest_shared;
 	strata_metric *hits, *misses, *evictions, *invalidations, *bytes;
 	cache_shard shards[SHARDS];
 };
@@ -143,6 +146,11 @@ void sky_cache_close(sky_cache *c)
 
 /* --- the generation ---------------------------------------------------------- */
 
+const char *sky_cache_generation_sql(void)
+{
+	return "SELECT CAST(COALESCE(SUM(gen), 0) AS BIGINT) FROM sky_catalog_generation";
+}
+
 /* Open the watch connection (lock held): read-only on SQLite. */
 static int watch_open(sky_cache *c)
 {
@@ -156,25 +164,24 @@ static int watch_open(sky_cache *c)
 		rc = strata_db_prepare(c->watch,
 		                       strata_db_backend_of(c->watch) == STRATA_DB_SQLITE
 		                           ? "PRAGMA data_version"
-		                           : "SELECT CAST(COALESCE(SUM(gen), 0) AS BIGINT) FROM "
-		                             "sky_catalog_generation",
+		                           : sky_cache_generation_sql(),
 		                       &c->watch_stmt);
 	if (rc)
 		watch_close(c);
 	return rc;
 }
 
-/* Read the raw change marker (lock held); the statement is reset at once,
- * so that no read transaction stays open on the watch connection. */
-static int watch_read(sky_cache *c, int64_t *raw)
+/* Read the raw change marker with st; the statement is reset at once, so
+ * that no read transaction stays open on its connection. */
+static int marker_read(strata_db_stmt *st, int64_t *raw)
 {
-	int rc = strata_db_step(c->watch_stmt);
+	int rc = strata_db_step(st);
 
 	if (rc == STRATA_DB_ROW)
-		*raw = strata_db_column_int64(c->watch_stmt, 0);
+		*raw = strata_db_column_int64(st, 0);
 	else if (rc == STRATA_DB_DONE)
 		rc = strata_error_set(STRATA_EDB, "the catalog generation query returned no row");
-	int reset = strata_db_reset(c->watch_stmt);
+	int reset = strata_db_reset(st);
 	return rc < 0 ? rc : reset;
 }
 
@@ -186,7 +193,7 @@ int sky_cache_generation(sky_cache *c, uint64_t *gen)
 	pthread_mutex_lock(&c->watch_lock);
 	if (!c->watch)
 		rc = watch_open(c);
-	if (!rc && (rc = watch_read(c, &raw))) {
+	if (!rc && (rc = marker_read(c->watch_stmt, &raw))) {
 		strata_log(STRATA_LOG_WARN, "response cache: cannot read the catalog generation",
 		           "error", strata_error_message());
 		watch_close(c);
@@ -200,6 +207,22 @@ int sky_cache_generation(sky_cache *c, uint64_t *gen)
 	*gen = c->gen;
 	pthread_mutex_unlock(&c->watch_lock);
 	return rc;
+}
+
+int sky_cache_generation_read(sky_cache *c, strata_db_stmt *st, uint64_t *gen)
+{
+	int64_t raw = 0;
+	int rc = marker_read(st, &raw);
+	uint64_t seen = atomic_load(&c->newest_shared);
+
+	if (rc)
+		return rc;
+	*gen = (uint64_t)raw;
+	while (*gen > seen && !atomic_compare_exchange_weak(&c->newest_shared, &seen, *gen))
+		;
+	if (*gen > seen)
+		strata_metric_add(c->invalidations, 1);
+	return 0;
 }
 
 /* --- entries ------------------------------------------------------------------- */
@@ -414,13 +437,29 @@ static int request_key(const api_req *r, char *key, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* The catalog generation now: SQLite's from the cache's watch connection,
+ * PostgreSQL's on the request's pooled connection (many at once). */
+static int current_generation(api_req *r, uint64_t *gen)
+{
+	strata_db_stmt *st;
+	int rc;
+
+	if (r->api->backend != STRATA_DB_POSTGRES)
+		return sky_cache_generation(r->api->cache, gen);
+	if ((rc = api_stmt(r, sky_cache_generation_sql(), &st)) ||
+	    (rc = sky_cache_generation_read(r->api->cache, st, gen)))
+		if (r->session)
+			r->session->broken = 1; /* drop the statement; the handler retries */
+	return rc;
+}
+
 int api_cache_lookup(api_req *r, int route)
 {
 	char key[2048];
 
 	r->cache_store = 0;
 	if (!r->api->cache || !r->api->cacheable[route] || request_key(r, key, sizeof key) ||
-	    sky_cache_generation(r->api->cache, &r->cache_gen))
+	    current_generation(r, &r->cache_gen))
 		return 0;
 	if (sky_cache_get(r->api->cache, key, r->cache_gen, r->resp))
 		return 1;

@@ -78,6 +78,7 @@ struct sky_api {
 	struct api_route_metrics *route_metrics;
 	double started;
 	struct api_ws_hub *ws;    /* WebSocket subscribers and their pusher */
+	int backend;              /* the catalog's strata_db_backend */
 	sky_cache *cache;         /* NULL: responses are not cached */
 	unsigned char *cacheable; /* per route: a pure catalog read */
 };

@@ -105,6 +105,53 @@ static void test_generation_follows_commits(void **state)
 	assert_true(generation(fx) > g3);
 }
 
+/* PostgreSQL: the shared generation read on any connection (the API reads
+ * it on the request's pooled one) grows with each commit of another. */
+static void test_shared_generation(void **state)
+{
+	fixture *fx = fx_of(state);
+	strata_db *other;
+	strata_db_stmt *st;
+	uint64_t g1, g2, g3;
+
+	if (fx->t.backend != STRATA_DB_POSTGRES)
+		skip();
+	assert_ok(strata_db_open(fx->t.url, &other));
+	assert_ok(strata_db_prepare(fx->db, sky_cache_generation_sql(), &st));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g1));
+	assert_ok(strata_db_exec(other, "INSERT INTO sources (name, ra_deg, dec_deg)"
+	                                " VALUES ('a', 1, 2)"));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g2));
+	assert_true(g2 > g1);
+	assert_ok(strata_db_begin(other));
+	assert_ok(strata_db_exec(other, "UPDATE sources SET ra_deg = 3"));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g3));
+	assert_int_equal(g3, g2); /* not committed yet */
+	assert_ok(strata_db_commit(other));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g3));
+	assert_true(g3 > g2);
+	assert_ok(strata_db_exec(other, "TRUNCATE photometry"));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g1));
+	assert_true(g1 > g3);
+	/* once per transaction: two statements, one step */
+	assert_ok(strata_db_exec(other, "BEGIN; UPDATE sources SET ra_deg = 4;"
+	                                " UPDATE images SET noise_jy = 1; COMMIT"));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g2));
+	assert_int_equal(g2, g1 + 1);
+	/* a change kept after a rolled-back savepoint that had bumped still bumps */
+	assert_ok(strata_db_exec(other, "BEGIN; SAVEPOINT s; UPDATE sources SET ra_deg = 5;"
+	                                " ROLLBACK TO SAVEPOINT s; UPDATE sources SET dec_deg = 6;"
+	                                " COMMIT"));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g3));
+	assert_int_equal(g3, g2 + 1);
+	/* and a rolled-back transaction changes nothing */
+	assert_ok(strata_db_exec(other, "BEGIN; DELETE FROM sources; ROLLBACK"));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g1));
+	assert_int_equal(g1, g3);
+	strata_db_finalize(st);
+	strata_db_close(other);
+}
+
 static void test_entries_of_a_generation(void **state)
 {
 	fixture *fx = fx_of(state);
@@ -175,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    BOTH(test_generation_follows_commits),
+	    BOTH(test_shared_generation),
 	    BOTH(test_entries_of_a_generation),
 	    BOTH(test_budget),
 	};
