@@ -994,11 +994,16 @@ int dsp_remove_response(double *x, size_t n, double fs, dsp_response_fn eval, vo
 	for (size_t i = 0; i < n; i++)
 		mean += x[i];
 	mean /= (double)n;
+	for (size_t i = 0; !taper && i < n; i++)
+		w[i] = 1.0;
 	rc = taper ? dsp_cosine_taper(n, taper_fraction, 0, w) : 0;
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (x[i] - mean) * (taper ? w[i] : 1.0);
+	/* w[0..n) is set above or by dsp_cosine_taper (on success) */
+	for (size_t i = 0; i < n; i++) {
+		/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
+		buf[i] = (x[i] - mean) * w[i];
+	}
 	memset(buf + n, 0, (nfft - n) * sizeof(*buf));
 	rc = response_on_grid(eval, ctx, fs, nb, h);
 	if (rc < 0)
