@@ -245,14 +245,11 @@ const char *noise_soh_format_name(const noise_soh_format *f)
 
 static int samples_push(noise_soh_samples *s, strata_time t, const double v[3])
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		noise_soh_sample *p = realloc(s->s, cap * sizeof(*p));
-		if (!p)
-			return strata_error_set(STRATA_ENOMEM, "SOH samples: out of memory");
-		s->s = p;
-		s->cap = cap;
-	}
+	noise_soh_sample *p = noise_grow(s->s, &s->cap, s->n, sizeof(*p));
+
+	if (!p)
+		return STRATA_ENOMEM;
+	s->s = p;
 	s->s[s->n].t = t;
 	memcpy(s->s[s->n].v, v, sizeof(s->s[s->n].v));
 	s->n++;

@@ -316,16 +316,12 @@ static int load_devices(strata_db *db, const noise_selection *sel, const char *c
 		if (!device_selected(sel, networks, nnetworks, strata_db_column_text(st, 1),
 		                     strata_db_column_text(st, 2)))
 			continue;
-		if (*n == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			char(*p)[37] = realloc(*ids, ncap * sizeof(*p));
-			if (!p) {
-				rc = strata_error_set(STRATA_ENOMEM, "devices: out of memory");
-				break;
-			}
-			*ids = p;
-			cap = ncap;
+		char(*p)[37] = noise_grow(*ids, &cap, *n, sizeof(*p));
+		if (!p) {
+			rc = STRATA_ENOMEM;
+			break;
 		}
+		*ids = p;
 		snprintf((*ids)[(*n)++], 37, "%s", strata_db_column_text(st, 0));
 	}
 	strata_db_finalize(st);
