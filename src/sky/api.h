@@ -7,7 +7,9 @@
  * under another method is 405), authentication (X-API-Key or a HS256 bearer
  * token), scope check (reads may be opened by configuration, writes never),
  * per-key and per-IP rate limits (429 with Retry-After), query-parameter
- * validation, the handler. Every error is {"error", "message", "details"}.
+ * validation, then for catalog reads the response cache (api_cache.h: an
+ * answer computed under the current catalog generation), else the handler.
+ * Every error is {"error", "message", "details"}.
  */
 #ifndef STRATA_SKY_API_H
 #define STRATA_SKY_API_H
