@@ -352,15 +352,25 @@ typedef struct plot_cli {
 	int legend, log_freq;
 } plot_cli;
 
+/* What a plot command works on: the selection, the catalog, the PPSDParams
+ * (its id and plan) and the PSD results. */
+typedef struct plot_run {
+	noise_selection sel;
+	strata_db *db;
+	char ppsd_id[37];
+	noise_psd_plan plan;
+	psd_rows rows;
+} plot_run;
+
 /* Open the catalog, parse dates and the selection, and plan the params. */
-static int plot_setup(const char *prog, const plot_cli *c, noise_selection *sel, strata_db **db,
-                      char ppsd_id[37], noise_psd_plan *plan)
+static int plot_setup(const char *prog, const plot_cli *c, plot_run *p)
 {
 	char url[PATH_MAX + 64], dc_id[37];
+	noise_selection *sel = &p->sel;
 	long long number = 1;
 	int rc;
 
-	memset(sel, 0, sizeof *sel);
+	memset(p, 0, sizeof *p);
 	sel->start = INT64_MIN;
 	sel->end = INT64_MAX;
 	if ((c->startdate && strata_time_parse_iso8601(c->startdate, &sel->start)) ||
@@ -379,10 +389,11 @@ static int plot_setup(const char *prog, const plot_cli *c, noise_selection *sel,
 	sel->components = c->components.items;
 	sel->ncomponents = c->components.n;
 	if (noise_catalog_url(c->catalog, c->project, url, sizeof url) ||
-	    noise_catalog_open(url, db) || load_plan(*db, number, ppsd_id, dc_id, plan)) {
+	    noise_catalog_open(url, &p->db) ||
+	    load_plan(p->db, number, p->ppsd_id, dc_id, &p->plan)) {
 		fprintf(stderr, "%s: %s\n", prog, strata_error_message());
-		strata_db_close(*db);
-		*db = NULL;
+		strata_db_close(p->db);
+		p->db = NULL;
 		return STRATA_EXIT_FAILURE;
 	}
 	return 0;
@@ -411,13 +422,13 @@ static int plot_parse(int argc, char **argv, plot_cli *c, const strata_opt *extr
 }
 
 /* End a plot command: report rc's error, free what it loaded; the exit status. */
-static int plot_done(const char *prog, int rc, psd_rows *rows, noise_psd_plan *plan, strata_db *db)
+static int plot_done(const char *prog, int rc, plot_run *p)
 {
 	if (rc)
 		fprintf(stderr, "%s: %s\n", prog, strata_error_message());
-	psd_rows_free(rows);
-	noise_psd_plan_free(plan);
-	strata_db_close(db);
+	psd_rows_free(&p->rows);
+	noise_psd_plan_free(&p->plan);
+	strata_db_close(p->db);
 	return rc ? STRATA_EXIT_FAILURE : STRATA_EXIT_OK;
 }
 
@@ -523,11 +534,8 @@ int noise_cmd_plot_average_psd(int argc, char **argv)
 	plot_cli c = {0};
 	strata_opt extra[] = {{"plotpath", "pp", STRATA_OPT_VALUE, &c.path},
 	                      {"show-legend", NULL, STRATA_OPT_FLAG, &c.legend}};
-	char ppsd_id[37], path[PATH_MAX];
-	noise_selection sel;
-	noise_psd_plan plan;
-	psd_rows rows = {0};
-	strata_db *db = NULL;
+	char path[PATH_MAX];
+	plot_run p;
 	int rc;
 
 	if (strata_cmd_wants_help(argc, argv)) {
@@ -535,8 +543,7 @@ int noise_cmd_plot_average_psd(int argc, char **argv)
 		return STRATA_EXIT_OK;
 	}
 	c.legend = 1;
-	if ((rc = plot_parse(argc, argv, &c, extra, 2)) ||
-	    (rc = plot_setup(argv[0], &c, &sel, &db, ppsd_id, &plan)))
+	if ((rc = plot_parse(argc, argv, &c, extra, 2)) || (rc = plot_setup(argv[0], &c, &p)))
 		return rc;
 	if (!c.path || is_dir(c.path))
 		snprintf(path, sizeof path, "%s%saverage_psd_%s_%s.png", c.path ? c.path : "",
@@ -544,12 +551,12 @@ int noise_cmd_plot_average_psd(int argc, char **argv)
 		         name_part(c.startdate, "start"), name_part(c.enddate, "end"));
 	else
 		snprintf(path, sizeof path, "%s", c.path);
-	rc = load_rows(db, ppsd_id, &sel, &rows);
+	rc = load_rows(p.db, p.ppsd_id, &p.sel, &p.rows);
 	if (!rc)
-		rc = draw_average(&c, &rows, &plan, path);
+		rc = draw_average(&c, &p.rows, &p.plan, path);
 	if (!rc)
 		printf("%s\n", path);
-	return plot_done(argv[0], rc, &rows, &plan, db);
+	return plot_done(argv[0], rc, &p);
 }
 
 /* The time cells of a spectrogram: a regular grid of the smallest spacing
@@ -678,12 +685,8 @@ int noise_cmd_plot_spectrogram(int argc, char **argv)
 	                      {"vmin", NULL, STRATA_OPT_VALUE, &c.vmin},
 	                      {"vmax", NULL, STRATA_OPT_VALUE, &c.vmax},
 	                      {"rolling-window-average", "r", STRATA_OPT_VALUE, &c.rolling}};
-	char ppsd_id[37];
 	double vmin = -180, vmax = -120;
-	noise_selection sel;
-	noise_psd_plan plan;
-	psd_rows rows = {0};
-	strata_db *db = NULL;
+	plot_run p;
 	int rc;
 
 	if (strata_cmd_wants_help(argc, argv)) {
@@ -694,13 +697,13 @@ int noise_cmd_plot_spectrogram(int argc, char **argv)
 	if ((rc = plot_parse(argc, argv, &c, extra, 5)) ||
 	    (c.vmin && (rc = strata_args_double(argv[0], "--vmin", c.vmin, &vmin))) ||
 	    (c.vmax && (rc = strata_args_double(argv[0], "--vmax", c.vmax, &vmax))) ||
-	    (rc = plot_setup(argv[0], &c, &sel, &db, ppsd_id, &plan)))
+	    (rc = plot_setup(argv[0], &c, &p)))
 		return rc;
 	const char *dir = c.path ? c.path : ".";
 	rc = strata_mkdir_p(dir, 0755);
 	if (!rc)
-		rc = load_rows(db, ppsd_id, &sel, &rows);
+		rc = load_rows(p.db, p.ppsd_id, &p.sel, &p.rows);
 	if (!rc)
-		rc = spectrograms(&c, &rows, &plan, vmin, vmax, dir);
-	return plot_done(argv[0], rc, &rows, &plan, db);
+		rc = spectrograms(&c, &p.rows, &p.plan, vmin, vmax, dir);
+	return plot_done(argv[0], rc, &p);
 }
