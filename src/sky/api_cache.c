@@ -378,7 +378,9 @@ size_t sky_cache_bytes(sky_cache *c)
 
 /* The GET routes that only read the catalog: their answers depend on the
  * route, the query and the catalog's content, nothing else (not on files,
- * clocks or the caller: every authorised caller reads the same). */
+ * clocks or the caller: every authorised caller reads the same). Every
+ * table they read must carry the generation trigger on PostgreSQL
+ * (catalog.c, migration 2). */
 static const char *const cacheable_patterns[] = {
     "/api/v1/openapi.json",
     "/api/v1/images",

@@ -118,7 +118,8 @@
  * transaction-local setting remembers it; a rolled-back savepoint undoes
  * it), so that a bulk load leaves one dead row version, not one per
  * statement: the API reads this table on every cacheable request. SQLite
- * needs nothing: the cache reads PRAGMA data_version. */
+ * needs nothing: the cache reads PRAGMA data_version. A later migration that
+ * adds a table the API reads must give it the same trigger. */
 // clang-format off
 #define GEN_TRIGGER(T)                                                                             \
 	"CREATE TRIGGER " T "_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON " T       \
