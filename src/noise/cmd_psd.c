@@ -313,7 +313,7 @@ static int read_row(strata_db_stmt *st, void *row, void *ctx)
 }
 
 /* The PSD results of PPSDParams ppsd_id in sel, by component then time;
- * none is STRATA_ENOTFOUND. */
+ * none is STRATA_ENOTFOUND. Free with psd_rows_free, also after an error. */
 static int load_rows(strata_db *db, const char *ppsd_id, const noise_selection *sel, psd_rows *out)
 {
 	noise_rows rows = {NULL, 0, 0, sizeof(psd_row)};
@@ -325,8 +325,6 @@ static int load_rows(strata_db *db, const char *ppsd_id, const noise_selection *
 		rc =
 		    strata_error_set(STRATA_ENOTFOUND, "no PSD results in the selection (run "
 		                                       "`strata noise processing run-ppsd` first)");
-	if (rc)
-		psd_rows_free(out);
 	return rc;
 }
 
