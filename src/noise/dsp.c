@@ -394,7 +394,9 @@ struct sos_section {
 	double z0, z1;
 };
 
-/* Samples per block between the subnormal checks. */
+/* Sections run together (registers hold their states), samples per block
+ * between the subnormal checks. */
+#define SOS_GROUP 6
 #define SOS_BLOCK 64
 
 /*
@@ -431,15 +433,19 @@ SOS_RUN(1)
 SOS_RUN(2)
 SOS_RUN(3)
 SOS_RUN(4)
+SOS_RUN(5)
+SOS_RUN(6)
 
-/* Runs sections sec[0..nsec) (nsec <= 4) over x[from, to). */
+/* Runs sections sec[0..nsec) (nsec <= SOS_GROUP) over x[from, to). */
 static void sos_run(struct sos_section *sec, size_t nsec, double *x, size_t from, size_t to)
 {
 	switch (nsec) {
 	case 1: sos_run_1(sec, x, from, to); break;
 	case 2: sos_run_2(sec, x, from, to); break;
 	case 3: sos_run_3(sec, x, from, to); break;
-	default: sos_run_4(sec, x, from, to); break;
+	case 4: sos_run_4(sec, x, from, to); break;
+	case 5: sos_run_5(sec, x, from, to); break;
+	default: sos_run_6(sec, x, from, to); break;
 	}
 }
 
@@ -478,17 +484,21 @@ static void sos_group(struct sos_section *sec, size_t nsec, double *x, size_t n)
 
 void dsp_sosfilt(const struct dsp_sos *sos, double *x, size_t n)
 {
-	for (size_t g = 0; g < sos->n; g += 4) {
-		struct sos_section sec[4];
-		size_t nsec = sos->n - g < 4 ? sos->n - g : 4;
+	/* groups of at most SOS_GROUP sections, as even as possible (8 as 4 + 4) */
+	size_t ngroups = (sos->n + SOS_GROUP - 1) / SOS_GROUP, done = 0;
+
+	for (size_t k = 0; k < ngroups; k++) {
+		struct sos_section sec[SOS_GROUP];
+		size_t nsec = (sos->n - done) / (ngroups - k);
 
 		for (size_t s = 0; s < nsec; s++) {
-			const double *c = sos->s[g + s];
+			const double *c = sos->s[done + s];
 			sec[s] =
 			    (struct sos_section){c[0] / c[3], c[1] / c[3], c[2] / c[3], c[4] / c[3],
 			                         c[5] / c[3], 0.0,         0.0};
 		}
 		sos_group(sec, nsec, x, n);
+		done += nsec;
 	}
 }
 
