@@ -757,6 +757,9 @@ static int catalog_init(sky_api *api)
 	if ((rc = sky_catalog_open(api->cfg.catalog, &db)))
 		return rc;
 	api->backend = strata_db_backend_of(db);
+	if (sky_catalog_generation_compact(db))
+		strata_log(STRATA_LOG_WARN, "cannot compact the catalog generation table", "error",
+		           strata_error_message());
 	strata_db_close(db);
 	if ((rc = strata_db_pool_open(api->cfg.catalog, api->cfg.pool_size, &api->pool)))
 		return rc;

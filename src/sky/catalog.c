@@ -169,6 +169,19 @@ int sky_catalog_open(const char *url, strata_db **out)
 	return rc;
 }
 
+int sky_catalog_generation_compact(strata_db *db)
+{
+	if (strata_db_backend_of(db) != STRATA_DB_POSTGRES)
+		return 0;
+	return strata_db_exec(
+	    db, "DO $$ BEGIN IF pg_try_advisory_xact_lock(hashtext('sky_catalog_generation')) THEN"
+	        " WITH dead AS (DELETE FROM sky_catalog_generation WHERE backend <> 0 AND"
+	        " backend NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)"
+	        " RETURNING gen) INSERT INTO sky_catalog_generation AS g (backend, gen)"
+	        " SELECT 0, SUM(gen) FROM dead HAVING COUNT(*) > 0"
+	        " ON CONFLICT (backend) DO UPDATE SET gen = g.gen + EXCLUDED.gen; END IF; END $$");
+}
+
 double sky_now(void)
 {
 	return (double)strata_time_now() / 1e9;

@@ -26,6 +26,13 @@ int sky_catalog_migrate(strata_db *db, int *applied);
 /* The number of catalog migrations (the current schema version). */
 int sky_catalog_schema_version(void);
 
+/* PostgreSQL: fold the sky_catalog_generation rows of backends no longer
+ * running into row 0, in one statement, so that their sum (the generation
+ * the API's response cache reads) stays the same while the table stays
+ * small. One caller at a time (an advisory lock; the others skip). Nothing
+ * to do on SQLite. */
+int sky_catalog_generation_compact(strata_db *db);
+
 /* --- JSON rendering of result rows ---------------------------------------- */
 
 /* A result column: its JSON name and type: 'i' integer, 'd' double,

@@ -152,6 +152,41 @@ static void test_shared_generation(void **state)
 	strata_db_close(other);
 }
 
+/* PostgreSQL: compaction folds the rows of backends gone into row 0 and
+ * keeps the sum (a change in it would make every cached answer stale, and a
+ * decrease could serve stale ones). */
+static void test_compaction_keeps_the_sum(void **state)
+{
+	fixture *fx = fx_of(state);
+	strata_db_stmt *st;
+	uint64_t g1, g2;
+	int64_t n;
+
+	if (fx->t.backend != STRATA_DB_POSTGRES)
+		skip();
+	assert_ok(strata_db_exec(fx->db, "INSERT INTO sources (name, ra_deg, dec_deg)"
+	                                 " VALUES ('a', 1, 2)")); /* this backend's row */
+	assert_ok(strata_db_exec(fx->db, "INSERT INTO sky_catalog_generation VALUES"
+	                                 " (2147480001, 5), (2147480002, 7)"));
+	assert_ok(strata_db_prepare(fx->db, sky_cache_generation_sql(), &st));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g1));
+	assert_ok(sky_catalog_generation_compact(fx->db));
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g2));
+	assert_int_equal(g2, g1);
+	assert_ok(sky_query_int(
+	    fx->db, "SELECT COUNT(*) FROM sky_catalog_generation WHERE backend > 2147480000", &n));
+	assert_int_equal(n, 0);
+	assert_ok(sky_query_int(fx->db,
+	                        "SELECT COUNT(*) FROM sky_catalog_generation"
+	                        " WHERE backend = pg_backend_pid()",
+	                        &n));
+	assert_int_equal(n, 1);                            /* a running backend's row stays */
+	assert_ok(sky_catalog_generation_compact(fx->db)); /* nothing more to fold */
+	assert_ok(sky_cache_generation_read(fx->cache, st, &g2));
+	assert_int_equal(g2, g1);
+	strata_db_finalize(st);
+}
+
 static void test_entries_of_a_generation(void **state)
 {
 	fixture *fx = fx_of(state);
@@ -223,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    BOTH(test_generation_follows_commits),
 	    BOTH(test_shared_generation),
+	    BOTH(test_compaction_keeps_the_sum),
 	    BOTH(test_entries_of_a_generation),
 	    BOTH(test_budget),
 	};
