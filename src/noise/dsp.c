@@ -607,7 +607,8 @@ struct hann_table {
 static struct hann_table hann_tables[TABLE_SLOTS];
 static size_t nhann;
 
-/* shifted_hann(n, k) for k = 0..n/2, cached; NULL when out of memory. */
+/* shifted_hann(n, k) for k = 0..n/2, cached; NULL when the table is full or
+ * out of memory (the caller computes the values itself). */
 static const double *hann_bins(size_t n)
 {
 	const double *w = NULL;
@@ -717,7 +718,8 @@ static int chirp_fill(struct chirp_table *t)
 	return 0;
 }
 
-/* The chirp table of (n, m), made on first use; NULL when out of memory. */
+/* The chirp table of (n, m), made on first use; NULL when the table is full
+ * or out of memory (the caller uses FFTW's transform instead). */
 static const struct chirp_table *chirp_table(size_t n, size_t m)
 {
 	const struct chirp_table *found = NULL;
@@ -777,50 +779,49 @@ static void c2r_chirp(const struct chirp_table *t, const double complex *spec, d
  */
 static int c2r_first(size_t n, double complex *spec, size_t m, double *y)
 {
-	const struct chirp_table *t;
-	double complex *buf, *tmp;
-	double *full;
+	/* FFTW's own algorithms are fast for small prime factors; its transform
+	 * is also the fallback when the chirp tables are full */
+	const struct chirp_table *t = max_prime(n) < 100 ? NULL : chirp_table(n, m);
+	double complex *buf = NULL, *tmp = NULL;
+	double *full = NULL;
+	int rc = 0;
 
-	if (max_prime(n) < 100) { /* FFTW's own algorithms are fast here */
+	if (t) {
+		buf = fftw_malloc(t->l * sizeof(*buf));
+		tmp = fftw_malloc(t->l * sizeof(*tmp));
+	} else {
 		full = fftw_malloc(n * sizeof(*full));
-		if (!full)
-			return strata_error_set(STRATA_ENOMEM, "inverse FFT: %zu samples", n);
+	}
+	if (t && buf && tmp) {
+		c2r_chirp(t, spec, buf, tmp, y);
+	} else if (full) {
 		fft_run(n, 1, spec, full);
 		memcpy(y, full, m * sizeof(*y));
-		fftw_free(full);
-		return 0;
+	} else {
+		rc = strata_error_set(STRATA_ENOMEM, "inverse FFT: %zu samples", n);
 	}
-	t = chirp_table(n, m);
-	buf = t ? fftw_malloc(2 * t->l * sizeof(*buf)) : NULL;
-	if (!buf)
-		return strata_error_set(STRATA_ENOMEM, "inverse FFT: %zu samples", n);
-	tmp = buf + t->l;
-	if (fftw_alignment_of((double *)tmp) != 0) { /* never with fftw_malloc's alignment */
-		fftw_free(buf);
-		return strata_error_set(STRATA_ERR, "inverse FFT: misaligned scratch");
-	}
-	c2r_chirp(t, spec, buf, tmp, y);
-	fftw_free(buf);
-	return 0;
+	fftw_free(buf), fftw_free(tmp), fftw_free(full);
+	return rc;
 }
 
 /* The Hann-windowed spectrum (re, im: nb bins each) of x[0..n). */
 static int windowed_spectrum(const double *x, size_t n, double *re, double *im)
 {
 	size_t nb = n / 2 + 1;
-	const double *w = hann_bins(n);
+	const double *w = hann_bins(n); /* NULL: the table is full, computed here */
 	double *in = fftw_malloc(n * sizeof(*in));
 	fftw_complex *spec = fftw_malloc(nb * sizeof(*spec));
 
-	if (!w || !in || !spec) {
+	if (!in || !spec) {
 		fftw_free(in), fftw_free(spec);
 		return strata_error_set(STRATA_ENOMEM, "resample: %zu samples", n);
 	}
 	memcpy(in, x, n * sizeof(*in));
 	fft_r2c(n, in, spec);
 	for (size_t k = 0; k < nb; k++) {
-		re[k] = creal(spec[k]) * w[k];
-		im[k] = ((n % 2 == 0 && k == nb - 1) || k == 0 ? 0.0 : cimag(spec[k])) * w[k];
+		double wk = w ? w[k] : shifted_hann(n, k);
+		re[k] = creal(spec[k]) * wk;
+		im[k] = ((n % 2 == 0 && k == nb - 1) || k == 0 ? 0.0 : cimag(spec[k])) * wk;
 	}
 	fftw_free(in), fftw_free(spec);
 	return 0;
