@@ -182,6 +182,9 @@ static void test_resample(void **state)
 	check_resample(10001, 40.0, 24.0, 0); /* odd input */
 	check_resample(10000, 100.0, 30.0, 0);
 	check_resample(4000, 20.0, 50.0, 0); /* upsampling */
+	/* output lengths with a large prime factor: Bluestein's inverse, odd and even */
+	check_resample(15838, 40.0, 20.0, 0); /* -> 7919, prime */
+	check_resample(12652, 40.0, 20.0, 0); /* -> 6326 = 2 * 3163 */
 }
 
 /* A velocity seismometer: 2 zeros at 0, poles of a 120 s sensor, gain 1e9. */
