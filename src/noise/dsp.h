@@ -7,8 +7,9 @@
 #ifndef STRATA_NOISE_DSP_H
 #define STRATA_NOISE_DSP_H
 
-#include <complex.h>
 #include <stddef.h>
+
+#include "noise/complex.h"
 
 enum dsp_taper_type { DSP_TAPER_HANN, DSP_TAPER_COSINE };
 enum dsp_taper_side { DSP_SIDE_BOTH, DSP_SIDE_LEFT, DSP_SIDE_RIGHT };

@@ -9,15 +9,10 @@
 #ifndef STRATA_NOISE_STATIONXML_H
 #define STRATA_NOISE_STATIONXML_H
 
-#include <complex.h>
 #include <stddef.h>
 
+#include "noise/complex.h"
 #include "strata/time.h"
-
-/* glibc defines CMPLX only for gcc >= 4.7; clang needs the fallback. */
-#ifndef CMPLX
-#define CMPLX(x, y) ((double)(x) + I * (double)(y))
-#endif
 
 /* Limits on hostile input. */
 #define SX_MAX_COEFFS 1000000 /* numerator/denominator/list entries per stage */
