@@ -13,13 +13,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const colspec cols[] = {
-    {"index", STRATA_PQ_TIMESTAMP, STRATA_PQ_NANOS, 1},
-    {"px", STRATA_PQ_DOUBLE, STRATA_PQ_NANOS, 0},
-    {"n", STRATA_PQ_INT32, STRATA_PQ_NANOS, 0},
-    {"sym", STRATA_PQ_STRING, STRATA_PQ_NANOS, 0},
-    {"ok", STRATA_PQ_BOOL, STRATA_PQ_NANOS, 0},
-    {"u", STRATA_PQ_UINT64, STRATA_PQ_NANOS, 0},
-    {"ms", STRATA_PQ_TIMESTAMP, STRATA_PQ_MILLIS, 1},
+    {"index", STRATA_PQ_TIMESTAMP, STRATA_PQ_NANOS, 1, NULL},
+    {"px", STRATA_PQ_DOUBLE, STRATA_PQ_NANOS, 0, NULL},
+    {"n", STRATA_PQ_INT32, STRATA_PQ_NANOS, 0, NULL},
+    {"sym", STRATA_PQ_STRING, STRATA_PQ_NANOS, 0, NULL},
+    {"ok", STRATA_PQ_BOOL, STRATA_PQ_NANOS, 0, NULL},
+    {"u", STRATA_PQ_UINT64, STRATA_PQ_NANOS, 0, NULL},
+    {"ms", STRATA_PQ_TIMESTAMP, STRATA_PQ_MILLIS, 1, NULL},
 };
 #define NCOLS (sizeof cols / sizeof *cols)
 
