@@ -20,9 +20,9 @@ for app in store noise drill relays sky; do
 	expect_status 0
 	expect_stdout_contains "usage: strata $app <command>"
 done
-run "$STRATA" noise psd
+run "$STRATA" noise processing run-crosscorrelations
 expect_status 2
-expect_stderr_contains "not available yet (issue #6)"
+expect_stderr_contains "not available yet (part 2)"
 run "$STRATA" nosuchapp
 expect_status 2
 expect_stderr_contains "unknown command 'nosuchapp'"
