@@ -50,7 +50,12 @@ static int get_number(json_t *o, const char *key, double *v)
 	return 0;
 }
 
-static int get_taper_type(json_t *o, const char *key, enum dsp_taper_type *t)
+/*
+ * The string at key as an index into names[0..n-1] in *choice (left alone
+ * when absent); a non-string or another value is an error listing expected.
+ */
+static int get_choice(json_t *o, const char *key, const char *const *names, size_t n,
+                      const char *expected, int *choice)
 {
 	json_t *j = json_object_get(o, key);
 	const char *s = json_string_value(j);
@@ -59,33 +64,36 @@ static int get_taper_type(json_t *o, const char *key, enum dsp_taper_type *t)
 		return 0;
 	if (!s)
 		return param_error(key, "expected a string");
-	if (strcmp(s, "cosine") == 0)
-		*t = DSP_TAPER_COSINE;
-	else if (strcmp(s, "hann") == 0)
-		*t = DSP_TAPER_HANN;
-	else
-		return param_error(key, "taper type must be \"cosine\" or \"hann\"");
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*choice = (int)i;
+			return 0;
+		}
+	return param_error(key, expected);
+}
+
+static int get_taper_type(json_t *o, const char *key, enum dsp_taper_type *t)
+{
+	static const char *const names[] = {"hann", "cosine"};
+	static const enum dsp_taper_type types[] = {DSP_TAPER_HANN, DSP_TAPER_COSINE};
+	int i = -1;
+	int rc = get_choice(o, key, names, 2, "taper type must be \"cosine\" or \"hann\"", &i);
+
+	if (!rc && i >= 0)
+		*t = types[i];
+	return rc;
 }
 
 static int get_side(json_t *o, const char *key, enum dsp_taper_side *side)
 {
-	json_t *j = json_object_get(o, key);
-	const char *s = json_string_value(j);
+	static const char *const names[] = {"both", "left", "right"};
+	static const enum dsp_taper_side sides[] = {DSP_SIDE_BOTH, DSP_SIDE_LEFT, DSP_SIDE_RIGHT};
+	int i = -1;
+	int rc = get_choice(o, key, names, 3, "side must be \"both\", \"left\" or \"right\"", &i);
 
-	if (!j)
-		return 0;
-	if (!s)
-		return param_error(key, "expected a string");
-	if (strcmp(s, "both") == 0)
-		*side = DSP_SIDE_BOTH;
-	else if (strcmp(s, "left") == 0)
-		*side = DSP_SIDE_LEFT;
-	else if (strcmp(s, "right") == 0)
-		*side = DSP_SIDE_RIGHT;
-	else
-		return param_error(key, "side must be \"both\", \"left\" or \"right\"");
-	return 0;
+	if (!rc && i >= 0)
+		*side = sides[i];
+	return rc;
 }
 
 static int get_padding(json_t *o, enum noise_padding_method *m)

@@ -604,6 +604,16 @@ static void test_params(void **state)
 	                 STRATA_ESCHEMA);
 	assert_int_equal(noise_datachunk_params_parse("{\"preprocessing_taper_type\": \"x\"}", &p),
 	                 STRATA_ESCHEMA);
+	assert_int_equal(noise_datachunk_params_parse("{\"preprocessing_taper_side\": 1}", &p),
+	                 STRATA_ESCHEMA);
+	assert_int_equal(noise_datachunk_params_parse("{\"preprocessing_taper_side\": \"up\"}", &p),
+	                 STRATA_ESCHEMA);
+	assert_non_null(strstr(strata_error_message(), "preprocessing_taper_side"));
+	assert_ok(noise_datachunk_params_parse("{\"preprocessing_taper_type\": \"hann\", "
+	                                       "\"preprocessing_taper_side\": \"left\"}",
+	                                       &p));
+	assert_int_equal(p.preprocessing_taper_type, DSP_TAPER_HANN);
+	assert_int_equal(p.preprocessing_taper_side, DSP_SIDE_LEFT);
 	assert_int_equal(noise_datachunk_params_parse("[1, 2", &p), STRATA_EPARSE);
 	assert_int_equal(noise_datachunk_params_parse("[]", &p), STRATA_ESCHEMA);
 }
