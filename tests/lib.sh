@@ -137,6 +137,22 @@ pg_schema_drop() {
 	fi
 }
 
+# listening_port OUT ERR: wait up to 30 s for a server started with
+# --port 0 (e.g. `strata sky serve`) to write "listening on PORT" to OUT and
+# print PORT; on timeout copy ERR (the server's stderr) to stderr, return 1.
+listening_port() {
+	_wait=0
+	while ! grep -q 'listening on [0-9]' "$1" 2>/dev/null; do
+		_wait=$((_wait + 1))
+		if [ "$_wait" -gt 300 ]; then
+			cat "$2" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	awk '/listening on/{print $3}' "$1"
+}
+
 finish() {
 	rm -f "$OUT" "$ERR"
 	echo "$PASSED passed, $FAILED failed"

@@ -44,13 +44,9 @@ ${4:-}
 EOT
 	"$STRATA" sky serve --config "$dir/$1.toml" --port 0 >"$dir/$1.out" 2>"$dir/$1.err" &
 	pids="$pids $!"
-	i=0
-	while ! grep -q 'listening on [0-9]' "$dir/$1.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && { cat "$dir/$1.err"; echo "FAIL: server $1 did not start"; exit 1; }
-		sleep 0.1
-	done
-	base="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/$1.out")"
+	port=$(listening_port "$dir/$1.out" "$dir/$1.err") ||
+		{ echo "FAIL: server $1 did not start"; exit 1; }
+	base="http://127.0.0.1:$port"
 }
 
 # metric BASE NAME: the value of an unlabelled metric (0 when absent)

@@ -20,12 +20,9 @@ run "$STRATA" sky seed --catalog "$dir/sky.db" --ms 30 --images 300 --sources 5 
 expect_status 0
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
-i=0
-while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 100 ] && { fail "server did not start"; finish; exit 1; }
-	sleep 0.1
-done
-url="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/serve.out")/dashboard"
+port=$(listening_port "$dir/serve.out" "$dir/serve.err") ||
+	{ fail "server did not start"; finish; exit 1; }
+url="http://127.0.0.1:$port/dashboard"
 chrome() {
 	timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 		--user-data-dir="$dir/profile" --virtual-time-budget=5000 "$@" 2>>"$dir/chrome.err"

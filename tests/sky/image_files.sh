@@ -24,12 +24,9 @@ sqlite3 "$dir/sky.db" "UPDATE images SET path = '$data/1904-66_SIN.fits' WHERE i
   UPDATE images SET path = '$STRATA_SOURCE_DIR/README.md' WHERE id = 3;"
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
-i=0
-while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 100 ] && { fail "server did not start"; finish; exit 1; }
-	sleep 0.1
-done
-base="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/serve.out")"
+port=$(listening_port "$dir/serve.out" "$dir/serve.err") ||
+	{ fail "server did not start"; finish; exit 1; }
+base="http://127.0.0.1:$port"
 get() { # PATH FILE -> "status type"
 	curl -s -o "$2" -w '%{http_code} %{content_type}' "$base$1"
 }

@@ -64,13 +64,9 @@ pool_size = 2
 EOT
 	"$STRATA" sky serve --config "$dir/sky$n.toml" --port 0 >"$dir/serve$n.out" 2>"$dir/serve$n.err" &
 	pids="$pids $!"
-	i=0
-	while ! grep -q 'listening on [0-9]' "$dir/serve$n.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && { cat "$dir/serve$n.err"; echo "FAIL: server did not start"; exit 1; }
-		sleep 0.1
-	done
-	base="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/serve$n.out")"
+	port=$(listening_port "$dir/serve$n.out" "$dir/serve$n.err") ||
+		{ echo "FAIL: server did not start"; exit 1; }
+	base="http://127.0.0.1:$port"
 }
 n=0
 start "$dir/sky.db"

@@ -92,13 +92,9 @@ q "UPDATE ms SET stage = 'calibrated' WHERE id IN (1, 2)" >/dev/null
 
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 serve_pid=$!
-i=0
-while ! grep -q 'listening on [0-9]' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && { cat "$dir/serve.err"; echo "FAIL: server did not start"; exit 1; }
-	sleep 0.1
-done
-base="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/serve.out")"
+http_port=$(listening_port "$dir/serve.out" "$dir/serve.err") ||
+	{ echo "FAIL: server did not start"; exit 1; }
+base="http://127.0.0.1:$http_port"
 
 # get PATH: status in $STATUS, body in $OUT, headers in $dir/h; a request
 # that hangs past 30 s or gets no HTTP answer has status 000.

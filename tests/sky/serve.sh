@@ -38,13 +38,8 @@ sqlite3 "$dir/sky.db" "UPDATE images SET path = '$dir/images/real.fits' WHERE id
 
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
-i=0
-while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { cat "$dir/serve.err"; fail "server did not start"; finish; exit 1; }
-	sleep 0.1
-done
-port=$(awk '/listening on/{print $3}' "$dir/serve.out")
+port=$(listening_port "$dir/serve.out" "$dir/serve.err") ||
+	{ fail "server did not start"; finish; exit 1; }
 base="http://127.0.0.1:$port"
 R="X-API-Key: viewer-key-0123456789"
 W="X-API-Key: ops-key-0123456789"
@@ -216,11 +211,7 @@ sed -i 's/^per_key = 1000/per_ip = 5/; s/^burst = 1000/burst = 5/' "$dir/sky.tom
 rm -f "$dir/serve.out" # else the loop below may read the old server's port
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
-i=0
-while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-done
-base="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/serve.out")"
+base="http://127.0.0.1:$(listening_port "$dir/serve.out" "$dir/serve.err")"
 codes=""
 for k in 1 2 3 4 5 6 7 8 9 10; do
 	codes="$codes $(curl -s -D "$dir/h$k" -o "$dir/b$k" -w '%{http_code}' "$base/api/health")"

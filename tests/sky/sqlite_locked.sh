@@ -30,13 +30,9 @@ run "$STRATA" sky seed --catalog "$dir/sky.db" --ms 3 --images 5 --sources 1 --p
 expect_status 0
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
-i=0
-while ! grep -q 'listening on [0-9]' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && { cat "$dir/serve.err"; echo "FAIL: server did not start"; exit 1; }
-	sleep 0.1
-done
-base="http://127.0.0.1:$(awk '/listening on/{print $3}' "$dir/serve.out")"
+port=$(listening_port "$dir/serve.out" "$dir/serve.err") ||
+	{ echo "FAIL: server did not start"; exit 1; }
+base="http://127.0.0.1:$port"
 post_job() {
 	CURRENT="POST /api/v1/jobs"
 	STATUS=$(curl -s -m 60 -D "$dir/h" -o "$OUT" -w '%{http_code}' -H 'X-API-Key: ops-key-0123456789' \

@@ -24,12 +24,8 @@ run "$STRATA" sky seed --catalog "$dir/sky.db" --ms 3 --images 3 --sources 1 --p
 expect_status 0
 "$STRATA" sky serve --config "$dir/sky.toml" --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
-i=0
-while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 100 ] && { fail "server did not start"; finish; exit 1; }
-	sleep 0.1
-done
-port=$(awk '/listening on/{print $3}' "$dir/serve.out")
+port=$(listening_port "$dir/serve.out" "$dir/serve.err") ||
+	{ fail "server did not start"; finish; exit 1; }
 K="X-API-Key: ops-key-0123456789"
 job=$(curl -s -X POST -H "$K" -H 'Content-Type: application/json' \
 	"http://127.0.0.1:$port/api/v1/jobs" -d '{"kind":"image","ms_id":1}' |
