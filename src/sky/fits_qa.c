@@ -376,58 +376,74 @@ void sky_fits_free(sky_fits_image *img)
 	free(img);
 }
 
-int sky_fits_pix2world(const sky_fits_image *img, double x, double y, double *ra, double *dec)
+/*
+ * One wcslib transform of the celestial pair: to_world converts 0-based
+ * pixel (a, b) to (RA, Dec) with wcsp2s, else (RA, Dec) to 0-based pixels
+ * with wcss2p; the other axes sit on their first pixel (reference value).
+ * -1 when the position has no finite image, 0 otherwise.
+ */
+static int wcs_convert(const sky_fits_image *img, int to_world, double a, double b, double *out_a,
+                       double *out_b)
 {
 	struct wcsprm *wcs = img->wcs;
-	if (!wcs)
-		return strata_error_set(STRATA_EINVAL, "the image has no celestial WCS");
-	int n = wcs->naxis, st = 0;
+	int n = wcs->naxis, st = 0, rc;
 	double *buf = calloc((size_t)n * 5 + 2, sizeof *buf);
 	if (!buf)
 		return strata_error_set(STRATA_ENOMEM, "wcs buffers");
 	double *pix = buf, *imgc = buf + n, *world = buf + 2 * n, *phi = buf + 3 * n;
 	double *theta = buf + 4 * n;
-	for (int i = 0; i < n; i++)
-		pix[i] = 1.0;
-	pix[0] = x + 1.0;
-	pix[1] = y + 1.0;
-	int rc = wcsp2s(wcs, 1, n, pix, imgc, phi, theta, world, &st);
-	if (!rc && !st && isfinite(world[img->lng]) && isfinite(world[img->lat])) {
-		*ra = world[img->lng];
-		*dec = world[img->lat];
+	if (to_world) {
+		for (int i = 0; i < n; i++)
+			pix[i] = 1.0;
+		pix[0] = a + 1.0;
+		pix[1] = b + 1.0;
+		rc = wcsp2s(wcs, 1, n, pix, imgc, phi, theta, world, &st);
+		*out_a = world[img->lng];
+		*out_b = world[img->lat];
 	} else {
-		rc = -1;
+		for (int i = 0; i < n; i++)
+			world[i] = wcs->crval[i];
+		world[img->lng] = a;
+		world[img->lat] = b;
+		rc = wcss2p(wcs, 1, n, world, phi, theta, imgc, pix, &st);
+		*out_a = pix[0] - 1.0;
+		*out_b = pix[1] - 1.0;
 	}
 	free(buf);
-	return rc ? strata_error_set(STRATA_EINVAL, "pixel (%g, %g) has no sky position", x, y) : 0;
+	return !rc && !st && isfinite(*out_a) && isfinite(*out_b) ? 0 : -1;
+}
+
+int sky_fits_pix2world(const sky_fits_image *img, double x, double y, double *ra, double *dec)
+{
+	double w[2] = {0.0, 0.0};
+
+	if (!img->wcs)
+		return strata_error_set(STRATA_EINVAL, "the image has no celestial WCS");
+	int rc = wcs_convert(img, 1, x, y, &w[0], &w[1]);
+	if (rc == STRATA_ENOMEM)
+		return rc;
+	if (rc)
+		return strata_error_set(STRATA_EINVAL, "pixel (%g, %g) has no sky position", x, y);
+	*ra = w[0];
+	*dec = w[1];
+	return 0;
 }
 
 int sky_fits_world2pix(const sky_fits_image *img, double ra, double dec, double *x, double *y)
 {
-	struct wcsprm *wcs = img->wcs;
-	if (!wcs)
+	double p[2] = {0.0, 0.0};
+
+	if (!img->wcs)
 		return strata_error_set(STRATA_EINVAL, "the image has no celestial WCS");
-	int n = wcs->naxis, st = 0;
-	double *buf = calloc((size_t)n * 5 + 2, sizeof *buf);
-	if (!buf)
-		return strata_error_set(STRATA_ENOMEM, "wcs buffers");
-	double *world = buf, *imgc = buf + n, *pix = buf + 2 * n, *phi = buf + 3 * n;
-	double *theta = buf + 4 * n;
-	for (int i = 0; i < n; i++)
-		world[i] = wcs->crval[i];
-	world[img->lng] = ra;
-	world[img->lat] = dec;
-	int rc = wcss2p(wcs, 1, n, world, phi, theta, imgc, pix, &st);
-	if (!rc && !st && isfinite(pix[0]) && isfinite(pix[1])) {
-		*x = pix[0] - 1.0;
-		*y = pix[1] - 1.0;
-	} else {
-		rc = -1;
-	}
-	free(buf);
-	return rc ? strata_error_set(STRATA_EINVAL,
-	                             "RA %.6f Dec %.6f does not project onto the image", ra, dec)
-	          : 0;
+	int rc = wcs_convert(img, 0, ra, dec, &p[0], &p[1]);
+	if (rc == STRATA_ENOMEM)
+		return rc;
+	if (rc)
+		return strata_error_set(
+		    STRATA_EINVAL, "RA %.6f Dec %.6f does not project onto the image", ra, dec);
+	*x = p[0];
+	*y = p[1];
+	return 0;
 }
 
 /* Quickselect: the k-th smallest of v[0..n-1], partially reordering v. */
