@@ -182,18 +182,14 @@ static int load_day(const char *root, const char *name, component *c, FILE *meta
 	return rc;
 }
 
-/* The BHN response of the epoch covering the day. */
+/* The BHN response of the epoch covering the day, or NULL. */
 static const struct sx_response *bhn_response(const struct sx_inventory *inv)
 {
-	const struct sx_station *st = &inv->networks[0].stations[0];
+	const struct sx_network *net = &inv->networks[0];
+	const struct sx_channel *ch =
+	    sx_find_channel(inv, net->code, net->stations[0].code, "", "BHN", DAY);
 
-	for (size_t c = 0; c < st->nchannels; c++) {
-		const struct sx_channel *ch = &st->channels[c];
-		if (strcmp(ch->code, "BHN") == 0 && ch->has_response && ch->start <= DAY &&
-		    DAY < ch->end)
-			return &ch->response;
-	}
-	return NULL;
+	return ch && ch->has_response ? &ch->response : NULL;
 }
 
 static void real_day(const char *root)

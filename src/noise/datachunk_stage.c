@@ -429,30 +429,6 @@ static int load_inventories(stage_run *r)
 	return rc;
 }
 
-/* The channel epoch location.channel of c's inventory in force at t. */
-static const struct sx_channel *find_channel(const struct sx_inventory *inv,
-                                             const stage_component *c, const char *location,
-                                             const char *channel, strata_time t)
-{
-	for (size_t n = 0; n < inv->nnetworks; n++) {
-		const struct sx_network *net = &inv->networks[n];
-		if (strcmp(net->code, c->network) != 0)
-			continue;
-		for (size_t s = 0; s < net->nstations; s++) {
-			const struct sx_station *sta = &net->stations[s];
-			if (strcmp(sta->code, c->station) != 0)
-				continue;
-			for (size_t k = 0; k < sta->nchannels; k++) {
-				const struct sx_channel *ch = &sta->channels[k];
-				if (!strcmp(ch->code, channel) && !strcmp(ch->location, location) &&
-				    ch->start <= t && (ch->end == SX_TIME_OPEN || t < ch->end))
-					return ch;
-			}
-		}
-	}
-	return NULL;
-}
-
 /*
  * The last response evaluated by a worker: the windows of one channel epoch
  * ask for it at the same frequencies (same length, same rate), and its
@@ -519,7 +495,7 @@ static int item_response(const stage_component *c, const stage_item *it, strata_
 		return strata_error_set(STRATA_ENOTFOUND, "%s: no inventory", c->inventory_path);
 	if (c->inv->error)
 		return strata_error_set(STRATA_EPARSE, "%s", c->inv->error);
-	ch = find_channel(&c->inv->inv, c, it->location, it->channel, t);
+	ch = sx_find_channel(&c->inv->inv, c->network, c->station, it->location, it->channel, t);
 	if (!ch || !ch->has_response) {
 		char when[40];
 		strata_time_format_iso8601(t, 3, when, sizeof when);

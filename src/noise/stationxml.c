@@ -637,3 +637,26 @@ void sx_inventory_free(struct sx_inventory *inv)
 	free(inv->networks);
 	memset(inv, 0, sizeof(*inv));
 }
+
+const struct sx_channel *sx_find_channel(const struct sx_inventory *inv, const char *network,
+                                         const char *station, const char *location,
+                                         const char *channel, strata_time t)
+{
+	for (size_t n = 0; n < inv->nnetworks; n++) {
+		const struct sx_network *net = &inv->networks[n];
+		if (strcmp(net->code, network) != 0)
+			continue;
+		for (size_t s = 0; s < net->nstations; s++) {
+			const struct sx_station *sta = &net->stations[s];
+			if (strcmp(sta->code, station) != 0)
+				continue;
+			for (size_t k = 0; k < sta->nchannels; k++) {
+				const struct sx_channel *ch = &sta->channels[k];
+				if (!strcmp(ch->code, channel) && !strcmp(ch->location, location) &&
+				    ch->start <= t && (ch->end == SX_TIME_OPEN || t < ch->end))
+					return ch;
+			}
+		}
+	}
+	return NULL;
+}

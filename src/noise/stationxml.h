@@ -107,4 +107,10 @@ int sx_parse_memory(const char *data, size_t len, const char *name, struct sx_in
 
 void sx_inventory_free(struct sx_inventory *inv);
 
+/* The channel network.station.location.channel whose epoch covers t
+ * (start <= t < end), or NULL. */
+const struct sx_channel *sx_find_channel(const struct sx_inventory *inv, const char *network,
+                                         const char *station, const char *location,
+                                         const char *channel, strata_time t);
+
 #endif

@@ -336,18 +336,14 @@ static char *example_params_json(void)
 	return out;
 }
 
-/* The BHN response of the epoch covering the day. */
+/* The BHN response of the epoch covering the day, or NULL. */
 static const struct sx_response *bhn_response(const struct sx_inventory *inv)
 {
-	const struct sx_station *st = &inv->networks[0].stations[0];
+	const struct sx_network *net = &inv->networks[0];
+	const struct sx_channel *ch =
+	    sx_find_channel(inv, net->code, net->stations[0].code, "", "BHN", DAY_2022_002);
 
-	for (size_t c = 0; c < st->nchannels; c++) {
-		const struct sx_channel *ch = &st->channels[c];
-		if (strcmp(ch->code, "BHN") == 0 && ch->has_response && ch->start <= DAY_2022_002 &&
-		    DAY_2022_002 < ch->end)
-			return &ch->response;
-	}
-	return NULL;
+	return ch && ch->has_response ? &ch->response : NULL;
 }
 
 /* Every REAL_WINDOW_STEP-th 1800 s window of the day through C and the reference. */
